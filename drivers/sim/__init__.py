@@ -1,0 +1,1 @@
+"""Device simulators: the device side of each real protocol, on pseudo-terminals."""
