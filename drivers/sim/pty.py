@@ -68,7 +68,15 @@ class PtyPort:
         tmp.replace(self.link)
 
     def unplug(self) -> None:
-        """Pull the cable: the application's reads and writes start failing."""
+        """Pull the cable: the application's reads and writes start failing.
+
+        The stable name goes too, as udev removes ``/dev/lobbyq-*`` when a USB
+        adapter is pulled; a stale link could otherwise point at a ``/dev/pts``
+        number the kernel hands to another pty, and a reconnecting driver
+        would open a stranger's port.
+        """
+        with contextlib.suppress(FileNotFoundError):
+            self.link.unlink()
         for fd in (self._master, self._slave):
             if fd is not None:
                 with contextlib.suppress(OSError):

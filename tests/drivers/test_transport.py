@@ -1,0 +1,215 @@
+"""SerialLink over loop:// and over a pty that is unplugged and replugged."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from drivers.errors import LinkDown
+from drivers.recorder import FlightRecorder
+from drivers.sim.pty import PtyPort
+from drivers.transport import SerialLink
+
+WaitFor = Callable[..., bool]
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.states: list[tuple[bool, str]] = []
+        self.got = threading.Event()
+
+    def on_data(self, chunk: bytes) -> None:
+        self.data += chunk
+        self.got.set()
+
+    def on_state(self, up: bool, reason: str) -> None:
+        self.states.append((up, reason))
+
+
+def test_loop_url_echoes_written_bytes(wait_for: WaitFor) -> None:
+    sink = Sink()
+    rec = FlightRecorder("loop")
+    with SerialLink("loop://", name="loop", on_data=sink.on_data, recorder=rec) as link:
+        assert link.wait_connected(2)
+        link.write(b"\x02hello\x03")
+        assert wait_for(lambda: bytes(sink.data) == b"\x02hello\x03")
+    dirs = [r.direction for r in rec.records() if r.data]
+    assert "tx" in dirs and "rx" in dirs
+
+
+def test_pty_data_both_ways(wait_for: WaitFor, pty_port: PtyPort) -> None:
+    sink = Sink()
+    with SerialLink(pty_port.url, name="t", on_data=sink.on_data) as link:
+        assert link.wait_connected(2)
+        pty_port.write(b"abc")
+        assert wait_for(lambda: bytes(sink.data) == b"abc")
+        link.write(b"xyz")
+        got = b""
+        deadline = time.monotonic() + 2
+        while got != b"xyz" and time.monotonic() < deadline:
+            got += pty_port.read(0.1)
+        assert got == b"xyz"
+
+
+def test_callback_exception_does_not_kill_reader(
+    wait_for: WaitFor, pty_port: PtyPort, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[bytes] = []
+
+    def explode(chunk: bytes) -> None:
+        seen.append(chunk)
+        if chunk.startswith(b"!"):
+            raise ValueError("bad frame")
+
+    with SerialLink(pty_port.url, name="t", on_data=explode) as link:
+        assert link.wait_connected(2)
+        with caplog.at_level(logging.ERROR):
+            pty_port.write(b"!")
+            assert wait_for(lambda: len(seen) == 1)
+            pty_port.write(b"ok")
+            assert wait_for(lambda: b"ok" in b"".join(seen))
+        assert link.callback_errors == 1
+        assert "on_data handler failed" in caplog.text
+
+
+def test_unplug_reports_down_raises_linkdown_and_recovers(
+    wait_for: WaitFor, pty_port: PtyPort
+) -> None:
+    sink = Sink()
+    link = SerialLink(
+        pty_port.url, name="t", on_data=sink.on_data, on_state=sink.on_state, backoff_max=0.05
+    )
+    link.start()
+    try:
+        assert link.wait_connected(2)
+        pty_port.unplug()
+        assert wait_for(lambda: not link.connected)
+        with pytest.raises(LinkDown):
+            link.write(b"x")
+        t0 = time.monotonic()
+        pty_port.replug()
+        assert link.wait_connected(2)
+        assert time.monotonic() - t0 < 0.5
+        pty_port.write(b"back")
+        assert wait_for(lambda: bytes(sink.data).endswith(b"back"))
+        ups = [up for up, _ in sink.states]
+        assert ups == [True, False, True]
+        assert link.reconnects == 1
+    finally:
+        link.close()
+
+
+def test_absent_port_gives_up_after_deadline(wait_for: WaitFor, tmp_path: Path) -> None:
+    sink = Sink()
+    link = SerialLink(
+        str(tmp_path / "nothing-here"),
+        name="t",
+        on_data=sink.on_data,
+        on_state=sink.on_state,
+        backoff_initial=0.01,
+        backoff_max=0.02,
+        reconnect_deadline=0.1,
+    )
+    link.start()
+    try:
+        assert wait_for(lambda: link.gave_up, 2)
+        assert sink.states[0][0] is False
+        assert sink.states[-1] == (False, "gave up reconnecting")
+        with pytest.raises(LinkDown):
+            link.write(b"x")
+    finally:
+        link.close()
+
+
+def test_port_appearing_later_connects(wait_for: WaitFor, tmp_path: Path) -> None:
+    sink = Sink()
+    link = SerialLink(
+        str(tmp_path / "late"),
+        name="t",
+        on_data=sink.on_data,
+        on_state=sink.on_state,
+        backoff_max=0.05,
+    )
+    link.start()
+    port: PtyPort | None = None
+    try:
+        assert wait_for(lambda: bool(sink.states))
+        port = PtyPort(tmp_path / "late")
+        assert link.wait_connected(2)
+        assert sink.states[-1] == (True, "connected")
+    finally:
+        link.close()
+        if port is not None:
+            port.close()
+
+
+def test_byte_reaches_callback_within_a_few_ms(pty_port: PtyPort) -> None:
+    arrivals: list[float] = []
+    sent: list[float] = []
+    got = threading.Event()
+
+    def on_data(chunk: bytes) -> None:
+        arrivals.append(time.perf_counter())
+        got.set()
+
+    with SerialLink(pty_port.url, name="t", on_data=on_data) as link:
+        assert link.wait_connected(2)
+        for _ in range(50):
+            got.clear()
+            sent.append(time.perf_counter())
+            pty_port.write(b"k")
+            assert got.wait(1)
+    lat = sorted(a - s for a, s in zip(arrivals, sent, strict=True))
+    # goal is ~1 ms; the bound leaves room for a loaded two-core test machine
+    assert lat[len(lat) // 2] < 0.005
+
+
+def test_close_is_prompt_and_idempotent(pty_port: PtyPort) -> None:
+    link = SerialLink(pty_port.url, name="t", on_data=lambda b: None)
+    link.start()
+    assert link.wait_connected(2)
+    t0 = time.monotonic()
+    link.close()
+    link.close()
+    assert time.monotonic() - t0 < 0.5
+    assert not link.connected
+
+
+def test_recorder_ring_keeps_last_and_redacts() -> None:
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 0.5
+        return now[0]
+
+    rec = FlightRecorder("reader", size=3, clock=clock)
+    secret = "6222" + "0" * 11 + "7"  # synthetic card-like number made here
+    rec.record("tx", b"\x01")
+    rec.record("rx", b"\x02\x03", note="ack")
+    rec.record("rx", secret.encode(), note="track2", redact=True)
+    rec.record("tx", b"\x04")
+    lines = rec.dump(lambda b: f"len={len(b)}")
+    assert len(lines) == 3
+    assert "02 03 => len=2  # ack" in lines[0]
+    assert "<redacted 16 bytes>  # track2" in lines[1]
+    assert all(secret not in ln and secret.encode().hex() not in ln for ln in lines)
+    assert lines[0].startswith("reader +  0.000000s rx")
+
+
+def test_recorder_dump_survives_bad_decoder(caplog: pytest.LogCaptureFixture) -> None:
+    rec = FlightRecorder("x")
+    rec.record("rx", b"\xff")
+
+    def bad(b: bytes) -> str:
+        raise ValueError("nope")
+
+    with caplog.at_level(logging.WARNING):
+        rec.dump_to(logging.getLogger("t"), bad, reason="crc run")
+    assert "undecodable: nope" in caplog.text
+    assert "crc run" in caplog.text
