@@ -1,0 +1,1 @@
+"""Magnetic-stripe card readers (serial and keyboard wedge): codec, reader, simulator."""

@@ -1,0 +1,158 @@
+"""Keyboard-wedge card readers: key events in, the same swipes out.
+
+A wedge reader is a USB keyboard that "types" the tracks (``%B...?;...?``
+then Enter). This module is pure: it turns evdev key events (code, value,
+with the shift state followed from the shift keys) into characters on a US
+layout, which is what these readers emit whatever the host's layout is, and
+feeds them to the serial reader's :class:`~drivers.magstripe.codec.Decoder`,
+so both reader kinds share one track parser.
+
+Letters are upper-cased whatever the shift state: track 1 has no lower case,
+and a kiosk whose Caps Lock got stuck must still read cards. A key with no
+track meaning (a function key, Ctrl) poisons the current line, so a half-typed
+swipe mixed with something else is reported as bad rather than misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from drivers.magstripe.codec import Decoder, Message
+
+KEY_UP, KEY_DOWN, KEY_REPEAT = 0, 1, 2
+
+KEY_ENTER = 28
+KEY_KPENTER = 96
+KEY_LEFTSHIFT = 42
+KEY_RIGHTSHIFT = 54
+KEY_CAPSLOCK = 58
+_SHIFTS = frozenset({KEY_LEFTSHIFT, KEY_RIGHTSHIFT})
+_IGNORED = frozenset({KEY_CAPSLOCK, 29, 97, 56, 100, 69})  # ctrl, alt, num lock: no character
+
+# evdev code -> (plain, shifted) on the US layout.
+US_LAYOUT: dict[int, tuple[str, str]] = {
+    2: ("1", "!"),
+    3: ("2", "@"),
+    4: ("3", "#"),
+    5: ("4", "$"),
+    6: ("5", "%"),
+    7: ("6", "^"),
+    8: ("7", "&"),
+    9: ("8", "*"),
+    10: ("9", "("),
+    11: ("0", ")"),
+    12: ("-", "_"),
+    13: ("=", "+"),
+    26: ("[", "{"),
+    27: ("]", "}"),
+    39: (";", ":"),
+    40: ("'", '"'),
+    41: ("`", "~"),
+    43: ("\\", "|"),
+    51: (",", "<"),
+    52: (".", ">"),
+    53: ("/", "?"),
+    57: (" ", " "),
+    # keypad digits, which some readers use for track 2
+    71: ("7", "7"),
+    72: ("8", "8"),
+    73: ("9", "9"),
+    75: ("4", "4"),
+    76: ("5", "5"),
+    77: ("6", "6"),
+    79: ("1", "1"),
+    80: ("2", "2"),
+    81: ("3", "3"),
+    82: ("0", "0"),
+    83: (".", "."),
+    74: ("-", "-"),
+    78: ("+", "+"),
+    55: ("*", "*"),
+    98: ("/", "/"),
+}
+for _row, _codes in (("QWERTYUIOP", range(16, 26)), ("ASDFGHJKL", range(30, 39))):
+    for _ch, _code in zip(_row, _codes, strict=True):
+        US_LAYOUT[_code] = (_ch, _ch)
+for _ch, _code in zip("ZXCVBNM", range(44, 51), strict=True):
+    US_LAYOUT[_code] = (_ch, _ch)
+
+CHAR_TO_KEY: dict[str, tuple[int, bool]] = {}
+"""The reverse map for the simulator: character -> (code, needs shift)."""
+_KEYPAD = frozenset({55, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 98})
+for _code, (_plain, _shifted) in sorted(US_LAYOUT.items()):
+    if _code in _KEYPAD:
+        continue  # type with the main block, like most readers
+    CHAR_TO_KEY.setdefault(_plain, (_code, False))
+    if _shifted != _plain:
+        CHAR_TO_KEY.setdefault(_shifted, (_code, True))
+
+_POISON = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEvent:
+    """One evdev ``EV_KEY`` event: ``value`` is 0 up, 1 down, 2 autorepeat."""
+
+    code: int
+    value: int
+
+
+class WedgeParser:
+    """Key events to swipes, through the serial reader's decoder."""
+
+    def __init__(self, *, lrc: bool = False) -> None:
+        self._decoder = Decoder(lrc=lrc)
+        self._shift = 0
+
+    def feed(self, events: Iterable[KeyEvent]) -> list[Message]:
+        chars: list[str] = []
+        for ev in events:
+            if ev.code in _SHIFTS:
+                if ev.value == KEY_DOWN:
+                    self._shift += 1
+                elif ev.value == KEY_UP:
+                    self._shift = max(0, self._shift - 1)
+                continue
+            if ev.value != KEY_DOWN:
+                continue  # key-up carries no character; autorepeat is not typing
+            if ev.code in (KEY_ENTER, KEY_KPENTER):
+                chars.append("\r")
+                continue
+            if ev.code in _IGNORED:
+                continue
+            pair = US_LAYOUT.get(ev.code)
+            if pair is None:
+                chars.append(_POISON)
+                continue
+            chars.append(pair[1] if self._shift else pair[0])
+        if not chars:
+            return []
+        return self._decoder.feed("".join(chars).encode("latin-1"))
+
+    def reset(self) -> None:
+        """Forget the shift state and any partial line (device reopened)."""
+        self._shift = 0
+        self._decoder.reset()
+
+
+def encode_keys(text: str) -> list[KeyEvent]:
+    """The key events a wedge reader sends to type ``text`` (CR is Enter).
+
+    Raises ``ValueError`` for a character a US keyboard cannot type.
+    """
+    events: list[KeyEvent] = []
+    for ch in text:
+        if ch in "\r\n":
+            events += [KeyEvent(KEY_ENTER, KEY_DOWN), KeyEvent(KEY_ENTER, KEY_UP)]
+            continue
+        key = CHAR_TO_KEY.get(ch.upper())
+        if key is None:
+            raise ValueError(f"no key types {ch!r}")
+        code, shifted = key
+        if shifted:
+            events.append(KeyEvent(KEY_LEFTSHIFT, KEY_DOWN))
+        events += [KeyEvent(code, KEY_DOWN), KeyEvent(code, KEY_UP)]
+        if shifted:
+            events.append(KeyEvent(KEY_LEFTSHIFT, KEY_UP))
+    return events
