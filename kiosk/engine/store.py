@@ -1,0 +1,218 @@
+"""The branch's event log: an append-only SQLite file, the truth of the queue.
+
+Why SQLite with WAL and ``synchronous=FULL``: a kiosk Pi loses power without
+warning, and a ticket the customer holds must exist after the reboot. A
+command's events and its reply are written in one transaction that is on disk
+before the reply is published; the command id is the primary key of
+``commands``, so a redelivered command is answered from here and never acts
+twice. Snapshots only speed up the start; the events stay the truth.
+
+Schema (version 1):
+
+| table | column | meaning |
+|---|---|---|
+| events | seq INTEGER PRIMARY KEY | gapless position, assigned by the single engine |
+| | at REAL | epoch seconds the core was given |
+| | kind TEXT | event kind (``ticket_issued`` ...) |
+| | command_id TEXT NULL | the command that caused it (NULL for timer events) |
+| | body TEXT | the event as JSON (``event_to_dict``) |
+| commands | id TEXT PRIMARY KEY | the sender's command id |
+| | op TEXT | the command's op |
+| | at REAL | when it was applied |
+| | reply TEXT | the reply as JSON, sent again on a resend |
+| snapshots | seq INTEGER PRIMARY KEY | last event folded into this state |
+| | body TEXT | ``state_to_dict`` as JSON |
+| meta | key TEXT PRIMARY KEY, value TEXT | ``schema``, ``branch`` |
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    command_id TEXT,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS commands (
+    id TEXT PRIMARY KEY,
+    op TEXT NOT NULL,
+    at REAL NOT NULL,
+    reply TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    seq INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The event log cannot be read or written (disk full, corrupt, wrong branch)."""
+
+
+@dataclass(slots=True)
+class Record:
+    """What one command (or one timer tick) adds to the log."""
+
+    command_id: str | None
+    op: str
+    at: float
+    events: Sequence[Mapping[str, Any]]
+    reply: Mapping[str, Any] | None = None
+    first_seq: int = 0
+    seqs: list[int] = field(default_factory=list)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+class EventStore:
+    """The SQLite event log; one engine process writes it."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        branch: str | None = None,
+        synchronous: str = "FULL",
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._log = logger or logging.getLogger("lobbyq.store")
+        self._lock = threading.Lock()
+        if synchronous not in ("FULL", "NORMAL", "OFF", "EXTRA"):
+            raise StoreError(f"synchronous must be FULL, EXTRA, NORMAL or OFF, not {synchronous!r}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={synchronous}")
+            self._db.executescript(_SCHEMA)
+            self._check_meta(branch)
+            row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the event log {self.path}: {exc}") from exc
+        self._last_seq: int = row[0]
+
+    def _check_meta(self, branch: str | None) -> None:
+        rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if not rows:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            if branch:
+                self._db.execute("INSERT INTO meta VALUES ('branch', ?)", (branch,))
+            return
+        if rows.get("schema") != SCHEMA_VERSION:
+            raise StoreError(
+                f"event log {self.path} has schema {rows.get('schema')!r}; "
+                f"this version reads {SCHEMA_VERSION}"
+            )
+        if branch and rows.get("branch") not in (None, branch):
+            raise StoreError(
+                f"event log {self.path} belongs to branch {rows['branch']!r}, not {branch!r}; "
+                "point --db at this branch's own file"
+            )
+
+    @property
+    def last_seq(self) -> int:
+        return self._last_seq
+
+    def append(self, records: Sequence[Record], snapshot: Mapping[str, Any] | None = None) -> None:
+        """Write records (and an optional snapshot at the new end) in one durable transaction.
+
+        Each record's events get consecutive ``seq`` numbers, written back into
+        ``record.seqs``. On failure nothing is written and :class:`StoreError`
+        says why; the caller must then treat its in-memory state as unsafe.
+        """
+        with self._lock:
+            seq = self._last_seq
+            ev_rows: list[tuple[int, float, str, str | None, str]] = []
+            cmd_rows: list[tuple[str, str, float, str]] = []
+            for rec in records:
+                rec.seqs = []
+                rec.first_seq = seq + 1
+                for ev in rec.events:
+                    seq += 1
+                    rec.seqs.append(seq)
+                    ev_rows.append((seq, rec.at, str(ev["kind"]), rec.command_id, _dumps(ev)))
+                if rec.command_id is not None and rec.reply is not None:
+                    cmd_rows.append((rec.command_id, rec.op, rec.at, _dumps(rec.reply)))
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", ev_rows)
+                self._db.executemany("INSERT INTO commands VALUES (?, ?, ?, ?)", cmd_rows)
+                if snapshot is not None:
+                    at = records[-1].at if records else 0.0
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)",
+                        (seq, at, _dumps(snapshot)),
+                    )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"cannot append to the event log {self.path}: {exc}") from exc
+            self._last_seq = seq
+
+    def reply_for(self, command_id: str) -> dict[str, Any] | None:
+        """The stored reply of a command already applied, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT reply FROM commands WHERE id = ?", (command_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        reply: dict[str, Any] = json.loads(row[0])
+        return reply
+
+    def events(self, after: int = 0, *, batch: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Events with ``seq > after`` in order, read in batches (safe on a large log)."""
+        last = after
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            for seq, body in rows:
+                yield seq, json.loads(body)
+            last = rows[-1][0]
+
+    def latest_snapshot(self) -> tuple[int, dict[str, Any]] | None:
+        """The newest snapshot as (seq, state dict), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return row[0], json.loads(row[1])
+
+    def drop_snapshots(self) -> None:
+        """Forget snapshots (after a core change that alters the state's shape)."""
+        with self._lock:
+            self._db.execute("DELETE FROM snapshots")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
