@@ -47,3 +47,7 @@ class DeviceRefused(DriverError):
         super().__init__(f"device refused (code 0x{code:02X}){': ' + detail if detail else ''}")
         self.code = code
         self.detail = detail
+
+
+class ImageError(DriverError):
+    """A firmware image that must not be flashed: bad magic, length or CRC."""

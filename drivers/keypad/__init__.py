@@ -1,0 +1,1 @@
+"""Teller keypad on the counter bus: key codes, feedback commands, simulator."""

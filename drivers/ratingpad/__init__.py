@@ -1,0 +1,1 @@
+"""Customer rating pad on the counter bus: values, reasons, prompt, simulator."""
