@@ -71,6 +71,8 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType(
 QR_MODULE_DOTS = 6
 LOGO_MAX_HEIGHT = 160
 CELL_HEIGHT = 24  # Font A is 12 x 24 dots; a CJK glyph 24 x 24
+RASTER_GLYPH = 22  # pixel size of rasterized text per size step
+RASTER_GAP = 6  # the line spacing a native line gets, for raster lines too
 
 
 @dataclass(frozen=True)
@@ -221,21 +223,15 @@ class _TicketWriter:
         """Draw a line the printer cannot print natively and send it as GS v 0."""
         if self._font is None:
             self._font = find_cjk_font(region_for_lang(self._lang))
-        font = self._font.load(CELL_HEIGHT * size - 2 * size)
-        width, height = self.profile.width_dots, CELL_HEIGHT * size
+        font = self._font.load(RASTER_GLYPH * size)
+        width, height = self.profile.width_dots, (CELL_HEIGHT + RASTER_GAP) * size
         img = Image.new("L", (width, height), 255)
         draw = ImageDraw.Draw(img)
-        length = font.getlength(text)
+        length = font.getlength(text) + (1 if bold else 0)
         x = {"left": 0.0, "center": (width - length) / 2, "right": width - length}[align]
-        draw.text(
-            (max(0.0, x), height / 2),
-            text,
-            font=font,
-            fill=0,
-            anchor="lm",
-            stroke_width=1 if bold else 0,
-            stroke_fill=0,
-        )
+        # bold the way a printer does it: the same dots again, one dot to the right
+        for dx in (0, 1) if bold else (0,):
+            draw.text((max(0.0, x) + dx, height / 2), text, font=font, fill=0, anchor="lm")
         bitmap = img.point(lambda v: 0 if v < 128 else 255, mode="1")
         self.d.image(bitmap, impl="bitImageRaster")
 
