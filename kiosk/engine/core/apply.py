@@ -1,0 +1,626 @@
+"""`apply(state, command, now)`: decide what a command does, as events.
+
+Pure: no I/O, no clock (time is the `now` argument), no randomness. Each
+handler checks the command against the state and either emits events (each
+immediately folded in with `evolve`, so later checks see earlier effects and
+replay equals apply by construction) or one `CommandRefused` with a stable
+code and an English sentence, leaving the state unchanged.
+
+The state passed in is consumed: it is mutated and returned, because copying a
+branch per command would cost more than the command. Callers keep using the
+returned state only (the engine does; the simulator does).
+
+Repeated command ids: deduplication is the engine's job (its store keeps the
+ids), and the core adds no hidden memory of ids. What the core guarantees is
+that a command applied a second time against the resulting state is either
+refused cleanly (a second `finish` finds nothing called, a second `open`
+finds the counter open) or is a new action by nature (a second `issue_ticket`
+is a second ticket). `dedupe.RecentIds` is the small in-memory helper the
+simulator and the tests use to behave like the engine.
+
+Refusal codes: unknown_service, self_service, numbers_exhausted,
+unknown_counter, unknown_ticket, not_logged_in, already_logged_in,
+teller_present, teller_elsewhere, counter_closed, counter_paused,
+already_open, already_closed, already_paused, not_paused, counter_busy,
+tickets_on_hold, queue_empty, nothing_called, ticket_not_waiting,
+not_served_here, not_held, ticket_at_counter, same_service, same_counter,
+nothing_to_rate, already_rated, rating_expired, no_notice.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.engine.core.commands import (
+    CallBack,
+    CallNext,
+    CallTicket,
+    Cancel,
+    ClearNotice,
+    CloseCounter,
+    Command,
+    Finish,
+    Hold,
+    IssueTicket,
+    Login,
+    Logout,
+    NoShow,
+    OpenCounter,
+    Pause,
+    Rate,
+    Recall,
+    Resume,
+    SetNotice,
+    Tick,
+    Transfer,
+)
+from kiosk.engine.core.dayclock import business_day
+from kiosk.engine.core.estimate import capacity, expected_wait_s
+from kiosk.engine.core.events import (
+    CommandRefused,
+    CounterAdvice,
+    CounterClosed,
+    CounterOpened,
+    CounterPaused,
+    CounterResumed,
+    DayRolledOver,
+    Event,
+    NoticeCleared,
+    NoticeSet,
+    TellerLoggedIn,
+    TellerLoggedOut,
+    TicketCalled,
+    TicketCancelled,
+    TicketExpired,
+    TicketFinished,
+    TicketHeld,
+    TicketIssued,
+    TicketNoShow,
+    TicketRated,
+    TicketTransferred,
+    TicketUnrated,
+    WaitAlert,
+)
+from kiosk.engine.core.evolve import evolve
+from kiosk.engine.core.policy import POLICIES, choose
+from kiosk.engine.core.state import (
+    CALLED,
+    CLOSED,
+    HELD,
+    LIVE_STATUSES,
+    OPEN,
+    PAUSED,
+    WAITING,
+    BranchState,
+    Counter,
+    Ticket,
+)
+
+Events = list[Event]
+
+
+class _Refused(Exception):
+    """Internal: unwinds a handler into one CommandRefused event."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+def _emit(state: BranchState, events: Events, ev: Event) -> None:
+    evolve(state, ev)
+    events.append(ev)
+
+
+def _counter(state: BranchState, cid: str) -> Counter:
+    c = state.counters.get(cid)
+    if c is None or cid not in state.config.counter:
+        raise _Refused("unknown_counter", f"There is no counter {cid!r} in this branch.")
+    return c
+
+
+def _working_counter(state: BranchState, cid: str) -> Counter:
+    """A counter that may call: exists, open (not closed, not paused)."""
+    c = _counter(state, cid)
+    if c.status == CLOSED:
+        raise _Refused("counter_closed", f"Counter {cid} is closed; open it first.")
+    if c.status == PAUSED:
+        raise _Refused(
+            "counter_paused", f"Counter {cid} is paused ({c.pause_reason}); resume first."
+        )
+    return c
+
+
+def _current(state: BranchState, cid: str) -> tuple[Counter, Ticket]:
+    c = _counter(state, cid)
+    if c.current is None:
+        raise _Refused("nothing_called", f"Counter {cid} has no ticket called.")
+    return c, state.tickets[c.current]
+
+
+def _live_ticket(state: BranchState, number: str) -> Ticket:
+    tid = state.by_number.get(number)
+    if tid is None:
+        raise _Refused("unknown_ticket", f"No live ticket numbered {number!r} today.")
+    return state.tickets[tid]
+
+
+def _finish_event(t: Ticket, c: Counter, now: float) -> TicketFinished:
+    called = t.called_at if t.called_at is not None else now
+    return TicketFinished(
+        at=now,
+        ticket=t.id,
+        number=t.number,
+        service=t.service,
+        counter=c.id,
+        teller=c.teller,
+        service_s=max(0.0, now - called),
+    )
+
+
+def _make_room(state: BranchState, events: Events, c: Counter, now: float) -> None:
+    """Before a call on a busy counter: finish its ticket, or refuse (config)."""
+    if c.current is None:
+        return
+    if not state.config.call_finishes_current:
+        raise _Refused("counter_busy", f"Counter {c.id} is still serving; finish first.")
+    _emit(state, events, _finish_event(state.tickets[c.current], c, now))
+
+
+def _call(state: BranchState, events: Events, t: Ticket, c: Counter, now: float, via: str) -> None:
+    _emit(
+        state,
+        events,
+        TicketCalled(
+            at=now,
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            counter=c.id,
+            teller=c.teller,
+            recall=False,
+            via=via,
+        ),
+    )
+
+
+# --- tickets -----------------------------------------------------------------
+
+
+def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> None:
+    cfg = state.config
+    svc = cfg.service.get(cmd.service)
+    if svc is None:
+        raise _Refused("unknown_service", f"There is no service {cmd.service!r} in this branch.")
+    if svc.self_service:
+        raise _Refused("self_service", f"Service {svc.code} is done at the self-service machines.")
+    live = state.live_numerals[svc.code]
+    n = state.next_numeral[svc.code]
+    if n in live:
+        start = n
+        while n in live:
+            n = svc.first if n >= svc.last else n + 1
+            if n == start:
+                raise _Refused(
+                    "numbers_exhausted",
+                    f"Every number of service {svc.code} is in use; widen its range.",
+                )
+    key = POLICIES[cfg.policy].key(cfg, cmd.customer_class, now)
+    q = state.queues[svc.code]
+    probe = (1, key, state.entry_seq + 1, "")
+    ahead = len(q) if not q or q[-1] < probe else bisect_left(q, probe)
+    seq = state.issue_seq + 1
+    ident = cmd.identity
+    appt = cmd.appointment
+    _emit(
+        state,
+        events,
+        TicketIssued(
+            at=now,
+            ticket=f"{state.day}-{seq}",
+            number=svc.display(n),
+            seq=seq,
+            numeral=n,
+            service=svc.code,
+            customer_class=cmd.customer_class,
+            ahead=ahead,
+            expected_wait_s=expected_wait_s(state, svc.code, ahead),
+            identity_kind=ident.kind if ident is not None else None,
+            identity_hash=ident.hash if ident is not None else None,
+            identity_masked=ident.masked if ident is not None else None,
+            appointment_ref=appt.ref if appt is not None else None,
+            appointment_due=appt.due if appt is not None else None,
+            lang=cmd.lang,
+            command_id=cmd.id,
+        ),
+    )
+
+
+def _call_next(state: BranchState, cmd: CallNext, now: float, events: Events) -> None:
+    c = _working_counter(state, cmd.counter)
+    tid = choose(state, state.config.counter[c.id], now)
+    if tid is None:
+        raise _Refused("queue_empty", f"Nobody is waiting for counter {c.id}.")
+    _make_room(state, events, c, now)
+    _call(state, events, state.tickets[tid], c, now, "next")
+
+
+def _call_ticket(state: BranchState, cmd: CallTicket, now: float, events: Events) -> None:
+    c = _working_counter(state, cmd.counter)
+    t = _live_ticket(state, cmd.ticket)
+    if t.status != WAITING:
+        raise _Refused("ticket_not_waiting", f"Ticket {t.number} is {t.status}, not waiting.")
+    if t.queue != "@" + c.id and not state.config.counter[c.id].serves(t.service):
+        raise _Refused(
+            "not_served_here", f"Counter {c.id} does not serve {t.service} (ticket {t.number})."
+        )
+    _make_room(state, events, c, now)
+    _call(state, events, t, c, now, "ticket")
+
+
+def _recall(state: BranchState, cmd: Recall, now: float, events: Events) -> None:
+    c, t = _current(state, cmd.counter)
+    _emit(
+        state,
+        events,
+        TicketCalled(
+            at=now,
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            counter=c.id,
+            teller=c.teller,
+            recall=True,
+            via="recall",
+        ),
+    )
+
+
+def _no_show(state: BranchState, cmd: NoShow, now: float, events: Events) -> None:
+    c, t = _current(state, cmd.counter)
+    _emit(
+        state,
+        events,
+        TicketNoShow(
+            at=now,
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            counter=c.id,
+            teller=c.teller,
+            requeued=t.no_shows < state.config.no_show_requeues,
+        ),
+    )
+
+
+def _finish(state: BranchState, cmd: Finish, now: float, events: Events) -> None:
+    c, t = _current(state, cmd.counter)
+    _emit(state, events, _finish_event(t, c, now))
+
+
+def _transfer(state: BranchState, cmd: Transfer, now: float, events: Events) -> None:
+    c, t = _current(state, cmd.counter)
+    cfg = state.config
+    to_service = t.service
+    if cmd.to_service is not None:
+        if cmd.to_service not in cfg.service:
+            raise _Refused(
+                "unknown_service", f"There is no service {cmd.to_service!r} to transfer to."
+            )
+        if cmd.to_service == t.service:
+            raise _Refused("same_service", f"Ticket {t.number} is already for {t.service}.")
+        to_service = cmd.to_service
+    if cmd.to_counter is not None:
+        if cmd.to_counter not in cfg.counter:
+            raise _Refused(
+                "unknown_counter", f"There is no counter {cmd.to_counter!r} to transfer to."
+            )
+        if cmd.to_counter == c.id:
+            raise _Refused("same_counter", f"Ticket {t.number} is already at counter {c.id}.")
+    called = t.called_at if t.called_at is not None else now
+    _emit(
+        state,
+        events,
+        TicketTransferred(
+            at=now,
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            counter=c.id,
+            teller=c.teller,
+            to_service=to_service,
+            to_counter=cmd.to_counter,
+            front=cfg.transfer == "front",
+            service_s=max(0.0, now - called),
+        ),
+    )
+
+
+def _hold(state: BranchState, cmd: Hold, now: float, events: Events) -> None:
+    c, t = _current(state, cmd.counter)
+    _emit(
+        state,
+        events,
+        TicketHeld(
+            at=now, ticket=t.id, number=t.number, service=t.service, counter=c.id, teller=c.teller
+        ),
+    )
+
+
+def _call_back(state: BranchState, cmd: CallBack, now: float, events: Events) -> None:
+    c = _working_counter(state, cmd.counter)
+    t = _live_ticket(state, cmd.ticket)
+    if t.status != HELD or t.counter != c.id:
+        raise _Refused("not_held", f"Ticket {t.number} is not on hold at counter {c.id}.")
+    _make_room(state, events, c, now)
+    _call(state, events, t, c, now, "hold")
+
+
+def _cancel(state: BranchState, cmd: Cancel, now: float, events: Events) -> None:
+    t = _live_ticket(state, cmd.ticket)
+    if t.status == CALLED:
+        raise _Refused(
+            "ticket_at_counter",
+            f"Ticket {t.number} is called at counter {t.counter}; use no-show or finish.",
+        )
+    _emit(state, events, TicketCancelled(at=now, ticket=t.id, number=t.number, service=t.service))
+
+
+def _rate(state: BranchState, cmd: Rate, now: float, events: Events) -> None:
+    c = _counter(state, cmd.counter)
+    if c.last_finished is None:
+        raise _Refused("nothing_to_rate", f"Counter {c.id} has finished no ticket to rate.")
+    t = state.tickets[c.last_finished]
+    if t.id not in state.pending_ratings:
+        if t.rating is not None:
+            raise _Refused("already_rated", f"Ticket {t.number} is already rated.")
+        raise _Refused("rating_expired", f"The rating time for ticket {t.number} has passed.")
+    _emit(
+        state,
+        events,
+        TicketRated(
+            at=now,
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            counter=c.id,
+            teller=t.teller,
+            value=cmd.value,
+            scale=cmd.scale,
+            reason=cmd.reason,
+        ),
+    )
+
+
+# --- counters ----------------------------------------------------------------
+
+
+def _login(state: BranchState, cmd: Login, now: float, events: Events) -> None:
+    c = _counter(state, cmd.counter)
+    if c.teller == cmd.teller:
+        raise _Refused("already_logged_in", f"Teller {cmd.teller} is already at counter {c.id}.")
+    if c.teller is not None:
+        raise _Refused(
+            "teller_present", f"Teller {c.teller} is logged in at counter {c.id}; log out first."
+        )
+    for other in state.counters.values():
+        if other.teller == cmd.teller:
+            raise _Refused(
+                "teller_elsewhere", f"Teller {cmd.teller} is logged in at counter {other.id}."
+            )
+    _emit(state, events, TellerLoggedIn(at=now, counter=c.id, teller=cmd.teller))
+
+
+def _free_counter(c: Counter) -> None:
+    """A counter that closes must not strand a customer at it."""
+    if c.current is not None:
+        raise _Refused("counter_busy", f"Counter {c.id} is still serving; finish first.")
+    if c.held:
+        raise _Refused(
+            "tickets_on_hold", f"Counter {c.id} has tickets on hold; call them back or cancel."
+        )
+
+
+def _logout(state: BranchState, cmd: Logout, now: float, events: Events) -> None:
+    c = _counter(state, cmd.counter)
+    if c.teller is None:
+        raise _Refused("not_logged_in", f"Nobody is logged in at counter {c.id}.")
+    _free_counter(c)
+    _emit(state, events, TellerLoggedOut(at=now, counter=c.id, teller=c.teller))
+
+
+def _open(state: BranchState, cmd: OpenCounter, now: float, events: Events) -> None:
+    c = _counter(state, cmd.counter)
+    if c.teller is None:
+        raise _Refused("not_logged_in", f"Log a teller in at counter {c.id} before opening it.")
+    if c.status == OPEN:
+        raise _Refused("already_open", f"Counter {c.id} is already open.")
+    if c.status == PAUSED:
+        raise _Refused("counter_paused", f"Counter {c.id} is paused; resume it instead.")
+    _emit(state, events, CounterOpened(at=now, counter=c.id, teller=c.teller))
+
+
+def _close(state: BranchState, cmd: CloseCounter, now: float, events: Events) -> None:
+    c = _counter(state, cmd.counter)
+    if c.status == CLOSED:
+        raise _Refused("already_closed", f"Counter {c.id} is already closed.")
+    _free_counter(c)
+    _emit(state, events, CounterClosed(at=now, counter=c.id, teller=c.teller))
+
+
+def _pause(state: BranchState, cmd: Pause, now: float, events: Events) -> None:
+    c = _counter(state, cmd.counter)
+    if c.status == CLOSED:
+        raise _Refused("counter_closed", f"Counter {c.id} is closed.")
+    if c.status == PAUSED:
+        raise _Refused("already_paused", f"Counter {c.id} is already paused.")
+    if c.current is not None:
+        raise _Refused("counter_busy", f"Counter {c.id} is still serving; finish first.")
+    _emit(state, events, CounterPaused(at=now, counter=c.id, teller=c.teller, reason=cmd.reason))
+
+
+def _resume(state: BranchState, cmd: Resume, now: float, events: Events) -> None:
+    c = _counter(state, cmd.counter)
+    if c.status != PAUSED:
+        raise _Refused("not_paused", f"Counter {c.id} is not paused.")
+    _emit(state, events, CounterResumed(at=now, counter=c.id, teller=c.teller))
+
+
+# --- branch ------------------------------------------------------------------
+
+
+def _set_notice(state: BranchState, cmd: SetNotice, now: float, events: Events) -> None:
+    _emit(state, events, NoticeSet(at=now, notice=cmd.notice, text=cmd.text))
+
+
+def _clear_notice(state: BranchState, cmd: ClearNotice, now: float, events: Events) -> None:
+    if state.notice is None:
+        raise _Refused("no_notice", "There is no notice to clear.")
+    _emit(state, events, NoticeCleared(at=now))
+
+
+def _tick(state: BranchState, cmd: Tick, now: float, events: Events) -> None:
+    """Time passing: rating timeouts, over-wait alerts, open/close advice."""
+    tickets = state.tickets
+    for tid, deadline in list(state.pending_ratings.items()):
+        if deadline <= now:
+            _emit(state, events, _unrated(state, tickets[tid], now))
+    cfg = state.config
+    alerted = state.alerted
+    for q in state.queues.values():
+        for entry in q:
+            t = tickets[entry[3]]
+            if t.id in alerted:
+                continue
+            threshold = cfg.service[t.service].over_wait_min * 60.0
+            waited = now - t.issued_at
+            if waited >= threshold:
+                _emit(
+                    state,
+                    events,
+                    WaitAlert(
+                        at=now,
+                        ticket=t.id,
+                        number=t.number,
+                        service=t.service,
+                        waited_s=waited,
+                        threshold_s=threshold,
+                    ),
+                )
+    _advise(state, now, events)
+
+
+def _unrated(state: BranchState, t: Ticket, now: float) -> TicketUnrated:
+    return TicketUnrated(
+        at=now,
+        ticket=t.id,
+        number=t.number,
+        service=t.service,
+        counter=t.counter or "",
+        teller=t.teller,
+    )
+
+
+def _advise(state: BranchState, now: float, events: Events) -> None:
+    """Open a counter when the next customer would wait past target; close one when idle."""
+    cfg = state.config
+    target = cfg.target_wait_min * 60.0
+    counters = state.counters
+    for svc in cfg.services:
+        if svc.self_service:
+            continue
+        code = svc.code
+        waiting = len(state.queues[code])
+        wait = expected_wait_s(state, code, waiting)
+        idle = capacity(state, code)[1]
+        action, suggest = "ok", None
+        if waiting and (wait is None or wait > target):
+            spare = [cc.id for cc in cfg.counters_for[code] if counters[cc.id].status != OPEN]
+            if spare:
+                action, suggest = "open", spare[0]
+        elif waiting == 0 and idle >= 2:
+            idle_ids = [
+                cc.id
+                for cc in cfg.counters_for[code]
+                if counters[cc.id].status == OPEN and counters[cc.id].current is None
+            ]
+            action, suggest = "close", idle_ids[-1]
+        if action != state.advice.get(code, "ok"):
+            _emit(
+                state,
+                events,
+                CounterAdvice(
+                    at=now,
+                    service=code,
+                    action=action,
+                    counter=suggest,
+                    expected_wait_s=wait,
+                    target_s=target,
+                ),
+            )
+
+
+def _rollover(state: BranchState, now: float, events: Events) -> None:
+    """A new business day: unrated, expired, then the day event that resets numbering."""
+    day, ends_at = business_day(state.config, now)
+    if day == state.day:
+        # The clock was set back across the boundary: keep the day, move the end.
+        state.day_ends_at = ends_at
+        return
+    for tid in list(state.pending_ratings):
+        _emit(state, events, _unrated(state, state.tickets[tid], now))
+    for t in list(state.tickets.values()):
+        if t.status in LIVE_STATUSES:
+            _emit(
+                state,
+                events,
+                TicketExpired(at=now, ticket=t.id, number=t.number, service=t.service),
+            )
+    _emit(state, events, DayRolledOver(at=now, day=day, ends_at=ends_at))
+
+
+_HANDLERS: dict[type[Command], Callable[[BranchState, Any, float, Events], None]] = {
+    IssueTicket: _issue,
+    Login: _login,
+    Logout: _logout,
+    OpenCounter: _open,
+    CloseCounter: _close,
+    Pause: _pause,
+    Resume: _resume,
+    CallNext: _call_next,
+    CallTicket: _call_ticket,
+    Recall: _recall,
+    NoShow: _no_show,
+    Finish: _finish,
+    Transfer: _transfer,
+    Hold: _hold,
+    CallBack: _call_back,
+    Cancel: _cancel,
+    Rate: _rate,
+    SetNotice: _set_notice,
+    ClearNotice: _clear_notice,
+    Tick: _tick,
+}
+
+
+def apply(state: BranchState, command: Command, now: float) -> tuple[BranchState, list[Event]]:
+    """Apply `command` at time `now`; returns the (same, mutated) state and its events.
+
+    The given state is consumed. A refusal returns `[CommandRefused]` and
+    leaves the state as it was (handlers check everything before their first
+    event, except a call on a busy counter, which refuses before finishing).
+    """
+    events: Events = []
+    if now >= state.day_ends_at:
+        _rollover(state, now, events)
+    try:
+        _HANDLERS[type(command)](state, command, now, events)
+    except _Refused as r:
+        events.append(
+            CommandRefused(
+                at=now, command_id=command.id, op=command.op, code=r.code, reason=r.reason
+            )
+        )
+    return state, events

@@ -1,0 +1,45 @@
+"""Expected waits: a cheap, explainable estimate a customer can read on a ticket.
+
+For a service `s` with `p` people ahead:
+- capacity `c` = open counters serving `s` with a teller, each counting 1 if
+  `s` is its primary service or the counter is pooled, 0.5 if `s` is only a
+  secondary service there (it serves `s` when its primary queue is empty);
+- `idle` = those counters with nobody at the counter;
+- `m` = moving average of the service time of `s` (starts at
+  `expected_min`, then `m <- m + 0.2 (x - m)` on each finished ticket).
+
+wait = 0 if p < idle, else (p - idle + 0.5) * m / c: the `0.5` is the mean
+remaining time of the service in progress. With no open counter the wait is
+unknown (None) and the kiosk says so rather than inventing a figure.
+"""
+
+from __future__ import annotations
+
+from kiosk.engine.core.state import OPEN, BranchState
+
+EWMA_ALPHA = 0.2
+
+
+def capacity(state: BranchState, service: str) -> tuple[float, int]:
+    """(weighted open counters serving `service`, how many of them are idle)."""
+    c = 0.0
+    idle = 0
+    counters = state.counters
+    for cc in state.config.counters_for[service]:
+        counter = counters[cc.id]
+        if counter.status != OPEN or counter.teller is None:
+            continue
+        c += 1.0 if (cc.mode == "pooled" or cc.services[0] == service) else 0.5
+        if counter.current is None:
+            idle += 1
+    return c, idle
+
+
+def expected_wait_s(state: BranchState, service: str, ahead: int) -> float | None:
+    """Seconds a ticket with `ahead` people before it should wait (None: no counter open)."""
+    c, idle = capacity(state, service)
+    if c == 0.0:
+        return None
+    if ahead < idle:
+        return 0.0
+    return round((ahead - idle + 0.5) * state.avg_service_s[service] / c, 1)

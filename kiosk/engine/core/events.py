@@ -1,0 +1,301 @@
+"""Events: everything that happened to the queue, the log's only content.
+
+Each event is a frozen dataclass with a class-level `kind` and `at` (epoch
+seconds, the `now` given to `apply`). The state is a fold of `evolve` over the
+events, so an event carries every fact `evolve` needs (no lookups of config
+values that could change between writing and replaying, except the service
+table itself). Displays and voice consume `TicketCalled`; statistics read the
+whole log. The dict form is `{"kind": ..., <fields>}` (see `PROTOCOL.md`).
+
+Identity: events carry the keyed hash and the masked form only; the clear card
+or ID number never reaches the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+from kiosk.engine.core.errors import InvalidEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every event; `at` is when it happened (epoch seconds)."""
+
+    at: float
+    kind: ClassVar[str] = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DayRolledOver(Event):
+    """A new business day starts: numbering resets, the closed day's tickets are gone."""
+
+    day: str
+    ends_at: float
+    kind: ClassVar[str] = "day_rolled_over"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketIssued(Event):
+    ticket: str
+    number: str
+    seq: int
+    numeral: int
+    service: str
+    customer_class: str
+    ahead: int
+    expected_wait_s: float | None
+    identity_kind: str | None = None
+    identity_hash: str | None = None
+    identity_masked: str | None = None
+    appointment_ref: str | None = None
+    appointment_due: float | None = None
+    lang: str | None = None
+    command_id: str = ""
+    kind: ClassVar[str] = "ticket_issued"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCalled(Event):
+    """A ticket is called to a counter; `recall` marks a repeat announcement."""
+
+    ticket: str
+    number: str
+    service: str
+    counter: str
+    teller: str | None
+    recall: bool = False
+    via: str = "next"  # next | ticket | hold | recall
+    kind: ClassVar[str] = "ticket_called"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFinished(Event):
+    ticket: str
+    number: str
+    service: str
+    counter: str
+    teller: str | None
+    service_s: float
+    kind: ClassVar[str] = "ticket_finished"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketNoShow(Event):
+    """The customer did not come; `requeued` says whether the ticket goes back once."""
+
+    ticket: str
+    number: str
+    service: str
+    counter: str
+    teller: str | None
+    requeued: bool
+    kind: ClassVar[str] = "ticket_no_show"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTransferred(Event):
+    ticket: str
+    number: str
+    service: str
+    counter: str
+    teller: str | None
+    to_service: str
+    to_counter: str | None
+    front: bool
+    service_s: float
+    kind: ClassVar[str] = "ticket_transferred"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHeld(Event):
+    ticket: str
+    number: str
+    service: str
+    counter: str
+    teller: str | None
+    kind: ClassVar[str] = "ticket_held"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCancelled(Event):
+    ticket: str
+    number: str
+    service: str
+    kind: ClassVar[str] = "ticket_cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketExpired(Event):
+    ticket: str
+    number: str
+    service: str
+    kind: ClassVar[str] = "ticket_expired"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRated(Event):
+    ticket: str
+    number: str
+    service: str
+    counter: str
+    teller: str | None
+    value: int
+    scale: int
+    reason: str | None = None
+    kind: ClassVar[str] = "ticket_rated"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketUnrated(Event):
+    ticket: str
+    number: str
+    service: str
+    counter: str
+    teller: str | None
+    kind: ClassVar[str] = "ticket_unrated"
+
+
+@dataclass(frozen=True, slots=True)
+class TellerLoggedIn(Event):
+    counter: str
+    teller: str
+    kind: ClassVar[str] = "teller_logged_in"
+
+
+@dataclass(frozen=True, slots=True)
+class TellerLoggedOut(Event):
+    counter: str
+    teller: str
+    kind: ClassVar[str] = "teller_logged_out"
+
+
+@dataclass(frozen=True, slots=True)
+class CounterOpened(Event):
+    counter: str
+    teller: str | None
+    kind: ClassVar[str] = "counter_opened"
+
+
+@dataclass(frozen=True, slots=True)
+class CounterClosed(Event):
+    counter: str
+    teller: str | None
+    kind: ClassVar[str] = "counter_closed"
+
+
+@dataclass(frozen=True, slots=True)
+class CounterPaused(Event):
+    counter: str
+    teller: str | None
+    reason: str
+    kind: ClassVar[str] = "counter_paused"
+
+
+@dataclass(frozen=True, slots=True)
+class CounterResumed(Event):
+    counter: str
+    teller: str | None
+    kind: ClassVar[str] = "counter_resumed"
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSet(Event):
+    notice: str
+    text: str | None = None
+    kind: ClassVar[str] = "notice_set"
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeCleared(Event):
+    kind: ClassVar[str] = "notice_cleared"
+
+
+@dataclass(frozen=True, slots=True)
+class WaitAlert(Event):
+    """A ticket has waited longer than its service's over-wait threshold (once per wait)."""
+
+    ticket: str
+    number: str
+    service: str
+    waited_s: float
+    threshold_s: float
+    kind: ClassVar[str] = "wait_alert"
+
+
+@dataclass(frozen=True, slots=True)
+class CounterAdvice(Event):
+    """Advice to the lobby manager: open or close a counter for a service (or all is ok)."""
+
+    service: str
+    action: str  # open | close | ok
+    counter: str | None
+    expected_wait_s: float | None
+    target_s: float
+    kind: ClassVar[str] = "counter_advice"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRefused(Event):
+    """A valid command that cannot act now; the state is unchanged."""
+
+    command_id: str
+    op: str
+    code: str
+    reason: str
+    kind: ClassVar[str] = "command_refused"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    c.kind: c
+    for c in (
+        DayRolledOver,
+        TicketIssued,
+        TicketCalled,
+        TicketFinished,
+        TicketNoShow,
+        TicketTransferred,
+        TicketHeld,
+        TicketCancelled,
+        TicketExpired,
+        TicketRated,
+        TicketUnrated,
+        TellerLoggedIn,
+        TellerLoggedOut,
+        CounterOpened,
+        CounterClosed,
+        CounterPaused,
+        CounterResumed,
+        NoticeSet,
+        NoticeCleared,
+        WaitAlert,
+        CounterAdvice,
+        CommandRefused,
+    )
+}
+_FIELDS: dict[type[Event], tuple[str, ...]] = {
+    c: tuple(f.name for f in fields(c)) for c in EVENT_TYPES.values()
+}
+
+
+def event_to_dict(ev: Event) -> dict[str, Any]:
+    """JSON-safe dict with "kind" first; the inverse of `event_from_dict`."""
+    out: dict[str, Any] = {"kind": ev.kind}
+    for name in _FIELDS[type(ev)]:
+        out[name] = getattr(ev, name)
+    return out
+
+
+def event_from_dict(d: Mapping[str, Any]) -> Event:
+    """Rebuild an event from its dict; raises `InvalidEvent` for an unknown kind or field."""
+    kind = d.get("kind")
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise InvalidEvent(f"unknown event kind {kind!r}")
+    names = _FIELDS[cls]
+    try:
+        return cls(**{k: d[k] for k in names if k in d})
+    except TypeError as exc:
+        raise InvalidEvent(f"{kind}: {exc}") from exc
