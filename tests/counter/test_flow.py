@@ -1,0 +1,394 @@
+"""The counter flow as event scripts: keys in, commands and feedback out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flowkit import make_state, run, sends
+
+from counter.flow import (
+    T_BLINK,
+    T_RATING,
+    Beep,
+    CounterState,
+    DeviceChanged,
+    KeypadLeds,
+    KeypadText,
+    KeyPressed,
+    LinkChanged,
+    NoReply,
+    RatingPressed,
+    RatingPrompt,
+    Replied,
+    Snapshot,
+    StartTimer,
+    StripShow,
+    TimerFired,
+    boot,
+    step,
+)
+from drivers.keypad.codes import BeepPattern, Key, KeypadLed
+
+D = Key.for_digit
+
+
+def keys(*ks: Key) -> list[KeyPressed]:
+    return [KeyPressed(k) for k in ks]
+
+
+def digits(text: str) -> list[KeyPressed]:
+    return [KeyPressed(D(int(c))) for c in text]
+
+
+def last(effects: list[Any], kind: type) -> Any:
+    found = [e for e in effects if isinstance(e, kind)]
+    assert found, f"no {kind.__name__} in {effects}"
+    return found[-1]
+
+
+# -- which command each key sequence sends ------------------------------------------
+
+KEY_TABLE: list[tuple[str, dict[str, Any], str, list[KeyPressed], str, dict[str, Any]]] = [
+    # name, view, typed, keys, op, fields (besides counter)
+    ("call next", {}, "", keys(Key.CALL), "call_next", {}),
+    ("call a ticket", {}, "1007", keys(Key.CALL), "call_ticket", {"ticket": "A007"}),
+    ("call a ticket with enter", {}, "3012", keys(Key.ENTER), "call_ticket", {"ticket": "C012"}),
+    ("recall", {"current": "A001"}, "", keys(Key.RECALL), "recall", {}),
+    ("call back typed", {}, "2005", keys(Key.RECALL), "call_back", {"ticket": "B005"}),
+    (
+        "call back only held",
+        {"held": ("D004",)},
+        "",
+        keys(Key.RECALL),
+        "call_back",
+        {"ticket": "D004"},
+    ),
+    ("no show", {"current": "A001"}, "", keys(Key.NO_SHOW), "no_show", {}),
+    ("hold", {"current": "A001"}, "", keys(Key.HOLD), "hold", {}),
+    ("finish", {"current": "A001"}, "", keys(Key.FINISH), "finish", {}),
+    (
+        "transfer to service",
+        {"current": "A001"},
+        "2",
+        keys(Key.TRANSFER),
+        "transfer",
+        {"to_service": "B"},
+    ),
+    (
+        "transfer to counter",
+        {"current": "A001"},
+        "04",
+        keys(Key.TRANSFER),
+        "transfer",
+        {"to_counter": "4"},
+    ),
+    (
+        "transfer asked",
+        {"current": "A001"},
+        "",
+        [*keys(Key.TRANSFER), *digits("03"), KeyPressed(Key.ENTER)],
+        "transfer",
+        {"to_counter": "3"},
+    ),
+    ("pause break", {}, "", keys(Key.PAUSE), "pause", {"reason": "break"}),
+    ("pause lunch", {}, "2", keys(Key.PAUSE), "pause", {"reason": "lunch"}),
+    ("pause other", {}, "3", keys(Key.PAUSE), "pause", {"reason": "other"}),
+    ("resume", {"status": "paused"}, "", keys(Key.PAUSE), "resume", {}),
+    ("close", {}, "0", keys(Key.PAUSE), "close_counter", {}),
+    ("reopen", {"status": "closed"}, "", keys(Key.PAUSE), "open_counter", {}),
+    ("logout closes first", {}, "", keys(Key.LOGIN), "close_counter", {}),
+    ("logout when closed", {"status": "closed"}, "", keys(Key.LOGIN), "logout", {}),
+    (
+        "login",
+        {"teller": None, "status": "closed"},
+        "5566",
+        keys(Key.LOGIN),
+        "login",
+        {"teller": "5566"},
+    ),
+    (
+        "login with enter",
+        {"teller": None, "status": "closed"},
+        "77",
+        keys(Key.ENTER),
+        "login",
+        {"teller": "77"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("view", "typed", "presses", "op", "fields"),
+    [row[1:] for row in KEY_TABLE],
+    ids=[row[0] for row in KEY_TABLE],
+)
+def test_keys_send_the_right_command(
+    view: dict[str, Any], typed: str, presses: list[KeyPressed], op: str, fields: dict[str, Any]
+) -> None:
+    base = {"status": "open", "teller": "1024", "seq": 5, **view}
+    state = make_state(**base)
+    state, fx = run(state, [*digits(typed), *presses])
+    sent = sends(fx)
+    assert [(s.op, dict(s.fields)) for s in sent] == [(op, {"counter": "3", **fields})]
+    assert state.pending is not None and state.pending.op == op
+    assert state.typed == "" and not state.transfer_mode
+
+
+BAD_ENTRIES = [
+    ("ticket of a service that does not exist", "9001", Key.CALL),
+    ("ticket number zero", "1000", Key.CALL),
+    ("ticket number too wide", "11234", Key.CALL),
+    ("transfer to nowhere", "7", Key.TRANSFER),
+    ("unknown pause reason", "5", Key.PAUSE),
+    ("digits before finish", "12", Key.FINISH),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"), [r[1:] for r in BAD_ENTRIES], ids=[r[0] for r in BAD_ENTRIES]
+)
+def test_bad_entries_are_refused_at_the_keypad(
+    open_counter: CounterState, typed: str, key: Key
+) -> None:
+    state, fx = run(open_counter, [*digits(typed), KeyPressed(key)])
+    assert sends(fx) == []
+    assert Beep(BeepPattern.ERROR) in fx
+    assert last(fx, KeypadText).text == "输入无效 invalid"
+    assert state.typed == ""
+
+
+def test_typing_a_ticket_shows_what_will_be_called(open_counter: CounterState) -> None:
+    _, fx = run(open_counter, digits("1023"))
+    assert last(fx, KeypadText).text == "叫号 A023?"
+    assert StartTimer("entry", 20.0) in fx
+
+
+def test_typed_digits_expire(open_counter: CounterState) -> None:
+    state, _ = run(open_counter, digits("12"))
+    state, fx = step(state, TimerFired("entry"))
+    assert state.typed == ""
+    assert last(fx, KeypadText).text == "1024 就绪"
+
+
+# -- outcomes felt at the keypad ------------------------------------------------------
+
+
+def called(number: str, seq: int = 11, recall: bool = False) -> dict[str, Any]:
+    return {
+        "kind": "ticket_called",
+        "seq": seq,
+        "number": number,
+        "ticket": "t" + number,
+        "counter": "3",
+        "service": number[0],
+        "recall": recall,
+    }
+
+
+def test_call_shows_the_number_on_strip_and_keypad(open_counter: CounterState) -> None:
+    state, fx = run(open_counter, keys(Key.CALL))
+    n = sends(fx)[0].n
+    state, fx = step(state, Replied(n, True, events=(called("A023"),)))
+    assert Beep(BeepPattern.DOUBLE) in fx
+    assert last(fx, KeypadText).text == "已叫 A023"
+    assert last(fx, StripShow) == StripShow("请A023号 到3号窗口", blink=True)
+    assert StartTimer(T_BLINK, 10.0) in fx
+    assert last(fx, KeypadLeds).mask & KeypadLed.SERVING
+    assert state.view.current == "A023" and state.view.seq == 11 and state.pending is None
+    state, fx = step(state, TimerFired(T_BLINK))
+    assert fx == [StripShow("请A023号 到3号窗口", blink=False)]
+
+
+def test_queue_empty_and_refusals_beep_and_say_why(open_counter: CounterState) -> None:
+    state, fx = run(open_counter, keys(Key.CALL))
+    state, fx = step(state, Replied(sends(fx)[0].n, False, "queue_empty", "nobody is waiting"))
+    assert Beep(BeepPattern.ERROR) in fx
+    assert last(fx, KeypadText).text == "无人等候 empty"
+    state, fx = run(state, keys(Key.FINISH))
+    state, fx = step(state, Replied(sends(fx)[0].n, False, "some_new_code", "a new rule"))
+    assert last(fx, KeypadText).text == "拒绝 some_new_code"
+    assert state.pending is None
+
+
+def test_no_answer_is_an_offline_signal_never_silence(open_counter: CounterState) -> None:
+    state, fx = run(open_counter, keys(Key.CALL))
+    state, fx = step(state, NoReply(sends(fx)[0].n))
+    assert Beep(BeepPattern.LONG) in fx
+    assert last(fx, KeypadText).text == "引擎离线 offline"
+    mask = last(fx, KeypadLeds).mask
+    assert not mask & KeypadLed.ONLINE and mask & KeypadLed.ALERT
+    # the next answer clears it
+    state, fx = run(state, keys(Key.CALL))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(called("A001"),)))
+    assert last(fx, KeypadLeds).mask & KeypadLed.ONLINE
+
+
+def test_second_key_while_in_flight_is_busy_not_a_second_call(open_counter: CounterState) -> None:
+    _, fx = run(open_counter, keys(Key.CALL, Key.CALL))
+    assert len(sends(fx)) == 1
+    assert last(fx, KeypadText).text == "处理中 wait"
+
+
+def test_late_reply_after_giving_up_is_ignored(open_counter: CounterState) -> None:
+    state, fx = run(open_counter, keys(Key.CALL))
+    n = sends(fx)[0].n
+    state, _ = step(state, NoReply(n))
+    state2, fx = step(state, Replied(n, True, events=(called("A001"),)))
+    assert fx == [] and state2 == state
+
+
+def test_login_then_opens_the_counter() -> None:
+    state = make_state(status="closed", teller=None, seq=3)
+    state, fx = run(state, [*digits("5566"), KeyPressed(Key.LOGIN)])
+    login = sends(fx)[0]
+    ev = {"kind": "teller_logged_in", "seq": 4, "counter": "3", "teller": "5566"}
+    state, fx = step(state, Replied(login.n, True, events=(ev,)))
+    assert [(s.op, dict(s.fields)) for s in sends(fx)] == [("open_counter", {"counter": "3"})]
+    assert not any(isinstance(e, Beep) for e in fx)  # one beep when it is all done
+    ev = {"kind": "counter_opened", "seq": 5, "counter": "3", "teller": "5566"}
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(ev,)))
+    assert Beep(BeepPattern.SHORT) in fx
+    assert last(fx, KeypadText).text == "5566 就绪"
+    assert last(fx, StripShow).text == "欢迎光临 Welcome"
+    assert state.view.status == "open" and state.view.teller == "5566"
+
+
+def test_refused_login_does_not_open(open_counter: CounterState) -> None:
+    state = make_state(status="closed", teller=None)
+    state, fx = run(state, [*digits("1"), KeyPressed(Key.LOGIN)])
+    state, fx = step(state, Replied(sends(fx)[0].n, False, "unknown_teller", "no such teller"))
+    assert sends(fx) == [] and state.backlog == ()
+
+
+def test_pause_shows_paused_on_strip(open_counter: CounterState) -> None:
+    state, fx = run(open_counter, keys(Key.PAUSE))
+    ev = {"kind": "counter_paused", "seq": 12, "counter": "3", "teller": "1024", "reason": "break"}
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(ev,)))
+    assert last(fx, StripShow).text == "暂停服务 请稍候 Paused"
+    assert last(fx, KeypadLeds).mask & KeypadLed.PAUSED
+
+
+# -- rating ----------------------------------------------------------------------------
+
+
+def finished(number: str, seq: int = 20) -> dict[str, Any]:
+    return {
+        "kind": "ticket_finished",
+        "seq": seq,
+        "number": number,
+        "counter": "3",
+        "ticket": "t",
+        "service": "A",
+        "teller": "1024",
+        "service_s": 60.0,
+    }
+
+
+def serving(number: str = "A023") -> CounterState:
+    return make_state(status="open", teller="1024", current=number, seq=10)
+
+
+def test_finish_prompts_the_rating_pad_and_the_rating_goes_to_the_engine() -> None:
+    state, fx = run(serving(), keys(Key.FINISH))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(finished("A023"),)))
+    assert RatingPrompt(True, 30.0) in fx and StartTimer(T_RATING, 30.0) in fx
+    assert last(fx, KeypadText).text == "完成 done"
+    assert last(fx, StripShow).text == "欢迎光临 Welcome"
+    state, fx = step(state, RatingPressed(5))
+    assert RatingPrompt(False) in fx
+    rate = sends(fx)
+    assert [(s.op, dict(s.fields)) for s in rate] == [
+        ("rate", {"counter": "3", "value": 5, "scale": 5})
+    ]
+    assert last(fx, StripShow).text == "谢谢您的评价 Thank you"
+    state, fx = step(state, Replied(rate[0].n, True))
+    assert last(fx, KeypadText).text == "评价 5/5"
+    # a second press means nothing: one rating per service
+    state, fx = step(state, RatingPressed(1))
+    assert sends(fx) == []
+
+
+def test_unhappy_rating_carries_its_reason_and_a_3_point_scale() -> None:
+    state = serving()
+    state = CounterState(
+        config=state.config.__class__(counter="3", rating_scale=3), view=state.view, link_up=True
+    )
+    state, fx = run(state, keys(Key.FINISH))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(finished("A023"),)))
+    state, fx = step(state, RatingPressed(1, reason=0x03))
+    assert dict(sends(fx)[0].fields) == {
+        "counter": "3",
+        "value": 1,
+        "scale": 3,
+        "reason": "slow_service",
+    }
+
+
+def test_rating_timeout_turns_the_prompt_off() -> None:
+    state, fx = run(serving(), keys(Key.FINISH))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(finished("A023"),)))
+    state, fx = step(state, TimerFired(T_RATING))
+    assert RatingPrompt(False) in fx and last(fx, KeypadText).text == "未评价 unrated"
+    state, fx = step(state, RatingPressed(5))
+    assert sends(fx) == []
+
+
+def test_call_that_finishes_the_current_customer_prompts_a_rating() -> None:
+    state, fx = run(serving("A023"), keys(Key.CALL))
+    evs = (finished("A023", 20), called("A024", 21))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=evs))
+    assert RatingPrompt(True, 30.0) in fx
+    assert state.view.current == "A024" and state.rating_for == "A023"
+
+
+def test_rating_during_a_teller_command_waits_and_is_not_lost() -> None:
+    state, fx = run(serving(), keys(Key.FINISH))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(finished("A023"),)))
+    state, fx = run(state, keys(Key.CALL))
+    call = sends(fx)[0]
+    state, fx = step(state, RatingPressed(4))
+    assert sends(fx) == [] and len(state.backlog) == 1
+    state, fx = step(state, Replied(call.n, True, events=(called("A024", 22),)))
+    assert [s.op for s in sends(fx)] == ["rate"]
+
+
+# -- restore, links, devices ---------------------------------------------------------
+
+
+def test_reboot_restores_from_the_retained_counter_state() -> None:
+    state = make_state()
+    state, fx = boot(state)
+    assert last(fx, StripShow).text == "欢迎光临 Welcome"
+    snap = {
+        "id": "3",
+        "status": "open",
+        "teller": "1024",
+        "current": {"number": "B007"},
+        "held": [{"number": "A002"}],
+    }
+    state, fx = step(state, Snapshot(40, snap))
+    assert state.view.current == "B007" and state.view.held == ("A002",)
+    assert last(fx, StripShow).text == "请B007号 到3号窗口"
+    assert last(fx, KeypadText).text == "B007 服务中"
+    # an older snapshot never wins over newer news
+    state, fx = step(state, Snapshot(39, {"status": "closed"}))
+    assert state.view.status == "open" and fx == []
+
+
+def test_reply_events_older_than_the_snapshot_are_skipped() -> None:
+    state = make_state(status="open", teller="1024", current="B007", seq=50)
+    state, fx = run(state, keys(Key.RECALL))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(called("A001", seq=49),)))
+    assert state.view.current == "B007"
+
+
+def test_link_down_and_device_back_online(open_counter: CounterState) -> None:
+    state, fx = step(open_counter, LinkChanged(False))
+    assert last(fx, KeypadText).text == "网络断开 no link"
+    assert not last(fx, KeypadLeds).mask & KeypadLed.ONLINE
+    state, fx = step(state, DeviceChanged("strip", False))
+    assert last(fx, KeypadLeds).mask & KeypadLed.ALERT
+    state, fx = step(state, DeviceChanged("strip", True))
+    # the strip forgot its text when it restarted: it is sent again
+    assert any(isinstance(e, StripShow) for e in fx)
