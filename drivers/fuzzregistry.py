@@ -141,3 +141,33 @@ CODECS: list[FuzzCodec] = [
     FuzzCodec("bus.message", _bus_message_decoder, _bus_samples),
     FuzzCodec("bus.payload", _bus_payload_decoder, _bus_payload_samples),
 ]
+
+
+def _printer_status_decoder() -> Decoder:
+    from drivers.printer.fuzzing import status_decoder
+
+    return status_decoder()
+
+
+def _printer_status_samples() -> Sequence[bytes]:
+    from drivers.printer.fuzzing import status_samples
+
+    return status_samples()
+
+
+def _printer_stream_decoder() -> Decoder:
+    from drivers.printer.fuzzing import stream_decoder
+
+    return stream_decoder()
+
+
+def _printer_stream_samples() -> Sequence[bytes]:
+    from drivers.printer.fuzzing import stream_samples
+
+    return stream_samples()
+
+
+CODECS += [
+    FuzzCodec("printer.status", _printer_status_decoder, _printer_status_samples),
+    FuzzCodec("printer.stream", _printer_stream_decoder, _printer_stream_samples),
+]
