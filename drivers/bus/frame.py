@@ -168,3 +168,13 @@ class FrameDecoder:
             del buf[:total]
         self.frames += len(out)
         return out
+
+
+def describe_bytes(data: bytes) -> str:
+    """Frames found in a chunk, for flight-recorder dumps (partial chunks show less)."""
+    dec = FrameDecoder()
+    frames = dec.feed(data)
+    parts = [f.describe() for f in frames]
+    if dec.error_count:
+        parts.append(f"<{dec.error_count} bad: {', '.join(sorted(dec.errors))}>")
+    return "; ".join(parts) if parts else "<partial>"
