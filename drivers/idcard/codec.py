@@ -21,6 +21,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from drivers.errors import FrameError
+
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 HEADER_LEN = len(PREAMBLE) + 2
 MAX_LEN = 4096
@@ -300,7 +302,7 @@ def encode_base_data(text: bytes, photo: bytes) -> bytes:
     return len(text).to_bytes(2, "big") + len(photo).to_bytes(2, "big") + text + photo
 
 
-class InfoError(ValueError):
+class InfoError(FrameError):
     """The READ_BASE data does not hold a well-formed text block."""
 
 

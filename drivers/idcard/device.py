@@ -1,0 +1,222 @@
+"""Host side of a resident ID card reader: it drives the read, hands out identities.
+
+The reader answers commands and never speaks first, so a poll thread runs
+the sequence such readers expect, a few times a second:
+
+1. FIND_CARD (20 01): ``9F`` when a card is in the field, ``80`` when not;
+2. SELECT_CARD (20 02): ``90`` when the card answered;
+3. READ_BASE (30 01): ``90`` with the text block and the photo.
+
+The ID number is hashed the moment the text block is parsed; the photo is
+dropped by the codec. A card left on the reader is delivered once: the
+reader's hash of the card present is remembered until FIND_CARD says the
+field is empty. A reader that stops answering is reported offline (and its
+flight recorder dumped) and online again at its next answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from drivers.errors import DeviceTimeout, LinkDown
+from drivers.idcard.codec import (
+    BadFrame,
+    Command,
+    InfoError,
+    Op,
+    Response,
+    ResponseDecoder,
+    Status,
+    describe,
+    encode_command,
+    parse_base_data,
+)
+from drivers.identity import Identity, IdentityError, IdentityHasher
+from drivers.readers import HealthCallback, ReaderBase, RejectCallback
+from drivers.recorder import FlightRecorder
+
+IdentityCallback = Callable[[Identity], None]
+
+_READ_OPS = frozenset({Op.READ_BASE, Op.READ_BASE_FP, Op.READ_NEW_ADDRESS})
+
+
+class IdCardReader(ReaderBase):
+    """A resident ID card reader on a serial port (115200 baud by default).
+
+    ``poll_interval`` is the pause between FIND_CARD polls; ``timeout`` the
+    wait for a short answer and ``read_timeout`` for READ_BASE, which takes
+    the card itself most of a second on real readers. Each command is tried
+    ``attempts`` times before the reader is declared not responding.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        hasher: IdentityHasher,
+        on_identity: IdentityCallback,
+        on_health: HealthCallback | None = None,
+        logger: logging.Logger | None = None,
+        *,
+        on_reject: RejectCallback | None = None,
+        name: str = "id-reader",
+        baudrate: int = 115200,
+        poll_interval: float = 0.25,
+        timeout: float = 0.5,
+        read_timeout: float = 2.0,
+        attempts: int = 2,
+        recorder: FlightRecorder | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_max: float = 1.0,
+        reconnect_deadline: float | None = None,
+    ) -> None:
+        super().__init__(
+            url,
+            name=name,
+            on_health=on_health,
+            logger=logger,
+            recorder=recorder,
+            baudrate=baudrate,
+            clock=clock,
+            backoff_max=backoff_max,
+            reconnect_deadline=reconnect_deadline,
+        )
+        self._hasher = hasher
+        self._on_identity = on_identity
+        self._on_reject = on_reject
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.read_timeout = read_timeout
+        self.attempts = max(1, attempts)
+        self._decoder = ResponseDecoder()
+        self._decoder_lock = threading.Lock()
+        self._responses: queue.Queue[Response | BadFrame] = queue.Queue()
+        self._link_up = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._present: str | None = None  # hash (or reject reason) of the card in the field
+        self.reads = 0
+        self.rejects = 0
+        self.timeouts = 0
+
+    # -- lifecycle ------------------------------------------------------
+
+    def start(self) -> None:
+        super().start()
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self._poll, name=f"{self.name}-poll", daemon=True
+            )
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._link_up.set()  # wake the poll thread so it sees the stop
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=3.0)
+        self._thread = None
+        super().close()
+
+    # -- link thread ----------------------------------------------------
+
+    def handle_data(self, data: bytes) -> None:
+        with self._decoder_lock:
+            messages = self._decoder.feed(data)
+        for msg in messages:
+            self.recorder.note(describe(msg))
+            if isinstance(msg, Response | BadFrame):
+                self._responses.put(msg)
+
+    def on_link(self, up: bool, reason: str) -> None:
+        if up:
+            self._link_up.set()  # online is reported at the first answer, not here
+        else:
+            self._link_up.clear()
+            self.report_health(False, reason)
+
+    # -- poll thread ----------------------------------------------------
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            if not self._link_up.wait(0.5) or self._stop.is_set():
+                continue
+            try:
+                self.poll_once()
+            except DeviceTimeout:
+                self.timeouts += 1
+                self.report_health(False, "not responding")
+            except LinkDown:
+                pass  # the link reports it; we wait for it to come back
+            except Exception:  # a bug must not end polling for the day
+                self.log.exception("%s: poll failed; polling carries on", self.name)
+            self._stop.wait(self.poll_interval)
+
+    def poll_once(self) -> Identity | None:
+        """One find/select/read round; returns the identity if one was delivered."""
+        found = self.transact(Op.FIND_CARD)
+        self.report_health(True, "responding")
+        if found.sw3 != Status.CARD_FOUND:
+            self._present = None
+            return None
+        if self.transact(Op.SELECT_CARD).sw3 != Status.OK:
+            return None  # the card moved off the field between find and select
+        resp = self.transact(Op.READ_BASE)
+        if resp.sw3 != Status.OK:
+            st = resp.status
+            self._reject(f"read-failed: {st.name if st else f'{resp.sw3:02X}'}")
+            return None
+        try:
+            info = parse_base_data(resp.data)
+            identity = self._hasher.id_card(info.id_number, info.name)
+        except (InfoError, IdentityError) as exc:
+            self._reject(f"invalid-card: {exc}")
+            return None
+        if identity.hash == self._present:
+            return None  # the same card still lying on the reader
+        self._present = identity.hash
+        self.reads += 1
+        self.recorder.note(f"card {identity.masked}")
+        self.log.info("%s: ID card %s", self.name, identity.masked)
+        self.call(self._on_identity, identity)
+        return identity
+
+    def transact(self, op: Op) -> Response:
+        """Send one command and wait for its answer, retrying a lost one."""
+        wait = self.read_timeout if op in _READ_OPS else self.timeout
+        frame = encode_command(op)
+        for _attempt in range(self.attempts):
+            with self._decoder_lock:
+                self._decoder.reset()  # stale bytes must not be taken as this answer
+                while not self._responses.empty():
+                    self._responses.get_nowait()
+            self.recorder.record("tx", frame, note=describe(Command(op.cmd, op.para)))
+            self.link.write(frame)
+            deadline = self._clock() + wait
+            while True:
+                remaining = deadline - self._clock()
+                if remaining <= 0:
+                    break
+                try:
+                    msg = self._responses.get(timeout=remaining)
+                except queue.Empty:
+                    break
+                if isinstance(msg, Response):
+                    return msg
+                # a BadFrame: keep waiting, the real answer may follow
+            self.recorder.note(f"no answer to {op.name}")
+        raise DeviceTimeout(f"{self.name}: no answer to {op.name}")
+
+    def _reject(self, reason: str) -> None:
+        if self._present == f"reject:{reason}":
+            return  # said once per card presentation
+        self._present = f"reject:{reason}"
+        self.rejects += 1
+        self.recorder.note(f"rejected: {reason}")
+        self.log.warning("%s: card not read (%s)", self.name, reason)
+        if self._on_reject is not None:
+            self.call(self._on_reject, reason)

@@ -1,0 +1,103 @@
+"""Host side of a QR/barcode scanner: appointment codes in, check-in references out.
+
+The scanner sends a line per code read. A code that is an appointment
+reference (see :func:`~drivers.qrscan.codec.appointment_ref`) is delivered as
+an :class:`Appointment`: the reference itself, for check-in against the
+booking, and its :class:`~drivers.identity.Identity` (kind ``qr``), keyed like
+cards and ID cards for directory lookup. Any other code (a payment code, a
+URL) is rejected with a reason and its content is neither logged nor kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from drivers.identity import Identity, IdentityError, IdentityHasher
+from drivers.qrscan.codec import BadScan, Decoder, Scan, appointment_ref
+from drivers.readers import HealthCallback, ReaderBase, RejectCallback
+from drivers.recorder import FlightRecorder
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    """A scanned appointment: ``ref`` for check-in, ``identity`` for lookup."""
+
+    ref: str
+    identity: Identity
+
+
+AppointmentCallback = Callable[[Appointment], None]
+
+
+class QrScanner(ReaderBase):
+    """A serial (or USB virtual COM) QR/barcode scanner in continuous mode."""
+
+    def __init__(
+        self,
+        url: str,
+        hasher: IdentityHasher,
+        on_appointment: AppointmentCallback,
+        on_health: HealthCallback | None = None,
+        logger: logging.Logger | None = None,
+        *,
+        on_reject: RejectCallback | None = None,
+        name: str = "qr-scanner",
+        baudrate: int = 9600,
+        recorder: FlightRecorder | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_max: float = 1.0,
+        reconnect_deadline: float | None = None,
+    ) -> None:
+        super().__init__(
+            url,
+            name=name,
+            on_health=on_health,
+            logger=logger,
+            recorder=recorder,
+            baudrate=baudrate,
+            clock=clock,
+            backoff_max=backoff_max,
+            reconnect_deadline=reconnect_deadline,
+        )
+        self._hasher = hasher
+        self._on_appointment = on_appointment
+        self._on_reject = on_reject
+        self.decoder = Decoder()
+        self.scans = 0
+        self.rejects = 0
+
+    def handle_data(self, data: bytes) -> None:
+        for msg in self.decoder.feed(data):
+            if isinstance(msg, Scan):
+                self._scan(msg)
+            elif isinstance(msg, BadScan):
+                self._reject(msg.reason)
+
+    def on_link(self, up: bool, reason: str) -> None:
+        self.decoder.reset()  # a code cut by the unplug is gone for good
+        super().on_link(up, reason)
+
+    def _scan(self, scan: Scan) -> None:
+        ref = appointment_ref(scan.text)
+        if ref is None:
+            self._reject("not-an-appointment")
+            return
+        try:
+            identity = self._hasher.qr(ref)
+        except IdentityError as exc:
+            self._reject(f"invalid-code: {exc}")
+            return
+        self.scans += 1
+        self.recorder.note(f"appointment {identity.masked}")
+        self.log.info("%s: appointment %s", self.name, identity.masked)
+        self.call(self._on_appointment, Appointment(ref, identity))
+
+    def _reject(self, reason: str) -> None:
+        self.rejects += 1
+        self.recorder.note(f"rejected scan: {reason}")
+        self.log.warning("%s: scan rejected (%s)", self.name, reason)
+        if self._on_reject is not None:
+            self.call(self._on_reject, reason)

@@ -1,0 +1,201 @@
+"""Pieces every identification reader shares, host side and simulator side.
+
+Host side, :class:`ReaderBase` owns one :class:`~drivers.transport.SerialLink`
+and the driver's :class:`~drivers.recorder.FlightRecorder`. The link is
+given no recorder of its own, because it would keep the raw bytes: a reader
+records every received chunk *redacted* (length and a note only) and adds
+the decoded events as notes carrying only masked forms. A dump on a fault
+therefore shows the exchange's shape and timing without any card or ID
+number, which is what a technician needs and all a log may hold.
+
+Simulator side, :class:`DeviceSim` is the device end of a pty pair with the
+scripted faults every simulator offers: go silent, unplug and come back,
+send garbage.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from drivers.recorder import FlightRecorder
+from drivers.sim.pty import PtyPort
+from drivers.transport import SerialLink
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderHealth:
+    """A reader went away or came back. ``reason`` is short and safe to show."""
+
+    device: str
+    online: bool
+    reason: str
+
+
+HealthCallback = Callable[[ReaderHealth], None]
+RejectCallback = Callable[[str], None]
+
+
+class ReaderBase:
+    """A serial reader's host side: link, redacting recorder, health, callbacks.
+
+    Subclasses implement :meth:`handle_data` (runs on the link's reader
+    thread) and may override :meth:`on_link`. Application callbacks are
+    called through :meth:`call`, which logs and swallows their exceptions:
+    a kiosk bug must not stop the reader.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str,
+        on_health: HealthCallback | None,
+        logger: logging.Logger | None,
+        recorder: FlightRecorder | None,
+        baudrate: int,
+        clock: Callable[[], float],
+        backoff_max: float,
+        reconnect_deadline: float | None,
+    ) -> None:
+        self.name = name
+        self.log = logger or logging.getLogger(f"lobbyq.drivers.{name}")
+        self.recorder = recorder or FlightRecorder(name, clock=clock)
+        self._on_health = on_health
+        self._clock = clock
+        self.online = False
+        self.link = SerialLink(
+            url,
+            name=name,
+            on_data=self._on_data,
+            on_state=self._on_state,
+            baudrate=baudrate,
+            recorder=None,  # raw bytes may hold a card number: we record redacted
+            logger=self.log,
+            backoff_max=backoff_max,
+            reconnect_deadline=reconnect_deadline,
+            clock=clock,
+        )
+
+    # -- lifecycle ------------------------------------------------------
+
+    def start(self) -> None:
+        self.link.start()
+
+    def close(self) -> None:
+        self.link.close()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self.link.wait_connected(timeout)
+
+    def __enter__(self) -> ReaderBase:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- subclass hooks -------------------------------------------------
+
+    def handle_data(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def on_link(self, up: bool, reason: str) -> None:
+        """Default: the link state is the device's health."""
+        self.report_health(up, "connected" if up else reason)
+
+    # -- helpers --------------------------------------------------------
+
+    def report_health(self, online: bool, reason: str) -> None:
+        """Tell the application once per change; dump the recorder when lost."""
+        if online == self.online:
+            return
+        self.online = online
+        self.recorder.note(f"health {'online' if online else 'offline'}: {reason}")
+        if not online:
+            self.recorder.dump_to(self.log, reason=reason)
+        if self._on_health is not None:
+            self.call(self._on_health, ReaderHealth(self.name, online, reason))
+
+    def call(self, fn: Callable[[Any], Any], arg: Any) -> None:
+        try:
+            fn(arg)
+        except Exception:
+            self.log.exception("%s: application callback failed; reader carries on", self.name)
+
+    def _on_data(self, data: bytes) -> None:
+        self.recorder.record("rx", data, note="reader data", redact=True)
+        self.handle_data(data)
+
+    def _on_state(self, up: bool, reason: str) -> None:
+        self.on_link(up, reason)
+
+
+class DeviceSim:
+    """The device end of a simulated reader on a pty, with scripted faults.
+
+    ``send`` is what the device puts on the wire; while :meth:`silence` is
+    on, nothing goes out (a hung or unpowered device with its cable still
+    in). ``unplug``/``replug`` pull and restore the cable.
+    """
+
+    def __init__(self, link_path: str | os.PathLike[str], *, seed: int | None = None) -> None:
+        self.port = PtyPort(link_path)
+        self.silent = False
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """What the host opens: the stable pty name."""
+        return self.port.url
+
+    def send(self, data: bytes) -> None:
+        if self.silent:
+            return
+        with self._lock:
+            self.port.write(data)
+
+    def silence(self) -> None:
+        """Stop sending anything, as a hung device would."""
+        self.silent = True
+
+    def resume(self) -> None:
+        """Undo :meth:`silence`."""
+        self.silent = False
+
+    def unplug(self) -> None:
+        with self._lock:
+            self.port.unplug()
+
+    def replug(self) -> None:
+        with self._lock:
+            self.port.replug()
+
+    def send_garbage(self, n: int = 64, *, end_line: bool = True) -> bytes:
+        """A burst of random bytes, as after a power glitch; returns them.
+
+        With ``end_line`` the burst ends in CR, as noise usually does sooner
+        or later, so the next real frame of a line protocol is clean.
+        """
+        junk = self._rng.randbytes(n) + (b"\r" if end_line else b"")
+        with self._lock:
+            self.port.write(junk)
+        return junk
+
+    def close(self) -> None:
+        with self._lock:
+            self.port.close()
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,109 @@
+"""Fixtures for the identification readers: a hasher, synthetic numbers, sims.
+
+Card and ID numbers in these tests are generated here, obviously synthetic
+(test issuer prefix, birth dates in 1900), and valid only as far as their
+check digits go; no fixture file holds one.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.identity import IdentityHasher, id_check_char, luhn_ok
+
+SECRET = bytes(range(32))
+
+
+def synthetic_pan(rng: random.Random, length: int = 16) -> str:
+    """A Luhn-valid number under the 999999 test prefix, never a real issuer."""
+    body = "999999" + "".join(rng.choice("0123456789") for _ in range(length - 7))
+    for d in "0123456789":
+        if luhn_ok(body + d):
+            return body + d
+    raise AssertionError("unreachable: one check digit always fits")
+
+
+def synthetic_id(rng: random.Random) -> str:
+    """An 18-character ID number with region 999999 and a 1900 birth date."""
+    body = f"9999991900{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return body + id_check_char(body)
+
+
+class Synthetic:
+    """Makes synthetic numbers; the tests' only source of card and ID numbers."""
+
+    secret = SECRET
+
+    def __init__(self, seed: int = 7813) -> None:
+        self.rng = random.Random(seed)
+
+    def pan(self, length: int = 16) -> str:
+        return synthetic_pan(self.rng, length)
+
+    def id_number(self) -> str:
+        return synthetic_id(self.rng)
+
+
+@pytest.fixture
+def synth() -> Synthetic:
+    return Synthetic()
+
+
+@pytest.fixture
+def hasher() -> IdentityHasher:
+    return IdentityHasher(SECRET)
+
+
+@pytest.fixture
+def link_path(tmp_path: Path) -> Path:
+    return tmp_path / "ttyREADER"
+
+
+def _wait_for(cond: Callable[[], bool], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.002)
+    return cond()
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., bool]:
+    """``wait_for(cond, timeout=3.0)``: True as soon as ``cond()`` holds."""
+    return _wait_for
+
+
+class LogText(logging.Handler):
+    """Everything logged anywhere, formatted with arguments and tracebacks."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def all_logs() -> Iterator[LogText]:
+    """Capture every log record at DEBUG from the root logger down."""
+    handler = LogText()
+    root = logging.getLogger()
+    old = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(old)
