@@ -83,7 +83,7 @@ from kiosk.engine.core.events import (
     TicketUnrated,
     WaitAlert,
 )
-from kiosk.engine.core.evolve import evolve
+from kiosk.engine.core.evolve import EVOLVERS
 from kiosk.engine.core.policy import POLICIES, choose
 from kiosk.engine.core.state import (
     CALLED,
@@ -110,7 +110,7 @@ class _Refused(Exception):
 
 
 def _emit(state: BranchState, events: Events, ev: Event) -> None:
-    evolve(state, ev)
+    EVOLVERS[type(ev)](state, ev)
     events.append(ev)
 
 
@@ -199,6 +199,11 @@ def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> 
     live = state.live_numerals[svc.code]
     n = state.next_numeral[svc.code]
     if n in live:
+        if len(live) > svc.last - svc.first:
+            raise _Refused(
+                "numbers_exhausted",
+                f"Every number of service {svc.code} is in use; widen its range.",
+            )
         start = n
         while n in live:
             n = svc.first if n >= svc.last else n + 1

@@ -50,6 +50,11 @@ class ServiceConfig:
     self_service: bool = False
     prepare: Mapping[str, str] = field(default_factory=dict)
 
+    _format: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_format", f"{self.prefix}{{:0{self.width}d}}")
+
     @property
     def width(self) -> int:
         """Digits printed, from the top of the range (A001..A999 -> 3)."""
@@ -57,7 +62,7 @@ class ServiceConfig:
 
     def display(self, number: int) -> str:
         """The number as printed and announced: prefix plus zero-padded digits."""
-        return f"{self.prefix}{number:0{self.width}d}"
+        return self._format.format(number)
 
     def name(self, lang: str = "en") -> str:
         """Name in `lang`, falling back to English, then any, then the code."""

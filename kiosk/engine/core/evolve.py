@@ -269,7 +269,7 @@ def _nothing(state: BranchState, ev: Any) -> None:
     return None
 
 
-_HANDLERS: dict[type[Event], Callable[[BranchState, Any], None]] = {
+EVOLVERS: dict[type[Event], Callable[[BranchState, Any], None]] = {
     DayRolledOver: _day,
     TicketIssued: _issued,
     TicketCalled: _called,
@@ -297,5 +297,5 @@ _HANDLERS: dict[type[Event], Callable[[BranchState, Any], None]] = {
 
 def evolve(state: BranchState, event: Event) -> BranchState:
     """Apply one recorded event to `state` (mutated and returned)."""
-    _HANDLERS[type(event)](state, event)
+    EVOLVERS[type(event)](state, event)
     return state
