@@ -91,6 +91,7 @@ class MqttBus:
         self._filters: dict[str, int] = {}
         self._conn_handlers: list[ConnectionHandler] = []
         self._up = threading.Event()
+        self._stopping = False
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -139,6 +140,7 @@ class MqttBus:
         self._client.loop_start()
 
     def stop(self) -> None:
+        self._stopping = True
         self._client.disconnect()
         self._client.loop_stop()
         self._up.clear()
@@ -183,8 +185,9 @@ class MqttBus:
         try:
             was_up = self._up.is_set()
             self._up.clear()
-            if was_up:
+            if was_up and not self._stopping:
                 self._log.warning("lost the broker (%s); reconnecting", reason)
+            if was_up:
                 self._notify(False)
         except Exception:
             self._log.exception("error while handling disconnect")

@@ -28,6 +28,11 @@ class ProtocolError(ValueError):
     """A payload that is not a valid lobbyq message; the text says why."""
 
 
+def valid_id(value: str) -> bool:
+    """Whether a string can be a command id (the same rule the decoder applies)."""
+    return bool(_ID.match(value))
+
+
 def parse_object(payload: bytes | str) -> dict[str, Any]:
     """Decode a JSON object payload of this protocol version."""
     if isinstance(payload, bytes):

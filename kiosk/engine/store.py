@@ -78,8 +78,18 @@ class Record:
     at: float
     events: Sequence[Mapping[str, Any]]
     reply: Mapping[str, Any] | None = None
-    first_seq: int = 0
+    device: str = ""
     seqs: list[int] = field(default_factory=list)
+
+    def numbered_events(self) -> list[dict[str, Any]]:
+        """The events with their log positions, once appended."""
+        return [dict(ev, seq=s) for ev, s in zip(self.events, self.seqs, strict=True)]
+
+    def full_reply(self) -> dict[str, Any] | None:
+        """The reply as stored and sent: with the numbered events."""
+        if self.reply is None:
+            return None
+        return {**self.reply, "events": self.numbered_events()}
 
 
 def _dumps(obj: Any) -> str:
@@ -149,13 +159,13 @@ class EventStore:
             cmd_rows: list[tuple[str, str, float, str]] = []
             for rec in records:
                 rec.seqs = []
-                rec.first_seq = seq + 1
                 for ev in rec.events:
                     seq += 1
                     rec.seqs.append(seq)
                     ev_rows.append((seq, rec.at, str(ev["kind"]), rec.command_id, _dumps(ev)))
-                if rec.command_id is not None and rec.reply is not None:
-                    cmd_rows.append((rec.command_id, rec.op, rec.at, _dumps(rec.reply)))
+                reply = rec.full_reply()
+                if rec.command_id is not None and reply is not None:
+                    cmd_rows.append((rec.command_id, rec.op, rec.at, _dumps(reply)))
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", ev_rows)

@@ -1,0 +1,392 @@
+"""The engine service: the queue core behind MQTT, with a durable event log.
+
+One worker thread owns the state. The MQTT thread only queues raw messages,
+so a slow disk never blocks the network loop. The worker takes a batch of
+commands (group commit), applies each to the pure core, writes all their
+events and replies in one fsync'd transaction, and only then publishes the
+replies, the events and the changed retained state. A crash before the commit
+loses only commands nobody was told about; their senders resend the same id.
+
+Messages that fail validation are logged with the reason, answered with a
+refusal when they carry a usable id, and change nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import queue
+import signal
+import sys
+import threading
+import time
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drivers.mqtt.bus import Bus
+from drivers.mqtt.messages import (
+    CommandMsg,
+    EventMsg,
+    ProtocolError,
+    ReplyMsg,
+    StateMsg,
+    StatusMsg,
+    dump,
+    parse_object,
+    valid_id,
+)
+from drivers.mqtt.topics import TopicError, Topics
+from kiosk.engine import core
+from kiosk.engine.core import BranchConfig, BranchState
+from kiosk.engine.store import EventStore, Record, StoreError
+
+VERSION = "0.1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """Tuning knobs; the defaults suit a branch on a Raspberry Pi."""
+
+    batch_max: int = 128
+    tick_interval_s: float = 2.0
+    snapshot_every: int = 5000
+    recent_calls: int = 8
+
+
+class Engine:
+    """Runs one branch's queue: MQTT commands in, durable events and state out."""
+
+    def __init__(
+        self,
+        config: BranchConfig,
+        store: EventStore,
+        bus: Bus,
+        *,
+        options: EngineOptions | None = None,
+        clock: Callable[[], float] = time.time,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.bus = bus
+        self.topics = Topics(config.branch_id)
+        self.options = options or EngineOptions()
+        self._clock = clock
+        self._log = logger or logging.getLogger("lobbyq.engine")
+        self._inbox: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._published: dict[str, Mapping[str, Any]] = {}
+        self._since_snapshot = 0
+        self._ticks = 0
+        self.state: BranchState = self._load()
+        self.ready = threading.Event()
+
+    # -- start-up ------------------------------------------------------------
+    def _load(self) -> BranchState:
+        """Rebuild the state: the newest snapshot, then every event after it."""
+        t0 = time.perf_counter()
+        snap = self.store.latest_snapshot()
+        after = 0
+        state: BranchState | None = None
+        if snap is not None:
+            try:
+                state = core.state_from_dict(snap[1], self.config)
+                after = snap[0]
+            except (core.CoreError, KeyError, TypeError, ValueError) as exc:
+                self._log.warning(
+                    "snapshot at seq %d unusable (%s); replaying the whole log", snap[0], exc
+                )
+        if state is None:
+            state = BranchState.initial(self.config)
+            after = 0
+        count = 0
+        for _seq, body in self.store.events(after):
+            state = core.evolve(state, core.event_from_dict(body))
+            count += 1
+        self._since_snapshot = count
+        self._log.info(
+            "event log %s: %d events, replayed %d after seq %d in %.3fs",
+            self.store.path,
+            self.store.last_seq,
+            count,
+            after,
+            time.perf_counter() - t0,
+        )
+        return state
+
+    def start(self) -> None:
+        """Subscribe, publish retained state and status, start the worker."""
+        self.bus.subscribe(self.topics.cmd_all, self._on_command, qos=1)
+        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
+        self._thread.start()
+        self.ready.set()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker runs (the service's watchdog pings only while it does)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._inbox.put(None)
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+    def status_message(self, online: bool) -> bytes:
+        return StatusMsg("engine", online, "engine", self._clock(), VERSION, {"log": "ok"}).encode()
+
+    # -- MQTT side: queue only -------------------------------------------------
+    def _on_command(self, topic: str, payload: bytes) -> None:
+        self._inbox.put((topic, payload))
+
+    def submit(self, topic: str, payload: bytes) -> None:
+        """Queue a raw command as if it came from the broker (tests, tools)."""
+        self._inbox.put((topic, payload))
+
+    # -- worker ----------------------------------------------------------------
+    def _run(self) -> None:
+        self._publish_state(force=True)
+        next_tick = time.monotonic() + self.options.tick_interval_s
+        while True:
+            timeout = max(0.0, next_tick - time.monotonic())
+            try:
+                item = self._inbox.get(timeout=timeout)
+            except queue.Empty:
+                item = ("", b"")
+            if item is None:
+                return
+            batch = [item] if item[0] else []
+            while len(batch) < self.options.batch_max:
+                try:
+                    more = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._inbox.put(None)
+                    break
+                batch.append(more)
+            tick = time.monotonic() >= next_tick
+            if tick:
+                next_tick = time.monotonic() + self.options.tick_interval_s
+            try:
+                self._process(batch, tick)
+            except Exception:
+                self._log.exception(
+                    "batch of %d commands failed; state reloaded from the log", len(batch)
+                )
+                self.state = self._load()
+
+    def _process(self, batch: list[tuple[str, bytes]], tick: bool) -> None:
+        records: list[Record] = []
+        replies: list[tuple[str, bytes]] = []
+        seen: dict[str, Record] = {}
+        for topic, payload in batch:
+            rec = self._handle(topic, payload, seen, replies)
+            if rec is not None:
+                records.append(rec)
+                if rec.command_id:
+                    seen[rec.command_id] = rec
+        if tick:
+            rec = self._apply_tick()
+            if rec is not None:
+                records.append(rec)
+        if not records:
+            for topic, data in replies:
+                self.bus.publish(topic, data, qos=1)
+            return
+        n_events = sum(len(r.events) for r in records)
+        snapshot = None
+        if self._since_snapshot + n_events >= self.options.snapshot_every:
+            snapshot = core.state_to_dict(self.state)
+        try:
+            self.store.append(records, snapshot)
+        except StoreError as exc:
+            # Nothing was acknowledged; senders will resend. Go back to the truth.
+            self._log.error("%s; replies withheld, state reloaded", exc)
+            self.state = self._load()
+            return
+        self._since_snapshot = 0 if snapshot is not None else self._since_snapshot + n_events
+        for rec in records:
+            events = rec.numbered_events()
+            reply = rec.full_reply()
+            if reply is not None:
+                replies.append((self.topics.reply(rec.device), dump({"v": 1, **reply})))
+            for ev in events:
+                msg = EventMsg(ev["seq"], ev["kind"], float(ev["at"]), ev)
+                self.bus.publish(self.topics.evt(ev["kind"]), msg.encode(), qos=1)
+        for topic, data in replies:
+            self.bus.publish(topic, data, qos=1)
+        self._publish_state()
+
+    def _handle(
+        self,
+        topic: str,
+        payload: bytes,
+        seen: Mapping[str, Record],
+        replies: list[tuple[str, bytes]],
+    ) -> Record | None:
+        try:
+            levels = self.topics.parse(topic)
+            device = levels[1]
+        except (TopicError, IndexError):
+            self._log.warning("ignored a message on unexpected topic %r", topic)
+            return None
+        try:
+            msg = CommandMsg.decode(payload)
+        except ProtocolError as exc:
+            self._log.warning("refused a malformed command from %s: %s", device, exc)
+            self._refuse_raw(device, payload, "malformed", str(exc), replies)
+            return None
+        # A resend of a command already applied: answer from the log, act never.
+        earlier = seen.get(msg.id)
+        if earlier is not None:
+            return None
+        stored = self.store.reply_for(msg.id)
+        if stored is not None:
+            self._log.info("command %s from %s seen before; answering from the log", msg.id, device)
+            replies.append((self.topics.reply(device), dump({"v": 1, **stored})))
+            return None
+        try:
+            cmd = core.command_from_dict(msg.body)
+        except core.InvalidCommand as exc:
+            self._log.warning("refused invalid command %s from %s: %s", msg.id, device, exc)
+            reply = ReplyMsg(msg.id, False, code="invalid", reason=str(exc))
+            replies.append((self.topics.reply(device), reply.encode()))
+            return None
+        if cmd.op == "tick":
+            self._log.warning("refused a tick from %s: only the engine's timer ticks", device)
+            reply = ReplyMsg(msg.id, False, code="not_allowed", reason="tick is the engine's own")
+            replies.append((self.topics.reply(device), reply.encode()))
+            return None
+        now = self._clock()
+        self.state, events = core.apply(self.state, cmd, now)
+        ev_dicts = [core.event_to_dict(e) for e in events]
+        refusal = next((e for e in ev_dicts if e["kind"] == "command_refused"), None)
+        reply_body: dict[str, Any] = {"id": msg.id, "ok": refusal is None}
+        if refusal is not None:
+            reply_body["code"] = refusal.get("code", "refused")
+            reply_body["reason"] = refusal.get("reason", "refused")
+            self._log.info("refused %s from %s: %s", cmd.op, device, reply_body["reason"])
+        return Record(msg.id, cmd.op, now, ev_dicts, reply_body, device)
+
+    def _refuse_raw(
+        self,
+        device: str,
+        payload: bytes,
+        code: str,
+        reason: str,
+        replies: list[tuple[str, bytes]],
+    ) -> None:
+        """Answer a malformed command when it carries a usable id, so the sender stops."""
+        try:
+            obj = parse_object(payload)
+            cmd_id = obj.get("id")
+            if isinstance(cmd_id, str) and valid_id(cmd_id):
+                reply = ReplyMsg(cmd_id, False, code=code, reason=reason)
+                replies.append((self.topics.reply(device), reply.encode()))
+        except (ProtocolError, TopicError):
+            pass
+        except Exception:  # never let a hostile payload stop the worker
+            self._log.exception("while answering a malformed command")
+
+    def _apply_tick(self) -> Record | None:
+        self._ticks += 1
+        now = self._clock()
+        cmd = core.command_from_dict({"op": "tick", "id": f"tick-{self._ticks:08d}"})
+        self.state, events = core.apply(self.state, cmd, now)
+        if not events:
+            return None
+        return Record(None, "tick", now, [core.event_to_dict(e) for e in events])
+
+    def _publish_state(self, force: bool = False) -> None:
+        """Publish retained state topics whose content changed."""
+        now = self._clock()
+        seq = self.store.last_seq
+        views: dict[str, Mapping[str, Any]] = {
+            self.topics.state_queue: core.queue_view(self.state, now),
+            self.topics.state_calls: {
+                "calls": core.recent_calls(self.state, self.options.recent_calls)
+            },
+            self.topics.state_notice: core.notice_view(self.state) or {},
+        }
+        for counter in self.config.counters:
+            views[self.topics.state_counter(counter.id)] = core.counter_view(self.state, counter.id)
+        for topic, body in views.items():
+            # Compare without the view's own timestamp, so an idle branch is quiet.
+            key = {k: v for k, v in body.items() if k != "at"}
+            if force or self._published.get(topic) != key:
+                self._published[topic] = key
+                self.bus.publish(topic, StateMsg(seq, body).encode(), qos=1, retain=True)
+
+
+# -- command line --------------------------------------------------------------
+def load_branch_config(path: str | None, branch_id: str | None = None) -> BranchConfig:
+    """The branch's queue config from TOML, or the built-in demo branch.
+
+    ``branch_id`` renames the branch (the demo and tests run several
+    branches on one broker without their retained topics meeting).
+    """
+    if path is None:
+        config = BranchConfig.default()
+    else:
+        with Path(path).open("rb") as f:
+            config = BranchConfig.from_dict(tomllib.load(f))
+    if branch_id is not None and branch_id != config.branch_id:
+        raw = config.to_dict()
+        raw["branch"]["id"] = branch_id
+        config = BranchConfig.from_dict(raw)
+    return config
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", required=True, help="broker URL, e.g. mqtt://127.0.0.1:1883")
+    parser.add_argument("--branch-config", help="branch queue config (TOML); default: demo branch")
+    parser.add_argument("--branch", help="branch id (overrides the config's)")
+    parser.add_argument("--db", required=True, help="event log file (SQLite)")
+    parser.add_argument("--client-id", default="engine")
+
+
+def run(args: argparse.Namespace) -> int:
+    from drivers.mqtt.client import MqttBus
+    from lobbyq.sdnotify import Notifier
+
+    log = logging.getLogger("lobbyq.engine")
+    try:
+        config = load_branch_config(args.branch_config, args.branch)
+        store = EventStore(args.db, branch=config.branch_id)
+    except (OSError, core.CoreError, StoreError, tomllib.TOMLDecodeError) as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+    topics = Topics(config.branch_id)
+    will = (topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode())
+    bus = MqttBus(args.broker, args.client_id, will=will, clean_start=False)
+    engine = Engine(config, store, bus)
+    bus.on_connection(
+        lambda up: (
+            bus.publish(topics.status("engine"), engine.status_message(True), retain=True)
+            if up
+            else None
+        )
+    )
+    bus.start()
+    engine.start()
+    notifier = Notifier.from_environ()
+    notifier.ready(f"branch {config.branch_id}, {store.last_seq} events")
+    print(f"engine ready on {bus.url.redacted()} branch {config.branch_id}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while engine.alive:
+            time.sleep(min(2.0, (notifier.watchdog_interval or 8.0) / 4))
+            notifier.watchdog()
+        log.error("the engine worker stopped; exiting so systemd restarts the service")
+        return 1
+    except (KeyboardInterrupt, SystemExit):
+        notifier.stopping()
+    finally:
+        engine.stop()
+        bus.stop()
+        store.close()
+    return 0

@@ -1,0 +1,67 @@
+"""Engine fixtures: an engine on an in-process bus with a real SQLite log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.mqtt.bus import MemoryBus
+from drivers.mqtt.request import Requester
+from drivers.mqtt.topics import Topics
+from kiosk.engine.core import BranchConfig
+from kiosk.engine.service import Engine, EngineOptions
+from kiosk.engine.store import EventStore
+
+
+class Clock:
+    """A settable clock so tests control time exactly."""
+
+    def __init__(self, t: float = 1_795_420_800.0) -> None:  # a weekday, 09:00 UTC+8
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def config() -> BranchConfig:
+    return BranchConfig.default()
+
+
+@pytest.fixture
+def make_engine(
+    tmp_path: Path, config: BranchConfig, clock: Clock
+) -> Iterator[Callable[[], tuple[Engine, MemoryBus]]]:
+    """Build engines over the same log file, as a restart would."""
+    engines: list[Engine] = []
+
+    def make() -> tuple[Engine, MemoryBus]:
+        bus = MemoryBus()
+        bus.start()
+        store = EventStore(tmp_path / "events.db", branch=config.branch_id)
+        engine = Engine(
+            config,
+            store,
+            bus,
+            clock=clock,
+            options=EngineOptions(tick_interval_s=3600, snapshot_every=50),
+        )
+        engine.start()
+        engines.append(engine)
+        return engine, bus
+
+    yield make
+    for engine in engines:
+        engine.stop()
+        engine.store.close()
+
+
+def requester(bus: MemoryBus, config: BranchConfig, device: str) -> Requester:
+    return Requester(bus, Topics(config.branch_id), device, resend_after=0.2)
