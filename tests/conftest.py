@@ -16,7 +16,7 @@ import pytest
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from lobbyq.broker import Mosquitto  # noqa: E402
+from lobbyq.broker import Mosquitto
 
 
 @pytest.fixture(scope="session")

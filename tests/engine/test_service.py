@@ -29,7 +29,7 @@ def _open_counter(bus: MemoryBus, config: BranchConfig, counter: str) -> None:
 def test_issue_ticket_replies_with_number_and_publishes_event(
     make_engine: MakeEngine, config: BranchConfig
 ) -> None:
-    engine, bus = make_engine()
+    _engine, bus = make_engine()
     kiosk = requester(bus, config, "kiosk-1")
     reply = kiosk.request("issue_ticket", service="A", customer_class="normal")
     assert reply.ok
