@@ -25,6 +25,7 @@ from typing import Any
 import simpy
 
 from kiosk.engine.core import (
+    Appointment,
     BranchState,
     CallNext,
     Command,
@@ -35,6 +36,7 @@ from kiosk.engine.core import (
     NoShow,
     OpenCounter,
     Pause,
+    Rate,
     Resume,
     Tick,
     TicketCalled,
@@ -43,6 +45,7 @@ from kiosk.engine.core import (
     apply,
 )
 from kiosk.engine.sim.scenario import Arrival, PausePlan, Scenario
+from kiosk.engine.stats import percentile
 
 
 @dataclass(slots=True)
@@ -119,7 +122,11 @@ class _Driver:
             a = log.arrival
             if a.at_min > self.env.now:
                 yield self.env.timeout(a.at_min - self.env.now)
-            events = self.do(IssueTicket, a.service, a.customer_class)
+            appt = None
+            if a.customer_class == "appointment":
+                # A simulated appointment is due the moment its customer arrives.
+                appt = Appointment(ref=f"appt-{len(self.by_ticket) + 1}", due=self.now_epoch())
+            events = self.do(IssueTicket, a.service, a.customer_class, None, appt)
             issued = next((e for e in events if isinstance(e, TicketIssued)), None)
             if issued is None:
                 log.dropped = True
@@ -167,6 +174,8 @@ class _Driver:
                 continue
             yield self.env.timeout(log.arrival.service_min)
             self.do(Finish, cid)
+            if log.arrival.rating is not None:
+                self.do(Rate, cid, log.arrival.rating, 5)
             log.finished_min = self.env.now
             self.last_finish = self.env.now
             self.outstanding -= 1
@@ -217,11 +226,7 @@ def _mean(xs: list[float]) -> float:
 
 
 def _pct(xs: list[float], p: float) -> float:
-    if not xs:
-        return 0.0
-    s = sorted(xs)
-    i = min(len(s) - 1, max(0, round(p * (len(s) - 1))))
-    return round(s[i], 3)
+    return round(percentile(xs, p), 3) if xs else 0.0
 
 
 def _block(logs: list[CustomerLog]) -> dict[str, Any]:

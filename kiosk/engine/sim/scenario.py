@@ -60,6 +60,7 @@ class Arrival:
     customer_class: str
     service_min: float
     no_show: bool = False
+    rating: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,11 @@ def _draw_class(rng: random.Random, mix: list[tuple[str, float]]) -> str:
     return "normal"
 
 
+def _draw_rating(rng: random.Random) -> int:
+    """A 5-point rating, skewed the way branch ratings are (mostly satisfied)."""
+    return rng.choices((5, 4, 3, 2, 1), weights=(70, 18, 7, 3, 2))[0]
+
+
 def scenario_from_dict(doc: Mapping[str, Any], name: str = "") -> Scenario:
     """Validate a parsed scenario and draw its customers; raises ScenarioError/ConfigError."""
     config = BranchConfig.from_dict(doc)
@@ -184,6 +190,9 @@ def scenario_from_dict(doc: Mapping[str, Any], name: str = "") -> Scenario:
     if no_show_rate > 1.0:
         raise _err("no_show_rate", "is above 1", "use a probability, e.g. 0.05")
     mix = _class_mix(sim)
+    rating_rate = _num(sim, "rating_rate", "", 0.0)
+    if rating_rate > 1.0:
+        raise _err("rating_rate", "is above 1", "use a probability, e.g. 0.7")
 
     planned: list[tuple[float, int, str, str]] = []
     order = 0
@@ -221,6 +230,7 @@ def scenario_from_dict(doc: Mapping[str, Any], name: str = "") -> Scenario:
             customer_class=cls,
             service_min=times[service].draw(rng),
             no_show=no_show_rate > 0 and rng.random() < no_show_rate,
+            rating=_draw_rating(rng) if rating_rate > 0 and rng.random() < rating_rate else None,
         )
         for at, _, service, cls in planned
     )

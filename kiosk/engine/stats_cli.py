@@ -1,0 +1,97 @@
+"""`lobbyq stats [--day DATE] [--json] [--db FILE | --events FILE]`: the daily figures.
+
+Reads the branch's SQLite event log (`--db`, the engine's file) or a JSON-lines
+event file (`--events`, as `lobbyq simulate --events` writes) and prints the
+figures of `kiosk.engine.stats.daily_stats`: a short table per day, or the
+whole object with `--json` for head office.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from kiosk.engine.stats import daily_stats
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--day", help="business day as YYYY-MM-DD (default: every day in the log)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--db", type=Path, help="the engine's event log (SQLite, as given to lobbyq engine --db)"
+    )
+    src.add_argument("--events", type=Path, help="JSON-lines event file instead of the database")
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _db_events(path: Path) -> Iterator[dict[str, Any]]:
+    from kiosk.engine.store import EventStore
+
+    store = EventStore(path)
+    try:
+        for _seq, body in store.events():
+            yield body
+    finally:
+        store.close()
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def print_table(result: dict[str, Any], out: TextIO) -> None:
+    """One block per day: the branch line, then services, counters, tellers."""
+    header = (
+        f"  {'':<18} {'issued':>6} {'served':>6} {'noshow':>6} {'cancel':>6} "
+        f"{'wait avg':>8} {'p90':>6} {'svc avg':>7} {'rated':>5} {'unrated':>7} "
+        f"{'satisf':>7} {'ident':>7}"
+    )
+    for day, d in result["days"].items():
+        print(f"day {day}", file=out)
+        print(header, file=out)
+        rows = [("branch", d["branch"])]
+        rows += [(f"service {k}", v) for k, v in d["by_service"].items()]
+        rows += [(f"counter {k}", v) for k, v in d["by_counter"].items()]
+        rows += [(f"teller {k}", v) for k, v in d["by_teller"].items()]
+        for label, b in rows:
+            print(
+                f"  {label:<18} {b.get('issued', ''):>6} {b['served']:>6} {b['no_shows']:>6} "
+                f"{b['cancelled']:>6} {b['wait_s']['mean'] / 60:>7.1f}m "
+                f"{b['wait_s']['p90'] / 60:>5.1f}m {b['service_s']['mean'] / 60:>6.1f}m "
+                f"{b['rated']:>5} {b['unrated']:>7} {_pct(b['satisfaction_rate']):>7} "
+                f"{_pct(b.get('identification_rate')) if 'issued' in b else '':>7}",
+                file=out,
+            )
+    if not result["days"]:
+        print("no tickets in the log for that day", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.events is not None:
+            events = _jsonl(args.events)
+        else:
+            if not args.db.exists():
+                print(f"lobbyq stats: no event log at {args.db}", file=sys.stderr)
+                return 2
+            events = _db_events(args.db)
+        result = daily_stats(events, args.day)
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"lobbyq stats: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print_table(result, sys.stdout)
+    return 0
