@@ -8,7 +8,7 @@ checksum count, so ticket ids, dates and phone numbers print normally:
 | what | shape | check |
 |---|---|---|
 | bank card (PAN) | 15 to 19 digits, spaces or dashes allowed between | Luhn |
-| mainland resident ID | 17 digits + digit or X | ISO 7064 MOD 11-2 |
+| mainland resident ID | 17 digits + digit or X, spaces or dashes allowed between | ISO 7064 MOD 11-2 |
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 _PAN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){14,18}(?![0-9A-Za-z])")
-_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+_ID = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){16}[ -]?[0-9Xx](?![0-9A-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -39,7 +39,7 @@ def id_checksum_ok(number: str) -> bool:
 def find_sensitive(text: str) -> str | None:
     """The kind of number found in ``text`` (``"card"`` or ``"id"``), or ``None``."""
     for m in _ID.finditer(text):
-        if id_checksum_ok(m.group()):
+        if id_checksum_ok(re.sub(r"[ -]", "", m.group())):
             return "id"
     for m in _PAN.finditer(text):
         digits = re.sub(r"[ -]", "", m.group())

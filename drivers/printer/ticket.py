@@ -148,13 +148,12 @@ def wrap(text: str, columns: int) -> list[str]:
             tokens.append(word)
         line = ""
         for tok in tokens:
-            while text_width(tok) > columns:  # a word longer than a line: hard split
-                room = columns - text_width(line)
-                if room <= 0:
+            while text_width(tok) > columns:  # a word longer than a line: own lines
+                if line.strip():
                     lines.append(line.rstrip())
-                    line, room = "", columns
-                head, tok = _split_cells(tok, room)
-                line += head
+                line = ""
+                head, tok = _split_cells(tok, columns)
+                lines.append(head)
             if text_width(line) + text_width(tok) > columns:
                 lines.append(line.rstrip())
                 line = "" if tok == " " else tok
