@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import product
 
-from drivers.printer.status import PrinterStatus, decode_status, encode_status
+from drivers.printer.status import Paper, PrinterStatus, decode_status, encode_status
 from drivers.printer.stream import Op, StreamParser
 
 
@@ -22,12 +22,13 @@ def status_decoder() -> Callable[[bytes], PrinterStatus]:
 
 
 def status_samples() -> Sequence[bytes]:
+    papers: tuple[Paper, ...] = ("ok", "near_end", "out")
     frames = {
         encode_status(
             online=online, paper=paper, cover_open=cover, cutter_error=cutter, unrecoverable=fatal
         )
         for online, paper, cover, cutter, fatal in product(
-            (True, False), ("ok", "near_end", "out"), (False, True), (False, True), (False, True)
+            (True, False), papers, (False, True), (False, True), (False, True)
         )
     }
     return sorted(frames)

@@ -7,8 +7,10 @@ checksum count, so ticket ids, dates and phone numbers print normally:
 
 | what | shape | check |
 |---|---|---|
-| bank card (PAN) | 15 to 19 digits, spaces or dashes allowed between | Luhn |
-| mainland resident ID | 17 digits + digit or X, spaces or dashes allowed between | ISO 7064 MOD 11-2 |
+| bank card (PAN) | 15 to 19 digits | Luhn |
+| mainland resident ID | 17 digits + digit or X | ISO 7064 MOD 11-2 |
+
+Spaces or dashes between the digits do not hide a number.
 """
 
 from __future__ import annotations

@@ -28,8 +28,14 @@ ZH_HANT = {"your_number": "您的號碼", "people_ahead": "前面等候", "expec
            "minutes": "{minutes} 分鐘", "wait_unknown": "稍後公佈", "zone": "請到",
            "prepare": "請準備", "scan": "掃碼查看叫號進度", "issued": "取號時間",
            "keep": "請保留此票，留意叫號。", "sep": "："}  # fmt: skip
-ES = {"your_number": "Su número", "people_ahead": "Personas delante", "zone": "Espere en",
-      "expected_wait": "Espera estimada", "prepare": "Tenga preparado", "issued": "Emitido"}  # fmt: skip
+ES = {
+    "your_number": "Su número",
+    "people_ahead": "Personas delante",
+    "zone": "Espere en",
+    "expected_wait": "Espera estimada",
+    "prepare": "Tenga preparado",
+    "issued": "Emitido",
+}
 
 TICKETS: dict[str, TicketData] = {
     "zh-Hans": make_ticket(
