@@ -1,0 +1,243 @@
+"""The branch file a technician writes once per branch: which devices, where.
+
+It lists devices, not queues: roles, counter numbers, serial ports and bus
+addresses, plus where the broker is. Each ``[[devices]]`` entry has the same
+tables as a device file (``serial``, ``bus``, ``counter``, ``printer``), so
+it is validated by the very code the apps use to load their own files, and
+messages name ``devices[3].bus.keypad``. Schema: ``deploy/README.md``;
+example: ``deploy/branch.example.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lobbyq.device.config import (
+    BRANCH_ID,
+    DEFAULT_DATA_DIR,
+    DeviceConfig,
+    parse_device_config,
+)
+from lobbyq.device.errors import ConfigError, Problem
+from lobbyq.device.fields import Fields
+
+HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
+DEVICE_TABLES = ("id", "role", "serial", "bus", "counter", "printer")
+DEFAULT_CONFIG_DIR = "/etc/lobbyq"
+
+
+@dataclass(frozen=True, slots=True)
+class BranchFile:
+    """A validated branch: broker location and every device's config."""
+
+    branch: str
+    broker_host: str
+    broker_port: int
+    config_dir: str
+    data_dir: str
+    devices: tuple[DeviceConfig, ...]
+    queue_config: Path | None = None
+
+    def device(self, device_id: str) -> DeviceConfig:
+        for d in self.devices:
+            if d.device_id == device_id:
+                return d
+        raise KeyError(device_id)
+
+    @property
+    def counters(self) -> tuple[str, ...]:
+        return tuple(d.counter_id for d in self.devices if d.counter_id is not None)
+
+
+def load_branch_file(path: str | Path) -> BranchFile:
+    """Read and validate a branch file; :class:`ConfigError` lists every problem."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            str(p),
+            [
+                Problem(
+                    "file",
+                    f"cannot read it ({exc.strerror})",
+                    "pass the branch file, e.g. branch.toml",
+                )
+            ],
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            str(p), [Problem("file", f"not valid TOML: {exc}", "fix the syntax")]
+        ) from None
+    return parse_branch_file(data, source=str(p), base_dir=p.parent.absolute())
+
+
+def parse_branch_file(
+    data: Mapping[str, Any], *, source: str = "<branch file>", base_dir: Path = Path(".")
+) -> BranchFile:
+    """Validate a parsed branch file. Pure apart from nothing: reads no file."""
+    problems: list[Problem] = []
+    top = Fields(data, "", problems)
+    top.unknown_keys(("branch", "devices"))
+    b = Fields(top.table_of("branch"), "branch", problems)
+    b.unknown_keys(("id", "broker_host", "broker_port", "config_dir", "data_dir", "queue_config"))
+    branch = b.string(
+        "id",
+        required=True,
+        pattern=BRANCH_ID,
+        example="b0101",
+        fix="use 1-32 lower-case letters, digits or '-' (the queue config's branch.id)",
+    )
+    host = b.string(
+        "broker_host",
+        required=True,
+        pattern=HOST,
+        example="kiosk-1.local",
+        fix="the kiosk Pi's host name or IP address, as in its TLS certificate",
+    )
+    port = b.integer("broker_port", low=1, high=65535, example=8883) or 8883
+    config_dir = b.string("config_dir", example=DEFAULT_CONFIG_DIR) or DEFAULT_CONFIG_DIR
+    data_dir = b.string("data_dir", example=DEFAULT_DATA_DIR) or DEFAULT_DATA_DIR
+    for key, value in (("config_dir", config_dir), ("data_dir", data_dir)):
+        if not value.startswith("/"):
+            b.add(key, f"{value!r} is not an absolute path", f"write e.g. {key} = '/etc/lobbyq'")
+    queue_config = b.path("queue_config", base_dir, example="queue.toml")
+
+    entries = data.get("devices", [])
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        problems.append(
+            Problem(
+                "devices",
+                "must be a list of [[devices]] tables",
+                "write each device as a [[devices]] table",
+            )
+        )
+        entries = []
+    if not entries:
+        problems.append(
+            Problem("devices", "no devices", "add [[devices]] tables (see branch.example.toml)")
+        )
+
+    devices: list[DeviceConfig] = []
+    if branch is not None and host is not None:
+        devices = _devices(entries, branch, host, port, config_dir, data_dir, problems)
+    _check_whole(devices, problems)
+    if problems:
+        raise ConfigError(source, problems)
+    assert branch is not None and host is not None
+    return BranchFile(branch, host, port, config_dir, data_dir, tuple(devices), queue_config)
+
+
+def device_document(
+    entry: Mapping[str, Any], branch: str, host: str, port: int, config_dir: str, data_dir: str
+) -> dict[str, Any]:
+    """The device file a branch entry becomes (what provisioning writes to disk)."""
+    device_id = str(entry.get("id", ""))
+    role = entry.get("role")
+    local = role in ("engine", "kiosk")
+    doc: dict[str, Any] = {
+        "device": {"id": device_id, "role": role, "branch": branch, "data_dir": data_dir},
+        "broker": {
+            # The engine and kiosk share the broker's Pi: loopback, no TLS needed.
+            "url": "mqtt://127.0.0.1:1883" if local else f"mqtts://{host}:{port}",
+            "credentials_file": f"{config_dir}/{device_id}.cred",
+        },
+    }
+    if not local:
+        doc["broker"]["ca_file"] = f"{config_dir}/ca.crt"
+    for table in ("serial", "bus", "counter", "printer"):
+        if table in entry:
+            doc[table] = entry[table]
+    if role == "kiosk":
+        doc["kiosk"] = {"branch_secret_file": f"{config_dir}/branch.secret"}
+    if role == "engine":
+        doc["engine"] = {"queue_config": f"{config_dir}/queue.toml"}
+    return doc
+
+
+def _devices(
+    entries: list[Mapping[str, Any]],
+    branch: str,
+    host: str,
+    port: int,
+    config_dir: str,
+    data_dir: str,
+    problems: list[Problem],
+) -> list[DeviceConfig]:
+    out: list[DeviceConfig] = []
+    for i, entry in enumerate(entries):
+        where = f"devices[{i}]"
+        f = Fields(entry, where, problems)
+        f.unknown_keys(DEVICE_TABLES)
+        doc = device_document(entry, branch, host, port, config_dir, data_dir)
+        try:
+            out.append(parse_device_config(doc, source=where))
+        except ConfigError as exc:
+            for p in exc.problems:
+                name = p.field.removeprefix("device.")
+                problems.append(Problem(f"{where}.{name}", p.problem, p.fix))
+    return out
+
+
+def _check_whole(devices: list[DeviceConfig], problems: list[Problem]) -> None:
+    """Rules across devices: unique ids and counters, one engine, at least one kiosk."""
+    seen: dict[str, int] = {}
+    for i, d in enumerate(devices):
+        if d.device_id in seen:
+            problems.append(
+                Problem(
+                    f"devices[{i}].id",
+                    f"{d.device_id!r} is listed twice",
+                    f"remove one of the entries (the first is devices[{seen[d.device_id]}])",
+                )
+            )
+        seen.setdefault(d.device_id, i)
+    roles = [d.role for d in devices]
+    if devices and roles.count("engine") != 1:
+        problems.append(
+            Problem(
+                "devices",
+                f"{roles.count('engine')} engines listed",
+                "list exactly one device with role = 'engine' (it runs on the kiosk Pi)",
+            )
+        )
+    if devices and "kiosk" not in roles:
+        problems.append(Problem("devices", "no kiosk listed", "add a device with role = 'kiosk'"))
+
+
+def check_against_queue(bf: BranchFile, queue: Mapping[str, Any], source: str) -> list[Problem]:
+    """Counters and branch id must agree with the queue config (``kiosk.engine.core``)."""
+    problems: list[Problem] = []
+    qbranch = (
+        queue.get("branch", {}).get("id") if isinstance(queue.get("branch"), Mapping) else None
+    )
+    if qbranch is not None and qbranch != bf.branch:
+        problems.append(
+            Problem(
+                "branch.id",
+                f"{bf.branch!r} but {source} says {qbranch!r}",
+                "use the same branch id in both files",
+            )
+        )
+    counters = queue.get("counters", [])
+    known = (
+        {str(c.get("id")) for c in counters if isinstance(c, Mapping)}
+        if isinstance(counters, list)
+        else set()
+    )
+    for i, d in enumerate(bf.devices):
+        if d.counter_id is not None and d.counter_id not in known:
+            problems.append(
+                Problem(
+                    f"devices[{i}].counter.id",
+                    f"counter {d.counter_id!r} is not in {source}",
+                    f"add [[counters]] id = {d.counter_id!r} there, or use one of "
+                    f"{', '.join(repr(k) for k in sorted(known)) or '(none defined)'}",
+                )
+            )
+    return problems

@@ -1,0 +1,202 @@
+"""Provisioning: from a branch file, every file each Pi and the broker need.
+
+Output folder (copy each device's folder to its Pi's ``/etc/lobbyq``; the
+install script does it)::
+
+    OUT/
+      branch.secret            the branch's identity-hash key (kept forever)
+      tech.cred                read-only account for `lobbyq device status`
+      broker/mosquitto.conf    the broker config (TLS, no anonymous, ACL)
+      broker/passwd            hashed passwords of every account
+      broker/acl               per-account rights
+      <device>/<device>.toml   the device file (lobbyq.device.config)
+      <device>/<device>.cred   its MQTT user name and password (mode 600)
+      <device>/ca.crt          (when OUT/ca.crt exists: the branch CA)
+      kiosk-N/branch.secret    a copy for each kiosk
+      engine/queue.toml        the queue config, when one was given
+
+Running it again after adding a device keeps every existing password and
+the branch secret, so the rest of the branch keeps working; ``rotate=True``
+issues new passwords for all. The branch secret is never replaced: it keys
+the customer identity hashes, and a new one would orphan every stored hash.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.engine.core.config import BranchConfig
+from kiosk.engine.core.errors import ConfigError as CoreConfigError
+from lobbyq.device import tomlout
+from lobbyq.device.branchfile import BranchFile, check_against_queue
+from lobbyq.device.brokerfiles import TECH_USER, BrokerLayout, render_acl, render_mosquitto_conf
+from lobbyq.device.config import Credentials, DeviceConfig, read_credentials
+from lobbyq.device.errors import ConfigError, ProvisionError
+from lobbyq.device.passwd import new_password, password_line
+
+SECRET_BYTES = 32
+DEFAULT_LAYOUT = BrokerLayout()
+
+
+@dataclass
+class ProvisionResult:
+    """What was written, and which accounts got a new password."""
+
+    out: Path
+    written: list[Path] = field(default_factory=list)
+    new_credentials: list[str] = field(default_factory=list)
+    kept_credentials: list[str] = field(default_factory=list)
+
+
+def write_file(path: Path, data: bytes | str, mode: int = 0o644) -> None:
+    """Write atomically with the final mode set before the name appears."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        os.write(fd, raw)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        os.unlink(tmp)
+        raise
+
+
+def device_toml(cfg: DeviceConfig, config_dir: str) -> str:
+    """The device file text; it parses back to an equal ``DeviceConfig``."""
+    doc: dict[str, dict[str, tomlout.Scalar]] = {
+        "device": {
+            "id": cfg.device_id,
+            "role": cfg.role,
+            "branch": cfg.branch,
+            "data_dir": cfg.data_dir,
+        },
+        "broker": {"url": cfg.broker.url, "credentials_file": cfg.broker.credentials_file},
+        "serial": dict(cfg.serial),
+        "bus": dict(cfg.addresses),
+        "counter": {},
+        "printer": {},
+        "kiosk": {},
+        "engine": {},
+    }
+    if cfg.broker.ca_file is not None:
+        doc["broker"]["ca_file"] = cfg.broker.ca_file
+    if cfg.counter_id is not None:
+        doc["counter"]["id"] = cfg.counter_id
+        if cfg.rating_keys is not None:
+            doc["counter"]["rating_keys"] = cfg.rating_keys
+    if cfg.printer_profile is not None:
+        doc["printer"]["profile"] = cfg.printer_profile
+    if cfg.branch_secret_file is not None:
+        doc["kiosk"]["branch_secret_file"] = cfg.branch_secret_file
+    if cfg.queue_config is not None:
+        doc["engine"]["queue_config"] = cfg.queue_config
+    header = (
+        f"lobbyq {cfg.role} {cfg.device_id} of branch {cfg.branch}.\n"
+        "Written by `lobbyq device provision` from the branch file; edit that and provision\n"
+        f"again. Install as {config_dir}/{cfg.device_id}.toml (schema: lobbyq/device/CONFIG.md)."
+    )
+    return tomlout.dumps(doc, header)
+
+
+def credentials_toml(creds: Credentials) -> str:
+    """A credentials file: the account name and its clear password (mode 600)."""
+    return (
+        "# MQTT account of this device; keep it secret (mode 600, owner lobbyq).\n"
+        f"username = {tomlout.value(creds.username)}\n"
+        f"password = {tomlout.value(creds.password)}\n"
+    )
+
+
+def _credentials(path: Path, user: str, rotate: bool, result: ProvisionResult) -> Credentials:
+    if path.exists() and not rotate:
+        try:
+            creds = read_credentials(path)
+        except ConfigError as exc:
+            raise ProvisionError(
+                f"{path} is damaged ({exc}); move it away or pass --rotate"
+            ) from None
+        if creds.username != user:
+            raise ProvisionError(f"{path} is for {creds.username!r}, not {user!r}; move it away")
+        result.kept_credentials.append(user)
+        return creds
+    creds = Credentials(user, new_password())
+    write_file(path, credentials_toml(creds), 0o600)
+    result.written.append(path)
+    result.new_credentials.append(user)
+    return creds
+
+
+def provision(
+    bf: BranchFile,
+    out: Path,
+    *,
+    queue_text: str | None = None,
+    rotate: bool = False,
+    layout: BrokerLayout = DEFAULT_LAYOUT,
+) -> ProvisionResult:
+    """Write every device's files and the broker's; returns what changed."""
+    result = ProvisionResult(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    secret = out / "branch.secret"
+    if not secret.exists():
+        write_file(secret, secrets.token_bytes(SECRET_BYTES), 0o600)
+        result.written.append(secret)
+    secret_bytes = secret.read_bytes()
+    if len(secret_bytes) < 16:
+        raise ProvisionError(f"{secret} is shorter than 16 bytes; restore it from the backup")
+    ca = out / "ca.crt"
+
+    accounts: list[Credentials] = []
+    for cfg in bf.devices:
+        folder = out / cfg.device_id
+        creds = _credentials(folder / f"{cfg.device_id}.cred", cfg.device_id, rotate, result)
+        accounts.append(creds)
+        files: dict[Path, tuple[bytes | str, int]] = {
+            folder / f"{cfg.device_id}.toml": (device_toml(cfg, bf.config_dir), 0o644),
+        }
+        if cfg.role == "kiosk":
+            files[folder / "branch.secret"] = (secret_bytes, 0o600)
+        if cfg.role == "engine" and queue_text is not None:
+            files[folder / "queue.toml"] = (queue_text, 0o644)
+        if ca.exists():
+            files[folder / "ca.crt"] = (ca.read_bytes(), 0o644)
+        for path, (data, mode) in files.items():
+            write_file(path, data, mode)
+            result.written.append(path)
+
+    accounts.append(_credentials(out / "tech.cred", TECH_USER, rotate, result))
+    broker: Mapping[str, tuple[str, int]] = {
+        "passwd": (
+            "\n".join(password_line(c.username, c.password) for c in accounts) + "\n",
+            0o600,
+        ),
+        "acl": (render_acl(bf.branch, [d.device_id for d in bf.devices]), 0o644),
+        "mosquitto.conf": (render_mosquitto_conf(layout), 0o644),
+    }
+    for name, (text, mode) in broker.items():
+        write_file(out / "broker" / name, text, mode)
+        result.written.append(out / "broker" / name)
+    return result
+
+
+def queue_problems(bf: BranchFile, queue_doc: Mapping[str, Any], source: str) -> list[str]:
+    """Validate the queue config with the core's own rules, then against the devices."""
+    out: list[str] = []
+    try:
+        BranchConfig.from_dict(queue_doc)
+    except CoreConfigError as exc:
+        out.append(f"{source}: {exc}")
+    out += [f"{p}" for p in check_against_queue(bf, queue_doc, source)]
+    return out

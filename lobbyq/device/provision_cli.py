@@ -1,0 +1,72 @@
+"""`lobbyq device provision BRANCH.toml -o OUT`: the files for every device and the broker."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+
+from lobbyq.device.branchfile import load_branch_file
+from lobbyq.device.errors import ConfigError, Problem
+from lobbyq.device.provision import provision, queue_problems
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "branch_file", type=Path, help="the branch file (see deploy/branch.example.toml)"
+    )
+    parser.add_argument(
+        "-o", "--out", type=Path, required=True, help="output folder (kept between runs)"
+    )
+    parser.add_argument(
+        "--queue-config",
+        type=Path,
+        help="the queue config (services, counters) to check against and ship to the engine; "
+        "default: branch.queue_config",
+    )
+    parser.add_argument(
+        "--rotate", action="store_true", help="issue new passwords for every account"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    bf = load_branch_file(args.branch_file)
+    queue_path = args.queue_config or bf.queue_config
+    queue_text = None
+    if queue_path is not None:
+        try:
+            queue_text = queue_path.read_text(encoding="utf-8")
+            queue_doc = tomllib.loads(queue_text)
+        except OSError as exc:
+            raise ConfigError(
+                str(queue_path),
+                [Problem("file", f"cannot read it ({exc.strerror})", "pass --queue-config PATH")],
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(
+                str(queue_path), [Problem("file", f"not valid TOML: {exc}", "fix the syntax")]
+            ) from None
+        problems = queue_problems(bf, queue_doc, str(queue_path))
+        if problems:
+            print(
+                f"{args.branch_file}: the devices and the queue config disagree:", file=sys.stderr
+            )
+            for p in problems:
+                print(f"  - {p}", file=sys.stderr)
+            return 2
+    result = provision(bf, args.out, queue_text=queue_text, rotate=args.rotate)
+    print(f"branch {bf.branch}: {len(bf.devices)} devices written to {args.out}")
+    for d in bf.devices:
+        extra = f" counter {d.counter_id}" if d.counter_id else ""
+        print(f"  {d.device_id:<16} {d.role:<8}{extra}".rstrip())
+    if result.new_credentials:
+        print("new passwords: " + ", ".join(result.new_credentials))
+    if result.kept_credentials:
+        print(f"kept existing passwords for {len(result.kept_credentials)} accounts")
+    if queue_text is None:
+        print("note: no queue config given; the engine needs engine/queue.toml before it starts")
+    if not (args.out / "ca.crt").exists():
+        print("note: no ca.crt in the output folder yet; the kiosk install creates the branch CA")
+    print("next: install on each Pi with deploy/install.sh (see deploy/README.md)")
+    return 0

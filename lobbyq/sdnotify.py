@@ -1,0 +1,150 @@
+"""Tell systemd an app is ready and still alive (``Type=notify``, ``WatchdogSec=``).
+
+The units in ``deploy/systemd`` start each app as ``Type=notify`` with a
+watchdog: systemd counts the app as started only after ``READY=1`` and kills
+and restarts it when ``WATCHDOG=1`` stops arriving, which catches a main loop
+that hangs (a stuck serial read, a deadlock) and not just a crash. This is
+the whole protocol, in pure Python over the ``NOTIFY_SOCKET`` datagram
+socket, so the apps need no libsystemd binding.
+
+Use from a main loop::
+
+    notifier = Notifier.from_environ()
+    ...set up...
+    notifier.ready("serving counter 3")
+    while running:
+        step()
+        notifier.watchdog()   # cheap: sends at most every WatchdogSec/2
+
+Outside systemd (``NOTIFY_SOCKET`` unset: a terminal, the demo, tests) every
+call is a no-op returning False. A send failure is logged once, never raised:
+a missing notification is systemd's problem to act on, not a reason to stop
+serving customers.
+
+| message | meaning |
+|---|---|
+| ``READY=1`` | start-up finished; dependants may start |
+| ``STATUS=<text>`` | one line shown by ``systemctl status`` |
+| ``WATCHDOG=1`` | still alive; resets the ``WatchdogSec`` timer |
+| ``RELOADING=1`` / ``STOPPING=1`` | reloading config / shutting down cleanly |
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+
+Clock = Callable[[], float]
+
+
+class Notifier:
+    """A connection to systemd's notify socket, or a no-op when there is none."""
+
+    def __init__(
+        self,
+        address: str | None,
+        *,
+        watchdog_interval: float | None = None,
+        clock: Clock = time.monotonic,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._address = address
+        self.watchdog_interval = watchdog_interval
+        self._clock = clock
+        self._log = logger or logging.getLogger("lobbyq.sdnotify")
+        self._sock: socket.socket | None = None
+        self._last_ping: float | None = None
+        self._warned = False
+
+    @classmethod
+    def from_environ(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        pid: int | None = None,
+        clock: Clock = time.monotonic,
+        logger: logging.Logger | None = None,
+    ) -> Notifier:
+        """Read ``NOTIFY_SOCKET``, ``WATCHDOG_USEC`` and ``WATCHDOG_PID`` as systemd sets them."""
+        env = os.environ if environ is None else environ
+        address = env.get("NOTIFY_SOCKET") or None
+        interval = None
+        usec = env.get("WATCHDOG_USEC", "")
+        wpid = env.get("WATCHDOG_PID", "")
+        mine = str(os.getpid() if pid is None else pid)
+        if usec.isdigit() and int(usec) > 0 and (not wpid or wpid == mine):
+            interval = int(usec) / 1_000_000
+        return cls(address, watchdog_interval=interval, clock=clock, logger=logger)
+
+    @property
+    def enabled(self) -> bool:
+        return self._address is not None
+
+    def notify(self, *fields: str) -> bool:
+        """Send ``KEY=value`` lines in one datagram; True if it was sent."""
+        if self._address is None:
+            return False
+        message = "\n".join(fields).encode("utf-8")
+        try:
+            if self._sock is None:
+                addr = self._address
+                if addr.startswith("@"):  # abstract namespace socket
+                    addr = "\0" + addr[1:]
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                try:
+                    sock.connect(addr)
+                except OSError:
+                    sock.close()
+                    raise
+                self._sock = sock
+            self._sock.sendall(message)
+            return True
+        except OSError as exc:
+            if not self._warned:
+                self._log.warning("cannot notify systemd at %s: %s", self._address, exc)
+                self._warned = True
+            self.close()
+            return False
+
+    def ready(self, status: str = "") -> bool:
+        fields = ["READY=1"]
+        if status:
+            fields.append(f"STATUS={_one_line(status)}")
+        return self.notify(*fields)
+
+    def status(self, text: str) -> bool:
+        return self.notify(f"STATUS={_one_line(text)}")
+
+    def reloading(self) -> bool:
+        return self.notify("RELOADING=1")
+
+    def stopping(self) -> bool:
+        return self.notify("STOPPING=1")
+
+    def watchdog(self, *, force: bool = False) -> bool:
+        """Ping the watchdog; rate-limited to half the interval so loops can call it freely."""
+        if self.watchdog_interval is None or self._address is None:
+            return False
+        now = self._clock()
+        if (
+            not force
+            and self._last_ping is not None
+            and now - self._last_ping < self.watchdog_interval / 2
+        ):
+            return False
+        sent = self.notify("WATCHDOG=1")
+        if sent:
+            self._last_ping = now
+        return sent
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

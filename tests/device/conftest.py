@@ -1,0 +1,85 @@
+"""Fixtures for the technician tools: valid documents that tests then break one way each."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# A bare ``pytest`` puts ``tests/`` on sys.path, where ``tests/drivers`` would
+# shadow the product package ``drivers``; put the repository root first.
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+if getattr(sys.modules.get("drivers"), "__file__", "") is None:
+    for _name in [m for m in sys.modules if m == "drivers" or m.startswith("drivers.")]:
+        del sys.modules[_name]
+
+from lobbyq.device.branchfile import BranchFile, parse_branch_file  # noqa: E402
+
+
+def counter_doc() -> dict[str, Any]:
+    return {
+        "device": {"id": "counter-3", "role": "counter", "branch": "b0101"},
+        "broker": {
+            "url": "mqtts://kiosk-1.local:8883",
+            "ca_file": "/etc/lobbyq/ca.crt",
+            "credentials_file": "/etc/lobbyq/counter-3.cred",
+        },
+        "serial": {"bus": "/dev/lobbyq-bus"},
+        "bus": {"keypad": 1, "rating_pad": 2, "strip": 3},
+        "counter": {"id": "3", "rating_keys": 5},
+    }
+
+
+def branch_doc() -> dict[str, Any]:
+    return {
+        "branch": {"id": "b0101", "broker_host": "kiosk-1.local"},
+        "devices": [
+            {"id": "engine", "role": "engine"},
+            {
+                "id": "kiosk-1",
+                "role": "kiosk",
+                "serial": {"printer": "/dev/lobbyq-printer", "card_reader": "/dev/lobbyq-card"},
+                "printer": {"profile": "cn80"},
+            },
+            {
+                "id": "counter-1",
+                "role": "counter",
+                "serial": {"bus": "/dev/lobbyq-bus"},
+                "bus": {"keypad": 1, "rating_pad": 2, "strip": 3},
+                "counter": {"id": "1"},
+            },
+            {
+                "id": "counter-2",
+                "role": "counter",
+                "serial": {"bus": "/dev/lobbyq-bus"},
+                "bus": {"keypad": 1, "strip": 3},
+                "counter": {"id": "2"},
+            },
+            {
+                "id": "display-hall",
+                "role": "display",
+                "serial": {"bus": "/dev/lobbyq-hall"},
+                "bus": {"hall": 1},
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def counter_config() -> dict[str, Any]:
+    return copy.deepcopy(counter_doc())
+
+
+@pytest.fixture
+def branch_config() -> dict[str, Any]:
+    return copy.deepcopy(branch_doc())
+
+
+@pytest.fixture
+def branch() -> BranchFile:
+    return parse_branch_file(branch_doc())
