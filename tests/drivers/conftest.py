@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from drivers.sim.pty import PtyPort
+# With a bare ``pytest`` (not ``python -m pytest``) the repository root is not on
+# sys.path and ``tests/`` is, so ``tests/drivers`` would shadow the product
+# package ``drivers`` as a namespace package. Put the root first and drop a
+# shadow if one was already imported.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+if getattr(sys.modules.get("drivers"), "__file__", "") is None:
+    for _name in [m for m in sys.modules if m == "drivers" or m.startswith("drivers.")]:
+        del sys.modules[_name]
+
+from drivers.sim.pty import PtyPort  # noqa: E402
 
 
 @pytest.fixture
