@@ -488,10 +488,7 @@ def _on_key(state: CounterState, key: Key) -> tuple[CounterState, list[Effect]]:
             return req("login", then=follow, teller=typed)
         if state.view.teller is None:
             return state, [*fx, Beep(BeepPattern.ERROR), _kp(t.kp_logged_out)]
-        if state.view.status != CLOSED:
-            follow = (Queued("logout", {"counter": state.config.counter}, "follow"),)
-            return req("close_counter", then=follow)
-        return req("logout")
+        return req("logout")  # the engine closes the counter as the teller leaves
     if key == Key.CALL:
         if typed:
             ticket = ticket_from_digits(typed, state.config.services)

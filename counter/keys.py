@@ -10,7 +10,7 @@ digits is a counter (``03`` = counter 3). Pure: no I/O.
 | typed before the key | key | meaning |
 |---|---|---|
 | teller code | LOGIN | log in and open the counter |
-| (nothing) | LOGIN | close the counter and log out |
+| (nothing) | LOGIN | log out (the engine closes the counter) |
 | (nothing) | CALL | call the next customer (finishes the current one if the branch says so) |
 | ticket (``1007``) | CALL | call that ticket out of turn |
 | (nothing) | RECALL | call the current customer again; with none, call back the only held ticket |

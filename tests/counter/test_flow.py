@@ -97,7 +97,7 @@ KEY_TABLE: list[tuple[str, dict[str, Any], str, list[KeyPressed], str, dict[str,
     ("resume", {"status": "paused"}, "", keys(Key.PAUSE), "resume", {}),
     ("close", {}, "0", keys(Key.PAUSE), "close_counter", {}),
     ("reopen", {"status": "closed"}, "", keys(Key.PAUSE), "open_counter", {}),
-    ("logout closes first", {}, "", keys(Key.LOGIN), "close_counter", {}),
+    ("logout", {}, "", keys(Key.LOGIN), "logout", {}),
     ("logout when closed", {"status": "closed"}, "", keys(Key.LOGIN), "logout", {}),
     (
         "login",
@@ -392,3 +392,18 @@ def test_link_down_and_device_back_online(open_counter: CounterState) -> None:
     state, fx = step(state, DeviceChanged("strip", True))
     # the strip forgot its text when it restarted: it is sent again
     assert any(isinstance(e, StripShow) for e in fx)
+
+
+def test_every_refusal_the_core_knows_has_a_short_keypad_line() -> None:
+    import re
+
+    from counter.texts import REFUSALS
+    from drivers.bus.text import ENCODING
+    from kiosk.engine.core import apply
+
+    doc = apply.__doc__ or ""
+    codes = re.findall(r"[a-z_]+", doc[doc.index("Refusal codes:") + 14 :].split(".")[0])
+    assert len(codes) > 20
+    assert sorted(set(codes) - set(REFUSALS)) == []
+    for line in REFUSALS.values():
+        assert len(line.encode(ENCODING)) <= 32, line
