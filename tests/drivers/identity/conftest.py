@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from drivers.identity import IdentityHasher, id_check_char, luhn_ok
+from drivers.readers import ReaderHealth
 
 SECRET = bytes(range(32))
 
@@ -107,3 +108,30 @@ def all_logs() -> Iterator[LogText]:
     yield handler
     root.removeHandler(handler)
     root.setLevel(old)
+
+
+class Events:
+    """Collects what a reader hands the application, thread-safely enough for asserts."""
+
+    def __init__(self) -> None:
+        self.identities: list[object] = []
+        self.health: list[ReaderHealth] = []
+        self.rejects: list[str] = []
+
+    def identity(self, item: object) -> None:
+        self.identities.append(item)
+
+    def on_health(self, h: ReaderHealth) -> None:
+        self.health.append(h)
+
+    def reject(self, reason: str) -> None:
+        self.rejects.append(reason)
+
+    @property
+    def online(self) -> bool | None:
+        return self.health[-1].online if self.health else None
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()

@@ -1,0 +1,67 @@
+"""The QR scanner end to end over a pty: appointments, other codes, unplug."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Events
+
+from drivers.identity import IdentityHasher
+from drivers.qrscan.device import Appointment, QrScanner
+from drivers.qrscan.sim import QrScannerSim
+
+Rig = tuple[QrScannerSim, QrScanner]
+
+
+@pytest.fixture
+def rig(link_path: Path, hasher: IdentityHasher, events: Events) -> Iterator[Rig]:
+    sim = QrScannerSim(link_path, seed=3)
+    scanner = QrScanner(
+        sim.url,
+        hasher,
+        events.identity,
+        events.on_health,
+        on_reject=events.reject,
+        backoff_max=0.05,
+    )
+    scanner.start()
+    assert scanner.wait_connected(3.0)
+    yield sim, scanner
+    scanner.close()
+    sim.close()
+
+
+def test_appointment_code_gives_ref_and_identity(
+    rig: Rig, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+) -> None:
+    sim, _ = rig
+    sim.scan_appointment("appt-2026-0042")
+    assert wait_for(lambda: len(events.identities) == 1)
+    (appt,) = events.identities
+    assert appt == Appointment("APPT-2026-0042", hasher.qr("APPT-2026-0042"))
+    assert isinstance(appt, Appointment) and appt.identity.kind == "qr"
+
+
+def test_other_codes_and_noise_are_rejected(
+    rig: Rig, events: Events, wait_for: Callable[..., bool]
+) -> None:
+    sim, scanner = rig
+    sim.scan("https://pay.example/qr?token=1")
+    sim.send(b"\xff\xfe\r\n")
+    sim.send_garbage(100)
+    sim.scan_appointment("AB12")
+    assert wait_for(lambda: len(events.identities) == 1)
+    assert events.rejects[:2] == ["not-an-appointment", "encoding"]
+    assert scanner.scans == 1
+
+
+def test_unplug_replug(rig: Rig, events: Events, wait_for: Callable[..., bool]) -> None:
+    sim, _ = rig
+    sim.unplug()
+    assert wait_for(lambda: events.online is False)
+    sim.replug()
+    assert wait_for(lambda: events.online is True)
+    sim.scan_appointment("AB12")
+    assert wait_for(lambda: len(events.identities) == 1)
