@@ -39,6 +39,9 @@ REFUSALS: Mapping[str, str] = {
     "nothing_to_rate": "无可评价",
     "already_rated": "已评价",
     "rating_expired": "评价超时",
+    "self_service": "自助业务",
+    "numbers_exhausted": "号码用尽",
+    "no_notice": "无公告",
     "invalid": "指令无效 invalid",
     "malformed": "指令无效 invalid",
 }
