@@ -57,8 +57,8 @@ class ServiceConfig:
 
     @property
     def width(self) -> int:
-        """Digits printed, from the top of the range (A001..A999 -> 3)."""
-        return len(str(self.last))
+        """Digits printed: at least 3 (A001), more if the range needs them."""
+        return max(3, len(str(self.last)))
 
     def display(self, number: int) -> str:
         """The number as printed and announced: prefix plus zero-padded digits."""
