@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,12 @@ if getattr(sys.modules.get("drivers"), "__file__", "") is None:
     for _name in [m for m in sys.modules if m == "drivers" or m.startswith("drivers.")]:
         del sys.modules[_name]
 
+from drivers.bus.harness import EventLog, replug_recovery  # noqa: E402
+from drivers.bus.master import BusMaster  # noqa: E402
+from drivers.bus.sim import BusSim  # noqa: E402
+from drivers.keypad.sim import KeypadSim  # noqa: E402
+from drivers.led.sim import HallDisplaySim, StripSim  # noqa: E402
+from drivers.ratingpad.sim import RatingPadSim  # noqa: E402
 from drivers.sim.pty import PtyPort  # noqa: E402
 
 
@@ -48,3 +55,69 @@ WaitFor = Callable[..., bool]
 def wait_for() -> WaitFor:
     """``wait_for(cond, timeout=3.0)``: True as soon as ``cond()`` holds."""
     return _wait_for
+
+
+FAST = {
+    "keepalive_s": 0.1,
+    "reply_timeout_s": 0.03,
+    "baudrate": 1_000_000,  # no baud delay over a pty; keeps timeouts tight
+    "backoff_max": 0.05,
+    "offline_after": 2,
+}
+
+
+@dataclass
+class CounterBus:
+    """One counter's RS-485 port: keypad @1, rating pad @2, LED strip @3."""
+
+    sim: BusSim
+    master: BusMaster
+    keypad: KeypadSim
+    pad: RatingPadSim
+    strip: StripSim
+    log: EventLog
+
+
+@pytest.fixture
+def counter_bus(tmp_path: Path) -> Iterator[CounterBus]:
+    keypad, pad, strip = KeypadSim(1), RatingPadSim(2, keys=5), StripSim(3)
+    sim = BusSim(tmp_path / "counter", [keypad, pad, strip], event_retry_s=0.02)
+    log = EventLog()
+    master = BusMaster(sim.url, name="counter", devices=[1, 2, 3], on_event=log, **FAST)  # type: ignore[arg-type]
+    master.start()
+    try:
+        for addr in (1, 2, 3):
+            assert master.wait_online(addr, 3), f"@{addr} never came online"
+        yield CounterBus(sim, master, keypad, pad, strip, log)
+    finally:
+        master.close()
+        sim.close()
+
+
+@dataclass
+class HallBus:
+    sim: BusSim
+    master: BusMaster
+    hall: HallDisplaySim
+    log: EventLog
+
+
+@pytest.fixture
+def hall_bus(tmp_path: Path) -> Iterator[HallBus]:
+    hall = HallDisplaySim(1, zones=4)
+    sim = BusSim(tmp_path / "hall", [hall])
+    log = EventLog()
+    master = BusMaster(sim.url, name="hall", devices=[1], on_event=log, **FAST)  # type: ignore[arg-type]
+    master.start()
+    try:
+        assert master.wait_online(1, 3)
+        yield HallBus(sim, master, hall, log)
+    finally:
+        master.close()
+        sim.close()
+
+
+@pytest.fixture
+def replug() -> Callable[[BusSim, BusMaster, EventLog, list[int]], float]:
+    """``replug(sim, master, log, addrs)``: seconds from replug to all back online."""
+    return replug_recovery
