@@ -1,0 +1,70 @@
+"""Every screen in every language, and the failure screens, as PNG files.
+
+``lobbyq kiosk --headless --screenshots DIR`` calls :func:`render_gallery`.
+The states are built with the flow's own types, so the gallery shows exactly
+what a customer would see; file names are ``<nn>-<screen>-<lang>.png``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.i18n import LANGS
+from kiosk.ui.flow import Customer, FlowState, IssuedTicket
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+
+def gallery_states(app: KioskApp, lang: str) -> list[tuple[str, FlowState]]:
+    """Named example states covering every screen and failure the kiosk can show."""
+    codes = [s.code for s in app.content.services]
+    first = codes[0]
+    machine = next((s.code for s in app.content.services if s.machine), codes[-1])
+    base = FlowState(lang=lang)
+    ticket = IssuedTicket(f"{first}023", first, 7, 14 * 60.0, "normal", "t-demo-23")
+    vip = Customer("card", "0" * 64, "**** 0017", "vip")
+    return [
+        ("welcome", base),
+        ("welcome-notice", replace(base, notice={"notice": "power_cut"})),
+        ("welcome-offline", replace(base, engine_up=False, notice={"notice": "system_failure"})),
+        ("ask", replace(base, screen="ask")),
+        ("ask-large", replace(base, screen="ask", large=True, care=True)),
+        ("machine", replace(base, screen="machine", service=machine)),
+        ("identify", replace(base, screen="identify", service=first)),
+        ("identify-failed", replace(base, screen="identify", service=first, hint="read_failed")),
+        ("ask-vip", replace(base, screen="ask", customer=vip, hint="vip")),
+        ("issuing", replace(base, screen="issuing", service=first)),
+        ("ticket-printing", replace(base, screen="ticket", ticket=ticket, printing="printing")),
+        ("ticket-printed", replace(base, screen="ticket", ticket=ticket, printing="printed")),
+        (
+            "ticket-vip",
+            replace(
+                base,
+                screen="ticket",
+                ticket=replace(ticket, customer_class="vip", ahead=0, expected_wait_s=None),
+                printing="printed",
+            ),
+        ),
+        (
+            "ticket-paper-out",
+            replace(
+                base, screen="ticket", ticket=ticket, printing="failed", print_error="paper_out"
+            ),
+        ),
+        ("engine-down", replace(base, screen="engine_down")),
+        ("refused", replace(base, screen="refused", refusal="service_closed")),
+    ]
+
+
+def render_gallery(app: KioskApp, folder: Path) -> list[Path]:
+    """Render all gallery states in all languages into ``folder``."""
+    out: list[Path] = []
+    for lang in LANGS:
+        for i, (name, state) in enumerate(gallery_states(app, lang)):
+            path = folder / f"{i:02d}-{name}-{lang}.png"
+            app.render_state(state, path)
+            out.append(path)
+    return out

@@ -1,0 +1,203 @@
+"""Draw a layout frame with pygame: the only module of the UI that touches pixels.
+
+Text is wrapped to its rectangle (Latin at spaces, CJK between characters,
+both honouring explicit line breaks) and shrunk step by step until it fits,
+so a long Spanish label never runs off its button. Everything is drawn on the
+caller's thread: the app calls this only from the pygame main loop.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import pygame
+import pygame.freetype
+
+from kiosk.fonts import FontBook
+from kiosk.ui.layout import Button, Frame, Label, Panel, Picture, QrCode, Rect
+
+Color = tuple[int, int, int]
+
+BG: Color = (255, 255, 255)
+TEXT: Color = (17, 17, 17)
+MUTED: Color = (60, 60, 60)
+INVERSE: Color = (255, 255, 255)
+ALERT_TEXT: Color = (160, 0, 24)
+NUMBER: Color = (11, 60, 140)
+
+BUTTON_COLORS: dict[str, tuple[Color, Color, Color]] = {
+    # role: (fill, text, border)
+    "primary": ((11, 77, 162), INVERSE, (11, 77, 162)),
+    "secondary": ((232, 232, 232), TEXT, (90, 90, 90)),
+    "care": ((255, 255, 255), (138, 21, 56), (138, 21, 56)),
+    "care_on": ((138, 21, 56), INVERSE, (138, 21, 56)),
+    "lang": ((255, 255, 255), TEXT, (255, 255, 255)),
+    "lang_on": ((255, 212, 0), TEXT, (255, 212, 0)),
+    "danger": ((176, 0, 32), INVERSE, (176, 0, 32)),
+}
+PANEL_COLORS: dict[str, Color] = {
+    "notice": (255, 212, 0),
+    "alert": (176, 0, 32),
+    "card": (240, 244, 250),
+    "bar": (11, 45, 94),
+    "ok": (0, 100, 60),
+}
+TONES: dict[str, Color] = {
+    "text": TEXT,
+    "muted": MUTED,
+    "inverse": INVERSE,
+    "alert": ALERT_TEXT,
+    "number": NUMBER,
+}
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _tokens(paragraph: str) -> list[str]:
+    """Break points: each CJK character alone, Latin words with their trailing space."""
+    out: list[str] = []
+    word = ""
+    for ch in paragraph:
+        if _is_wide(ch):
+            if word:
+                out.append(word)
+                word = ""
+            out.append(ch)
+        elif ch == " ":
+            out.append(word + " ")
+            word = ""
+        else:
+            word += ch
+    if word:
+        out.append(word)
+    return out
+
+
+def wrap(font: pygame.freetype.Font, text: str, size: int, width: int) -> list[str]:
+    """Lines of ``text`` no wider than ``width`` at ``size`` (a too-long word is split)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for tok in _tokens(paragraph):
+            trial = line + tok
+            if font.get_rect(trial.rstrip() or " ", size=size).width <= width or not line:
+                line = trial
+                # a single token wider than the line: split it by characters
+                while (
+                    font.get_rect(line.rstrip() or " ", size=size).width > width and len(line) > 1
+                ):
+                    cut = len(line) - 1
+                    while cut > 1 and font.get_rect(line[:cut], size=size).width > width:
+                        cut -= 1
+                    lines.append(line[:cut])
+                    line = line[cut:]
+            else:
+                lines.append(line.rstrip())
+                line = tok.lstrip()
+        lines.append(line.rstrip())
+    return lines
+
+
+def fit(font: pygame.freetype.Font, text: str, size: int, rect: Rect) -> tuple[int, list[str], int]:
+    """The largest size (down from ``size``) at which ``text`` fits ``rect``."""
+    s = size
+    while True:
+        lines = wrap(font, text, s, rect.w)
+        line_h = int(s * 1.3)
+        if line_h * len(lines) <= rect.h or s <= 12:
+            return s, lines, line_h
+        s = max(12, int(s * 0.9))
+
+
+class Painter:
+    """Paints frames on a surface with the kiosk's fonts, logo and colours."""
+
+    def __init__(self, fonts: FontBook, logo_path: Path | None) -> None:
+        self.fonts = fonts
+        self._logo_path = logo_path
+        self._logo: pygame.Surface | None = None
+
+    def paint(self, surface: pygame.Surface, frame: Frame) -> None:
+        surface.fill(BG)
+        for w in frame.widgets:
+            if isinstance(w, Panel):
+                pygame.draw.rect(surface, PANEL_COLORS[w.role], _r(w.rect), border_radius=12)
+            elif isinstance(w, Button):
+                self._button(surface, w)
+            elif isinstance(w, Label):
+                color = TONES[w.tone]
+                self._text(surface, w.rect, w.text, w.size, w.lang, w.bold, color, w.align)
+            elif isinstance(w, QrCode):
+                _qr(surface, w.rect, w.payload)
+            elif isinstance(w, Picture):
+                self._picture(surface, w)
+
+    def _button(self, surface: pygame.Surface, b: Button) -> None:
+        fill, fg, border = BUTTON_COLORS[b.role]
+        pygame.draw.rect(surface, fill, _r(b.rect), border_radius=14)
+        pygame.draw.rect(surface, border, _r(b.rect), width=3, border_radius=14)
+        inner = Rect(b.rect.x + 12, b.rect.y + 6, b.rect.w - 24, b.rect.h - 12)
+        self._text(surface, inner, b.text, b.size, b.lang, True, fg, "center", middle=True)
+
+    def _text(
+        self,
+        surface: pygame.Surface,
+        rect: Rect,
+        text: str,
+        size: int,
+        lang: str,
+        bold: bool,
+        color: Color,
+        align: str,
+        *,
+        middle: bool = True,
+    ) -> None:
+        if not text:
+            return
+        font = self.fonts.font(lang, bold)
+        s, lines, line_h = fit(font, text, size, rect)
+        total = line_h * len(lines)
+        y = rect.y + (max(0, (rect.h - total) // 2) if middle else 0)
+        for line in lines:
+            if line:
+                img, box = font.render(line, color, size=s)
+                x = rect.x + (rect.w - box.width) // 2 if align == "center" else rect.x
+                surface.blit(img, (x, y + (line_h - box.height) // 2))
+            y += line_h
+
+    def _picture(self, surface: pygame.Surface, p: Picture) -> None:
+        if self._logo is None and self._logo_path is not None and self._logo_path.exists():
+            self._logo = pygame.image.load(str(self._logo_path))
+        if self._logo is None:
+            return
+        img = pygame.transform.smoothscale(self._logo, (p.rect.w, p.rect.h))
+        surface.blit(img, (p.rect.x, p.rect.y))
+
+
+def _r(rect: Rect) -> pygame.Rect:
+    return pygame.Rect(rect.x, rect.y, rect.w, rect.h)
+
+
+@lru_cache(maxsize=8)
+def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
+    import qrcode
+
+    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    return tuple(tuple(bool(c) for c in row) for row in qr.get_matrix())
+
+
+def _qr(surface: pygame.Surface, rect: Rect, payload: str) -> None:
+    m = qr_matrix(payload)
+    n = len(m)
+    cell = max(1, min(rect.w, rect.h) // n)
+    pygame.draw.rect(surface, INVERSE, pygame.Rect(rect.x, rect.y, cell * n, cell * n))
+    for j, row in enumerate(m):
+        for i, on in enumerate(row):
+            if on:
+                surface.fill(TEXT, pygame.Rect(rect.x + i * cell, rect.y + j * cell, cell, cell))

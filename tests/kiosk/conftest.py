@@ -1,0 +1,105 @@
+"""Fixtures for the kiosk tests: a real engine on an in-memory bus, a recording
+printer, the demo branch, and a kiosk app running its loop on a thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+from drivers.mqtt.bus import MemoryBus
+from drivers.printer.ticket import TicketData
+from kiosk.engine.core.config import BranchConfig
+
+
+class RecordingPrinter:
+    """A printer double: keeps tickets, or raises the error it is told to."""
+
+    def __init__(self) -> None:
+        self.tickets: list[TicketData] = []
+        self.fail: Exception | None = None
+        self.block: threading.Event | None = None
+        self.printed = threading.Event()
+
+    def print_ticket(self, ticket: TicketData) -> None:
+        if self.block is not None:
+            self.block.wait(10)
+        if self.fail is not None:
+            raise self.fail
+        self.tickets.append(ticket)
+        self.printed.set()
+
+
+@pytest.fixture
+def config() -> BranchConfig:
+    return BranchConfig.default()
+
+
+@pytest.fixture
+def bus() -> MemoryBus:
+    b = MemoryBus()
+    b.start()
+    return b
+
+
+@pytest.fixture
+def engine(tmp_path: Path, config: BranchConfig, bus: MemoryBus) -> Iterator[Any]:
+    from kiosk.engine.service import Engine
+    from kiosk.engine.store import EventStore
+
+    store = EventStore(tmp_path / "events.sqlite", branch=config.branch_id, synchronous="OFF")
+    eng = Engine(config, store, bus)
+    eng.start()
+    yield eng
+    eng.stop()
+
+
+@pytest.fixture
+def printer() -> RecordingPrinter:
+    return RecordingPrinter()
+
+
+class RunningKiosk:
+    """A ``KioskApp`` whose main loop runs on a thread, with helpers to wait on it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.thread = threading.Thread(target=app.run, name="kiosk-loop", daemon=True)
+
+    def wait_for(self, predicate: Any, timeout: float = 5.0) -> bool:
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if predicate(self.app.state):
+                return True
+            time.sleep(0.01)
+        return False
+
+
+@pytest.fixture
+def make_kiosk(bus: MemoryBus, config: BranchConfig) -> Iterator[Any]:
+    from kiosk.app import KioskApp
+
+    started: list[RunningKiosk] = []
+
+    def make(**kw: Any) -> RunningKiosk:
+        kw.setdefault("headless", True)
+        app = KioskApp(kw.pop("bus", bus), kw.pop("config", config), **kw)
+        rk = RunningKiosk(app)
+        rk.thread.start()
+        assert app._running.wait(5), "kiosk loop did not start"
+        started.append(rk)
+        return rk
+
+    yield make
+    for rk in started:
+        rk.app.stop()
+        rk.thread.join(5)
