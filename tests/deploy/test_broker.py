@@ -1,0 +1,232 @@
+"""Provisioning output used for real: a mosquitto running the generated config.
+
+ACL refusals are silent under MQTT 3.1.1 (the broker acknowledges and drops),
+so each test publishes the refused messages first and an allowed marker last
+on the same connection, and asserts that a privileged subscriber got the
+marker and nothing before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+import uuid
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from drivers.mqtt.client import BrokerUrl, MqttBus
+from drivers.mqtt.messages import EventMsg, StatusMsg
+from drivers.mqtt.topics import Topics
+from lobbyq.device.cli import configure, run
+from lobbyq.device.status import StatusBoard
+from tests.deploy.conftest import BranchBroker
+
+WAIT = 5.0
+
+
+class Inbox:
+    """Messages a subscriber got, with a wait that never sleeps blindly."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes]] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, topic: str, payload: bytes) -> None:
+        with self._cond:
+            self.items.append((topic, payload))
+            self._cond.notify_all()
+
+    def wait_for(self, topic: str, timeout: float = WAIT) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: any(t == topic for t, _ in self.items), timeout)
+
+    @property
+    def topics(self) -> list[str]:
+        with self._cond:
+            return [t for t, _ in self.items]
+
+
+def _bus(bb: BranchBroker, user: str, **kw: object) -> MqttBus:
+    bus = MqttBus(bb.url(user), f"{user}-{uuid.uuid4().hex[:6]}", **kw)  # type: ignore[arg-type]
+    return bus
+
+
+def _start(*buses: MqttBus) -> None:
+    for b in buses:
+        b.start()
+    for b in buses:
+        assert b.wait_connected(WAIT), f"{b.client_id} could not log in"
+
+
+def _raw(
+    url: str, client_id: str, *, will: tuple[str, bytes] | None = None
+) -> tuple[paho.Client, paho.ReasonCode | None]:
+    """A bare paho client (to see refusals and to die without DISCONNECT)."""
+    u = BrokerUrl.parse(url)
+    c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
+    if u.username:
+        c.username_pw_set(u.username, u.password)
+    if u.tls:
+        c.tls_set(ca_certs=u.ca_file)
+    if will:
+        c.will_set(will[0], will[1], qos=1, retain=True)
+    done = threading.Event()
+    result: list[paho.ReasonCode] = []
+
+    def on_connect(*args: object) -> None:
+        result.append(args[3])  # type: ignore[arg-type]
+        done.set()
+
+    c.on_connect = on_connect
+    c.connect(u.host, u.port, keepalive=5)
+    c.loop_start()
+    done.wait(WAIT)
+    return c, (result[0] if result else None)
+
+
+def _anon_url(bb: BranchBroker, tls: bool) -> str:
+    if tls:
+        return f"mqtts://localhost:{bb.tls_port}?ca={bb.ca}"
+    return f"mqtt://127.0.0.1:{bb.local_port}"
+
+
+@pytest.mark.parametrize("tls", [True, False], ids=["tls", "loopback"])
+def test_anonymous_and_wrong_passwords_are_refused(branch_broker: BranchBroker, tls: bool) -> None:
+    c, rc = _raw(_anon_url(branch_broker, tls), "anonymous-probe")
+    c.loop_stop()
+    assert rc is not None and rc.is_failure, f"anonymous client got {rc}"
+    good = BrokerUrl.parse(branch_broker.url("counter-1", tls=tls))
+    scheme = "mqtts" if tls else "mqtt"
+    query = f"?ca={branch_broker.ca}" if tls else ""
+    wrong = f"{scheme}://counter-1:not-the-password@{good.host}:{good.port}{query}"
+    c, rc = _raw(wrong, "wrong-password-probe")
+    c.loop_stop()
+    assert rc is not None and rc.is_failure
+    c, rc = _raw(branch_broker.url("counter-1", tls=tls), "counter-1-probe")
+    c.disconnect()
+    c.loop_stop()
+    assert rc is not None and not rc.is_failure
+
+
+def test_a_counter_cannot_speak_for_another_counter_or_the_engine(
+    branch_broker: BranchBroker,
+) -> None:
+    t = Topics(branch_broker.branch.branch)
+    engine_in, watcher_in = Inbox(), Inbox()
+    engine = _bus(branch_broker, "engine")
+    engine.subscribe(t.cmd_all, engine_in)
+    watcher = _bus(branch_broker, "display-hall")
+    for f in (t.evt_all, t.state_all, t.status_all, f"{t.base}/reply/+"):
+        watcher.subscribe(f, watcher_in)
+    counter = _bus(branch_broker, "counter-1")
+    _start(engine, watcher, counter)
+    try:
+        time.sleep(0.2)  # let the subscriptions reach the broker
+        refused = [
+            t.cmd("counter-2"),
+            t.evt("called"),
+            t.state_queue,
+            t.reply("counter-2"),
+            t.status("counter-2"),
+        ]
+        for topic in refused:
+            counter.publish(topic, b'{"v":1}')
+        counter.publish(t.cmd("counter-1"), b'{"v":1,"marker":1}')
+        counter.publish(t.status("counter-1"), b'{"v":1,"marker":2}')
+        assert engine_in.wait_for(t.cmd("counter-1"))
+        assert watcher_in.wait_for(t.status("counter-1"))
+        assert engine_in.topics == [t.cmd("counter-1")]
+        assert t.status("counter-1") in watcher_in.topics
+        assert not set(refused) & set(watcher_in.topics)
+
+        # The engine may publish events and state, and the same watcher sees them.
+        engine.publish(t.evt("called"), EventMsg(1, "called", 1.0, {}).encode())
+        assert watcher_in.wait_for(t.evt("called"))
+    finally:
+        for b in (engine, watcher, counter):
+            b.stop()
+
+
+def test_the_technician_account_reads_but_cannot_publish(branch_broker: BranchBroker) -> None:
+    t = Topics(branch_broker.branch.branch)
+    engine_in = Inbox()
+    engine = _bus(branch_broker, "engine")
+    engine.subscribe(t.cmd_all, engine_in)
+    _start(engine)
+    tech, rc = _raw(branch_broker.url("tech"), "tech-probe")
+    counter, _ = _raw(branch_broker.url("counter-4"), "counter-4-probe")
+    try:
+        assert rc is not None and not rc.is_failure
+        time.sleep(0.2)
+        for topic in (t.cmd("tech"), t.cmd("counter-4"), t.evt("called")):
+            tech.publish(topic, b'{"v":1}', qos=1).wait_for_publish(WAIT)
+        # Published after the broker acknowledged the technician's three.
+        counter.publish(t.cmd("counter-4"), b'{"v":1}', qos=1).wait_for_publish(WAIT)
+        assert engine_in.wait_for(t.cmd("counter-4"))
+        assert engine_in.topics == [t.cmd("counter-4")]
+    finally:
+        for c in (tech, counter):
+            c.disconnect()
+            c.loop_stop()
+        engine.stop()
+
+
+def test_last_will_marks_a_dead_device_offline(
+    branch_broker: BranchBroker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    t = Topics(branch_broker.branch.branch)
+    board = StatusBoard(t)
+    seen = Inbox()
+
+    def on_status(topic: str, payload: bytes) -> None:
+        board.feed(topic, payload)
+        seen(topic, payload)
+
+    tech = _bus(branch_broker, "tech")
+    tech.subscribe(t.status_all, on_status)
+    _start(tech)
+    online = StatusMsg("counter-5", True, "counter", time.time(), "1.4.2", {"keypad": "ok"})
+    offline = StatusMsg("counter-5", False, "counter", time.time(), "1.4.2", {})
+    device, rc = _raw(
+        branch_broker.url("counter-5"), "counter-5", will=(t.status("counter-5"), offline.encode())
+    )
+    try:
+        assert rc is not None and not rc.is_failure
+        device.publish(t.status("counter-5"), online.encode(), qos=1, retain=True)
+        assert seen.wait_for(t.status("counter-5"))
+        assert board.rows["counter-5"].state == "online"
+        # Power cut: the TCP connection drops without an MQTT DISCONNECT.
+        device.loop_stop()
+        sock = device.socket()
+        assert sock is not None
+        sock.close()
+        deadline = time.monotonic() + WAIT
+        while board.rows["counter-5"].state != "OFFLINE" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert board.rows["counter-5"].state == "OFFLINE"
+    finally:
+        tech.stop()
+
+    # A technician arriving later reads the retained last will with the tool.
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    args = parser.parse_args(
+        [
+            "status",
+            "--broker",
+            f"mqtts://localhost:{branch_broker.tls_port}",
+            "--credentials",
+            str(branch_broker.cred_file("tech")),
+            "--ca",
+            str(branch_broker.ca),
+            "--branch",
+            branch_broker.branch.branch,
+        ]
+    )
+    assert run(args) == 1
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("counter-5"))
+    assert "OFFLINE" in line and "1.4.2" in line
