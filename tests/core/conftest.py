@@ -22,7 +22,7 @@ from kiosk.engine.core import (
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC).timestamp()
 
 
-def small_config(**branch: Any) -> BranchConfig:
+def small_config(counters: list[dict[str, Any]] | None = None, **branch: Any) -> BranchConfig:
     """Three counters, a tiny A range (to test wrapping), a self-service entry."""
     doc: dict[str, Any] = {
         "branch": {
@@ -39,7 +39,8 @@ def small_config(**branch: Any) -> BranchConfig:
             {"code": "B", "expected_min": 10},
             {"code": "S", "self_service": True},
         ],
-        "counters": [
+        "counters": counters
+        or [
             {"id": "1", "services": ["A", "B"]},
             {"id": "2", "services": ["B"]},
             {"id": "3", "services": ["A"], "mode": "pooled"},
@@ -104,8 +105,8 @@ def desk() -> Iterator[Desk]:
 def make_desk() -> Any:
     """Build a Desk on the small branch with some `[branch]` keys changed."""
 
-    def make(**branch: Any) -> Desk:
-        d = Desk(small_config(**branch))
+    def make(counters: list[dict[str, Any]] | None = None, **branch: Any) -> Desk:
+        d = Desk(small_config(counters, **branch))
         d.do("tick")
         return d
 
