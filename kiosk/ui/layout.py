@@ -58,6 +58,7 @@ class Label:
     tone: Tone = "text"
     bold: bool = False
     align: Literal["left", "center"] = "left"
+    middle: bool = True  # centred vertically; body text starts at the top instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +263,7 @@ class _Builder:
         )
         return bar_h + self.pad
 
-    def bottom_bar(self, back: str | None) -> int:
+    def bottom_bar(self, back: str | None, care_hint: bool = True) -> int:
         y = self.H - self.t - self.pad
         care_w = max(self.t, int(self.W * 0.36))
         role: Role = "care_on" if self.s.care else "care"
@@ -277,7 +278,7 @@ class _Builder:
             hint_w = bx - hint_x - self.pad
         else:
             hint_w = self.W - hint_x - self.pad
-        if not self.s.care:
+        if care_hint and not self.s.care:
             self.label(Rect(hint_x, y, hint_w, self.t), self.tr(S_CARE_HINT), 24, tone="muted")
         return y - self.pad
 
@@ -305,7 +306,7 @@ class _Builder:
             y = self.banner(y, self.tr(S_ENGINE_OFFLINE), "alert")
         note = notice_text(self.s.notice, self.tr)
         if note:
-            y = self.banner(y, f"{self.tr(S_NOTICE_TITLE)}: {note}")
+            y = self.banner(y, f"{self.tr(S_NOTICE_TITLE)}{self.tr(': ')}{note}")
         y = self.hint(y)
         start_h = max(self.t, int(self.H * 0.16 * self.k))
         start_y = bottom - start_h - self.fs(24) * 2 - self.pad
@@ -326,6 +327,7 @@ class _Builder:
                 Rect(inner.x, inner.y + title_h, inner.w, card.h - title_h - 2 * self.pad),
                 pick(slide.body, self.lang),
                 28,
+                middle=False,
             )
         start_w = int(self.W * 0.6)
         self.button(
@@ -467,7 +469,7 @@ class _Builder:
         t = self.s.ticket
         assert t is not None
         y = self.top_bar(with_langs=False)
-        bottom = self.bottom_bar(None)
+        bottom = self.bottom_bar(None, care_hint=False)
         if self.s.printing == "failed":
             y = self.banner(y, self.tr(S_PRINT_FAILED), "alert")
         left_w = int(self.W * 0.48)
@@ -518,20 +520,23 @@ class _Builder:
         ry = y
         row_h = int(self.fs(30) * 1.6)
         for key, value in rows:
-            self.label(Rect(x, ry, rw, row_h), f"{self.tr(key)}: {value}", 30, bold=key == S_ZONE)
+            self.label(
+                Rect(x, ry, rw, row_h),
+                f"{self.tr(key)}{self.tr(': ')}{value}",
+                30,
+                bold=key == S_ZONE,
+            )
             ry += row_h
         prepare = pick(info.prepare, self.lang) if info is not None else ""
         qr_side = 0
         if self.s.printing == "failed" and self.v.qr_payload:
-            qr_side = min(int(self.H * 0.28), bottom - ry - self.pad)
+            qr_side = max(0, min(int(self.H * 0.2), bottom - ry - self.pad))
         if prepare:
-            ph = bottom - ry - self.pad - (qr_side + self.pad if qr_side else 0)
-            self.label(Rect(x, ry, rw, self.fs(26) * 2), self.tr(S_PREPARE), 26, tone="muted")
-            self.label(
-                Rect(x, ry + self.fs(26) * 2, rw, max(self.fs(26) * 2, ph - self.fs(26) * 2)),
-                prepare,
-                26,
-            )
+            head_h = int(self.fs(26) * 1.5)
+            ph = bottom - ry - head_h - (qr_side + self.pad if qr_side else 0)
+            self.label(Rect(x, ry, rw, head_h), self.tr(S_PREPARE), 26, tone="muted")
+            if ph > self.fs(14):
+                self.label(Rect(x, ry + head_h, rw, ph), prepare, 26, middle=False)
         if qr_side:
             qy = bottom - qr_side
             self.out.append(QrCode(Rect(x, qy, qr_side, qr_side), self.v.qr_payload))
@@ -543,7 +548,7 @@ class _Builder:
         status = {
             "printing": self.tr(S_PRINTING),
             "printed": self.tr(S_PRINTED),
-            "failed": self.tr(S_PRINT_FAILED),
+            "failed": "",  # the red banner above already says it
             "none": "",
         }[self.s.printing]
         dw = max(self.t, int(self.W * 0.2))
@@ -554,9 +559,6 @@ class _Builder:
         # The care button stays visible (bottom bar); the status sits between the two.
         care_w = max(self.t, int(self.W * 0.36))
         sx = self.pad * 2 + care_w
-        self.out[:] = [
-            w for w in self.out if not (isinstance(w, Label) and w.text == self.tr(S_CARE_HINT))
-        ]
         self.label(
             Rect(sx, by, self.W - dw - sx - 2 * self.pad, self.t),
             status,

@@ -130,7 +130,9 @@ class Painter:
                 self._button(surface, w)
             elif isinstance(w, Label):
                 color = TONES[w.tone]
-                self._text(surface, w.rect, w.text, w.size, w.lang, w.bold, color, w.align)
+                self._text(
+                    surface, w.rect, w.text, w.size, w.lang, w.bold, color, w.align, middle=w.middle
+                )
             elif isinstance(w, QrCode):
                 _qr(surface, w.rect, w.payload)
             elif isinstance(w, Picture):
