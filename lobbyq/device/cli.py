@@ -26,6 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "provision": ("lobbyq.device.provision_cli", "write device, credential and broker files"),
     "check": ("lobbyq.device.check_cli", "validate a device file or a branch file"),
     "status": ("lobbyq.device.status_cli", "show every device from its retained status"),
+    "scan": ("lobbyq.device.scan_cli", "list the addresses answering on an RS-485 bus"),
+    "set-address": ("lobbyq.device.address_cli", "give a bus device a new address"),
+    "flash": ("lobbyq.device.flash_cli", "update a bus device's firmware"),
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,10 @@ if getattr(sys.modules.get("drivers"), "__file__", "") is None:
     for _name in [m for m in sys.modules if m == "drivers" or m.startswith("drivers.")]:
         del sys.modules[_name]
 
+from drivers.bus.sim import BusSim  # noqa: E402
+from drivers.keypad.sim import KeypadSim  # noqa: E402
+from drivers.led.sim import StripSim  # noqa: E402
+from drivers.ratingpad.sim import RatingPadSim  # noqa: E402
 from lobbyq.device.branchfile import BranchFile, parse_branch_file  # noqa: E402
 
 
@@ -83,3 +89,38 @@ def branch_config() -> dict[str, Any]:
 @pytest.fixture
 def branch() -> BranchFile:
     return parse_branch_file(branch_doc())
+
+
+@dataclass
+class CounterBus:
+    """A simulated counter bus: keypad @1, 5-key rating pad @2, LED strip @3."""
+
+    sim: BusSim
+    keypad: KeypadSim
+    pad: RatingPadSim
+    strip: StripSim
+
+    @property
+    def url(self) -> str:
+        return self.sim.url
+
+
+@pytest.fixture
+def counter_bus(tmp_path: Path) -> Iterator[CounterBus]:
+    sim = BusSim(tmp_path / "lobbyq-bus")
+    keypad = sim.add(KeypadSim(1, serial="KP-000101"))
+    pad = sim.add(RatingPadSim(2, keys=5))
+    strip = sim.add(StripSim(3))
+    yield CounterBus(sim, keypad, pad, strip)
+    sim.close()
+
+
+def device_cli(*argv: str) -> int:
+    """Run ``lobbyq device ...`` in-process, as the command line would."""
+    import argparse
+
+    from lobbyq.device.cli import configure, run
+
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    return run(parser.parse_args(list(argv)))
