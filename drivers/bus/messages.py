@@ -50,7 +50,7 @@ def _need(payload: bytes, n: int, cmd: str) -> None:
 
 def _text(payload: bytes, max_bytes: int, what: str) -> str:
     if len(payload) > max_bytes:
-        raise FrameError("payload", f"{what} text of {len(payload)} bytes > {max_bytes}")
+        raise FrameError("too_long", f"{what} text of {len(payload)} bytes > {max_bytes}")
     return decode_text(payload)
 
 

@@ -23,14 +23,23 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from drivers.bus.codes import BROADCAST_ADDR
+from drivers.bus.codes import BROADCAST_ADDR, ErrorCode
 from drivers.bus.device import DeviceSim
 from drivers.bus.frame import FrameDecoder, encode
-from drivers.bus.messages import Event, decode_message
+from drivers.bus.messages import Event, Nak, decode_message
 from drivers.errors import FrameError
 from drivers.sim.pty import PtyPort, PtyPortError
 
 D = TypeVar("D", bound=DeviceSim)
+
+# FrameError reason -> the NAK a device answers for a frame it cannot take
+_NAK_FOR: dict[str, ErrorCode] = {
+    "cmd": ErrorCode.BAD_CMD,
+    "payload": ErrorCode.BAD_LENGTH,
+    "too_long": ErrorCode.TEXT_TOO_LONG,
+    "value": ErrorCode.BAD_ARG,
+    "text": ErrorCode.BAD_ARG,
+}
 
 
 class BusSim:
@@ -194,8 +203,15 @@ class BusSim:
             try:
                 msg = decode_message(frame)
             except FrameError as exc:
+                # a good frame with a payload the device cannot take: say why
                 self.bad_frames += 1
-                self.log.debug("bus sim: undecodable host frame: %s", exc)
+                self.log.debug("bus sim: refused host frame: %s", exc)
+                if frame.addr != BROADCAST_ADDR and not self._silent:
+                    nak = Nak(_NAK_FOR.get(exc.reason, ErrorCode.BAD_ARG))
+                    for dev in self.devices:
+                        if dev.addr == frame.addr and dev.powered and not dev.silent:
+                            self._write(encode(frame.addr, nak.CMD, frame.seq, nak.payload()))
+                            break
                 continue
             raw = frame.payload
             for dev in list(self.devices):

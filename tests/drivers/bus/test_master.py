@@ -216,3 +216,11 @@ def test_failed_transfer_stays_in_boot_across_power_cut_then_recovers(counter_bu
     assert info.in_boot and info.version == (0, 0, 0)
     assert not counter_bus.keypad.press(Key.CALL)
     assert m.flash(1, IMAGE).version == (1, 5, 0)
+
+
+def test_device_naks_a_payload_it_cannot_take(counter_bus: Any) -> None:
+    from drivers.bus.messages import StripBrightness
+
+    with pytest.raises(DeviceRefused) as err:
+        counter_bus.master.request(3, StripBrightness(99))  # host check bypassed
+    assert err.value.code == ErrorCode.BAD_ARG

@@ -120,7 +120,7 @@ def test_boot_write_golden_prefix() -> None:
         (0x20, b"\x09", "value"),
         (0x21, b"\x80", "value"),
         (0x22, b"\x81\x20", "text"),
-        (0x22, b"A" * 33, "payload"),
+        (0x22, b"A" * 33, "too_long"),
         (0x41, b"\x10", "value"),
         (0x50, b"\x10\x00", "value"),
         (0x50, b"\x00\x04A", "value"),
