@@ -694,7 +694,8 @@ def step(state: CounterState, event: Event) -> tuple[CounterState, list[Effect]]
     else:  # pragma: no cover - the union is closed
         raise FlowError(f"unknown event {event!r}")
     state, shown = render(state)
-    return state, [*fx, *shown]
+    # The strip first: it is what the customer waits for; the keypad can follow.
+    return state, [*shown, *fx]
 
 
 def _on_timer(state: CounterState, name: str) -> tuple[CounterState, list[Effect]]:

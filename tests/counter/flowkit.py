@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from counter.app import CounterApp
 from counter.flow import (
     CounterState,
     Effect,
@@ -15,6 +17,12 @@ from counter.flow import (
     step,
 )
 from counter.keys import ServiceKey
+from drivers.bus.sim import BusSim
+from drivers.keypad.sim import KeypadSim
+from drivers.led.sim import StripSim
+from drivers.mqtt.bus import MemoryBus
+from drivers.mqtt.request import Requester
+from drivers.ratingpad.sim import RatingPadSim
 
 SERVICES = (
     ServiceKey("A", "A", 3),
@@ -41,3 +49,31 @@ def run(state: CounterState, events: Iterable[Event]) -> tuple[CounterState, lis
 
 def sends(effects: Iterable[Effect]) -> list[Send]:
     return [e for e in effects if isinstance(e, Send)]
+
+
+FAST_BUS = {"keepalive_s": 0.1, "reply_timeout_s": 0.03, "baudrate": 1_000_000, "backoff_max": 0.05}
+
+
+@dataclass
+class Branch:
+    """An engine on an in-memory MQTT bus, with counter 3's bus of simulated devices."""
+
+    config: Any
+    bus: MemoryBus
+    engine: Any
+    kiosk: Requester
+    sim: BusSim
+    keypad: KeypadSim
+    pad: RatingPadSim
+    strip: StripSim
+    app: CounterApp
+
+    def issue(self, service: str) -> str:
+        reply = self.kiosk.request("issue_ticket", service=service, timeout=3.0)
+        assert reply.ok, reply
+        ev = reply.event("ticket_issued")
+        assert ev is not None
+        return str(ev["number"])
+
+    def idle(self) -> None:
+        assert self.app.wait_idle(3.0)

@@ -1,0 +1,395 @@
+"""The counter terminal (``lobbyq counter``): the shell around ``counter.flow``.
+
+Constructor (the demo builds it in-process)::
+
+    CounterApp(counter_id, bus, bus_url, config=None, *, branch=None,
+               keypad_addr=1, ratingpad_addr=2, strip_addr=3,
+               request_timeout_s=3.0, resend_after_s=0.5, texts=None,
+               master=None, master_options=None, logger=None)
+
+- ``counter_id``: the counter's id in the branch config (``"3"``); the MQTT
+  device id is ``counter-<id>``.
+- ``bus``: a :class:`drivers.mqtt.bus.Bus` (``MqttBus`` or ``MemoryBus``);
+  the app subscribes at ``start()``; starting the bus is the caller's job.
+- ``bus_url``: the counter's RS-485 port URL (keypad, rating pad and strip
+  at three addresses on one line), e.g. a ``BusSim`` pty path; or pass a
+  ready ``master`` (``BusMaster``) instead, ``bus_url`` then unused.
+- ``config``: the :class:`~kiosk.engine.core.config.BranchConfig`-like object
+  giving ``branch_id``, ``services`` (code, prefix, width) and
+  ``rating_timeout_s``; None = the demo branch. Only those attributes are
+  read, so the counter does not depend on the engine package.
+- ``master_options``: keyword arguments for the ``BusMaster`` it creates
+  (``baudrate``, ``keepalive_s``...).
+
+Threads: one flow thread owns the state and performs effects in order;
+MQTT handlers, bus events, timers and reply waiters only queue events for it.
+A command is published once by ``Requester`` and waited for on a short-lived
+waiter thread, which resends the same id until ``request_timeout_s`` and
+then reports ``NoReply`` (the teller hears the offline beep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from counter import flow as f
+from counter.keys import ServiceKey
+from counter.texts import Texts
+from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline, KeyPressed, RatingGiven
+from drivers.bus.master import BusMaster
+from drivers.errors import DriverError
+from drivers.mqtt.bus import Bus
+from drivers.mqtt.messages import AlertMsg, ProtocolError, StateMsg, StatusMsg
+from drivers.mqtt.request import EngineUnavailable, Requester
+from drivers.mqtt.topics import Topics
+
+VERSION = "0.1.0"
+
+
+class BranchLike(Protocol):
+    """What the counter reads from a branch configuration."""
+
+    @property
+    def branch_id(self) -> str: ...
+
+    @property
+    def rating_timeout_s(self) -> float: ...
+
+    @property
+    def services(self) -> tuple[Any, ...]: ...
+
+
+def service_keys(config: BranchLike | None) -> tuple[ServiceKey, ...]:
+    if config is None:
+        return tuple(ServiceKey(c, c, 3) for c in "ABCD")
+    return tuple(ServiceKey(s.code, s.prefix, int(s.width)) for s in config.services)
+
+
+_PART_OF_EFFECT: dict[type, str] = {
+    f.StripShow: "strip",
+    f.Beep: "keypad",
+    f.KeypadText: "keypad",
+    f.KeypadLeds: "keypad",
+    f.RatingPrompt: "ratingpad",
+}
+
+
+class _Timers:
+    """Named one-shot timers that post ``TimerFired`` to the flow."""
+
+    def __init__(self, post: Callable[[f.Event], None]) -> None:
+        self._post = post
+        self._timers: dict[str, threading.Timer] = {}
+
+    def start(self, name: str, seconds: float) -> None:
+        self.cancel(name)
+        t = threading.Timer(seconds, self._post, args=(f.TimerFired(name),))
+        t.daemon = True
+        self._timers[name] = t
+        t.start()
+
+    def cancel(self, name: str) -> None:
+        t = self._timers.pop(name, None)
+        if t is not None:
+            t.cancel()
+
+    def cancel_all(self) -> None:
+        for name in list(self._timers):
+            self.cancel(name)
+
+
+class CounterApp:
+    """One counter: keypad, rating pad and LED strip on a bus, the engine over MQTT."""
+
+    def __init__(
+        self,
+        counter_id: str,
+        bus: Bus,
+        bus_url: str | None,
+        config: BranchLike | None = None,
+        *,
+        branch: str | None = None,
+        keypad_addr: int = 1,
+        ratingpad_addr: int = 2,
+        strip_addr: int = 3,
+        request_timeout_s: float = 3.0,
+        resend_after_s: float = 0.5,
+        texts: Texts | None = None,
+        master: BusMaster | None = None,
+        master_options: Mapping[str, Any] | None = None,
+        clock: Callable[[], float] = time.time,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        branch_id = branch or (config.branch_id if config is not None else "demo")
+        self.counter_id = counter_id
+        self.device = f"counter-{counter_id}"
+        self.bus = bus
+        self.topics = Topics(branch_id)
+        self._log = logger or logging.getLogger(f"lobbyq.counter.{counter_id}")
+        self._clock = clock
+        self.request_timeout_s = request_timeout_s
+        self._resend_after_s = resend_after_s
+        self.flow_config = f.FlowConfig(
+            counter=counter_id,
+            services=service_keys(config),
+            rating_timeout_s=config.rating_timeout_s if config is not None else 60.0,
+            texts=texts or Texts(),
+        )
+        self.state = f.CounterState.initial(self.flow_config)
+        self.addrs = {"keypad": keypad_addr, "ratingpad": ratingpad_addr, "strip": strip_addr}
+        self._part_of = {a: p for p, a in self.addrs.items()}
+        self.health: dict[str, str] = {p: "offline" for p in self.addrs}
+        if master is None:
+            if bus_url is None:
+                raise f.FlowError("give the counter bus URL or a BusMaster")
+            master = BusMaster(
+                bus_url,
+                name=self.device,
+                devices=list(self.addrs.values()),
+                logger=self._log,
+                **dict(master_options or {}),
+            )
+            self._own_master = True
+        else:
+            self._own_master = False
+        self.master = master
+        self._events: queue.SimpleQueue[f.Event | None] = queue.SimpleQueue()
+        self._timers = _Timers(self._events.put)
+        self._requester: Requester | None = None
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+        self.effects_done = 0
+
+    # -- lifecycle ----------------------------------------------------------------
+    def start(self) -> None:
+        """Subscribe, start the bus master and the flow thread; returns at once."""
+        self._requester = Requester(
+            self.bus, self.topics, self.device, resend_after=self._resend_after_s, logger=self._log
+        )
+        self.bus.subscribe(self.topics.state_counter(self.counter_id), self._on_counter_state)
+        self.bus.on_connection(self._on_connection)
+        self.master.subscribe(self._on_bus_event)
+        if self._own_master:
+            self.master.start()
+        else:
+            for addr in self.addrs.values():
+                self.master.watch(addr)
+        self._thread = threading.Thread(target=self._run, name=self.device, daemon=True)
+        self._thread.start()
+        if self.bus.connected:
+            self._events.put(f.LinkChanged(True))
+            self._publish_status()
+
+    def stop(self) -> None:
+        self._events.put(None)
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        self._timers.cancel_all()
+        if self._own_master:
+            self.master.close()
+
+    def post(self, event: f.Event) -> None:
+        """Hand the flow an event (tests, and the technician console)."""
+        self._events.put(event)
+
+    def offline_status(self) -> tuple[str, bytes]:
+        """The last-will message for this counter (topic, payload)."""
+        msg = StatusMsg(self.device, False, "counter", 0.0, VERSION, {})
+        return self.topics.status(self.device), msg.encode()
+
+    # -- inputs (other threads): queue only ---------------------------------------
+    def _on_counter_state(self, topic: str, payload: bytes) -> None:
+        if not payload:
+            return
+        try:
+            msg = StateMsg.decode(payload)
+        except ProtocolError as exc:
+            self._log.warning("ignored bad counter state: %s", exc)
+            return
+        self._events.put(f.Snapshot(msg.seq, msg.body))
+
+    def _on_connection(self, up: bool) -> None:
+        self._events.put(f.LinkChanged(up))
+        if up:
+            self._publish_status()
+
+    def _on_bus_event(self, ev: BusEvent) -> None:
+        part = self._part_of.get(ev.addr)
+        if part is None:
+            return
+        if isinstance(ev, KeyPressed) and part == "keypad":
+            self._events.put(f.KeyPressed(ev.key))
+        elif isinstance(ev, RatingGiven) and part == "ratingpad":
+            self._events.put(f.RatingPressed(int(ev.value), int(ev.reason)))
+        elif isinstance(ev, DeviceOnline):
+            self._set_health(part, "ok")  # first: the flow's redraw must not be skipped
+            self._events.put(f.DeviceChanged(part, True))
+        elif isinstance(ev, DeviceOffline):
+            self._set_health(part, "offline", ev.reason)
+            self._events.put(f.DeviceChanged(part, False))
+
+    # -- the flow thread --------------------------------------------------------------
+    def _run(self) -> None:
+        self.state, fx = f.boot(self.state)
+        self._perform(fx)
+        while True:
+            if self._events.empty():
+                self._idle.set()
+            ev = self._events.get()
+            self._idle.clear()
+            if ev is None:
+                return
+            try:
+                self.state, fx = f.step(self.state, ev)
+            except Exception:
+                self._log.exception("the counter flow failed on %r; event dropped", ev)
+                continue
+            self._perform(fx)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the flow has handled every queued event (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._idle.wait(0.01) and self._events.empty():
+                return True
+        return False
+
+    def _perform(self, effects: list[f.Effect]) -> None:
+        for e in effects:
+            try:
+                self._perform_one(e)
+            except DriverError as exc:
+                self._log.warning("could not %s: %s", type(e).__name__, exc)
+            except Exception:
+                self._log.exception("effect %r failed", e)
+            self.effects_done += 1
+
+    def _perform_one(self, e: f.Effect) -> None:
+        part = _PART_OF_EFFECT.get(type(e))
+        if part is not None and self.health.get(part) != "ok":
+            # Nobody to tell: the flow sends the whole picture when it comes back.
+            self._log.debug("%s offline; skipped %r", part, e)
+            return
+        m, a = self.master, self.addrs
+        if isinstance(e, f.Send):
+            self._send(e)
+        elif isinstance(e, f.StripShow):
+            m.strip_show(
+                a["strip"], e.text, blink=e.blink, scroll=len(e.text.encode("gb18030")) > 16
+            )
+        elif isinstance(e, f.Beep):
+            m.keypad_beep(a["keypad"], e.pattern)
+        elif isinstance(e, f.KeypadText):
+            m.keypad_text(a["keypad"], e.text)
+        elif isinstance(e, f.KeypadLeds):
+            m.keypad_leds(a["keypad"], e.mask)
+        elif isinstance(e, f.RatingPrompt):
+            timeout = max(0, min(255, int(e.timeout_s + 0.999)))
+            m.rating_prompt(a["ratingpad"], e.on, timeout_s=timeout if e.on else 0)
+        elif isinstance(e, f.StartTimer):
+            self._timers.start(e.name, e.seconds)
+        elif isinstance(e, f.CancelTimer):
+            self._timers.cancel(e.name)
+
+    def _send(self, e: f.Send) -> None:
+        requester = self._requester
+        if requester is None:
+            raise f.FlowError("send before start")
+        fields = dict(e.fields)
+        self._log.info("%s %s", e.op, {k: v for k, v in fields.items() if k != "counter"})
+        msg_id, payload = requester.submit(e.op, **fields)
+
+        def wait() -> None:
+            try:
+                reply = requester.wait(msg_id, payload, self.request_timeout_s)
+            except EngineUnavailable as exc:
+                self._log.warning("%s: %s", e.op, exc)
+                self._events.put(f.NoReply(e.n))
+                self._alert("engine_unavailable", "warning", f"no answer to {e.op}")
+                return
+            if not reply.ok:
+                self._log.info("%s refused: %s (%s)", e.op, reply.code, reply.reason)
+            self._events.put(f.Replied(e.n, reply.ok, reply.code, reply.reason, reply.events))
+
+        threading.Thread(target=wait, name=f"{self.device}-{e.op}", daemon=True).start()
+
+    # -- status and alerts ----------------------------------------------------------
+    def _set_health(self, part: str, word: str, why: str = "") -> None:
+        changed = self.health.get(part) != word
+        self.health[part] = word
+        if changed:
+            self._publish_status()
+            if word == "offline":
+                self._alert(
+                    f"{part}_offline", "warning", f"{part} at counter {self.counter_id}: {why}"
+                )
+
+    def _publish_status(self) -> None:
+        msg = StatusMsg(self.device, True, "counter", self._clock(), VERSION, dict(self.health))
+        self.bus.publish(self.topics.status(self.device), msg.encode(), retain=True)
+
+    def _alert(self, code: str, level: str, text: str) -> None:
+        msg = AlertMsg(self.device, code, level, text, self._clock())
+        self.bus.publish(self.topics.alert(self.device), msg.encode())
+
+
+# -- command line ------------------------------------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", required=True, help="broker URL, e.g. mqtt://127.0.0.1:1883")
+    parser.add_argument("--counter", required=True, help="counter id in the branch config")
+    parser.add_argument("--port", required=True, help="counter bus serial port URL")
+    parser.add_argument("--branch-config", help="branch queue config (TOML); default: demo branch")
+    parser.add_argument("--branch", help="branch id (overrides the config's)")
+    parser.add_argument("--keypad-addr", type=int, default=1)
+    parser.add_argument("--ratingpad-addr", type=int, default=2)
+    parser.add_argument("--strip-addr", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=3.0, help="engine answer bound, s")
+
+
+def run(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from counter.branch import CounterBranch
+    from drivers.mqtt.client import MqttBus
+
+    log = logging.getLogger("lobbyq.counter")
+    try:
+        config = CounterBranch.load(args.branch_config, args.branch)
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        log.error("cannot read the branch config: %s", exc)
+        return 2
+    topics = Topics(config.branch_id)
+    device = f"counter-{args.counter}"
+    will = (topics.status(device), StatusMsg(device, False, "counter", 0.0, VERSION).encode())
+    bus = MqttBus(args.broker, device, will=will)
+    app = CounterApp(
+        args.counter,
+        bus,
+        args.port,
+        config,
+        keypad_addr=args.keypad_addr,
+        ratingpad_addr=args.ratingpad_addr,
+        strip_addr=args.strip_addr,
+        request_timeout_s=args.timeout,
+    )
+    app.start()
+    bus.start()
+    print(f"counter {args.counter} on {bus.url.redacted()} branch {config.branch_id}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.stop()
+        bus.stop()
+    return 0

@@ -1,0 +1,337 @@
+"""The hall display agent (``lobbyq display``): calls on the hall LED, an optional screen, voice.
+
+Constructor (the demo builds it in-process)::
+
+    HallDisplayApp(bus, led_url, branch="demo", name="hall", addr=1, zones=None,
+                   voice=None, screen=None, texts=None, master=None, logger=None)
+
+- ``bus``: a started or unstarted :class:`drivers.mqtt.bus.Bus` (``MqttBus``
+  or ``MemoryBus``); the app subscribes at ``start()``.
+- ``led_url``: the hall display's serial port URL (``/dev/ttyLOBBYQ-hall``,
+  a pty path of ``HallDisplaySim``, ``spy://...``) or None for no LED.
+- ``zones``: how many zones the LED has; None reads it from the display's
+  IDENT (its capability byte) when it comes online.
+- ``voice``: a :class:`kiosk.display.voice.VoiceQueue` (started by the app)
+  or None for a silent display; ``screen``: a
+  :class:`kiosk.display.screen.HallScreen` or None.
+
+Data flow: MQTT handlers (the bus thread) only fold messages into the pure
+:mod:`kiosk.display.board` under a lock and wake the painter thread, which
+lays the board out and sends only changed zones (``HallFrameBuffer``). A
+``ticket_called`` event is the fast path (it leaves the engine before the
+retained state); the retained ``state/...`` topics are the truth after a
+restart. The device id on MQTT is ``display-<name>``; its retained status
+reports the LED's health.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline
+from drivers.bus.master import BusMaster
+from drivers.errors import DriverError
+from drivers.led.hall import HallFrameBuffer
+from drivers.mqtt.bus import Bus
+from drivers.mqtt.messages import EventMsg, ProtocolError, StateMsg, StatusMsg
+from drivers.mqtt.topics import Topics
+from kiosk.display import board as b
+from kiosk.display.voice import Call, VoiceQueue
+
+VERSION = "0.1.0"
+DEFAULT_ZONES = 4
+
+
+class HallDisplayApp:
+    """Shows the branch's calls on the hall LED (and screen) and announces them."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        led_url: str | None,
+        *,
+        branch: str = "demo",
+        name: str = "hall",
+        addr: int = 1,
+        zones: int | None = None,
+        voice: VoiceQueue | None = None,
+        screen: Any | None = None,
+        texts: b.BoardTexts | None = None,
+        info_period_s: float = 8.0,
+        master: BusMaster | None = None,
+        clock: Callable[[], float] = time.time,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.bus = bus
+        self.topics = Topics(branch)
+        self.device = f"display-{name}"
+        self.addr = addr
+        self.voice = voice
+        self.screen = screen
+        self.texts = texts or b.BoardTexts()
+        self.info_period_s = info_period_s
+        self._clock = clock
+        self._log = logger or logging.getLogger(f"lobbyq.display.{name}")
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._dirty = True
+        self._stop = False
+        self.board = b.Board()
+        self._zones = zones
+        self._fb: HallFrameBuffer | None = HallFrameBuffer(zones) if zones else None
+        self._led_online = False
+        self._tick = 0
+        self.master = master
+        if master is None and led_url is not None:
+            self.master = BusMaster(led_url, name=f"{self.device}-led", devices=[addr])
+        self._own_master = master is None and self.master is not None
+        self._thread: threading.Thread | None = None
+        self.frames_sent = 0
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        t = self.topics
+        self.bus.subscribe(t.evt("ticket_called"), self._on_called)
+        self.bus.subscribe(t.state_calls, self._on_calls)
+        self.bus.subscribe(t.state_counter_all, self._on_counter)
+        self.bus.subscribe(t.state_notice, self._on_notice)
+        self.bus.on_connection(lambda up: self._publish_status() if up else None)
+        if self.master is not None:
+            self.master.subscribe(self._on_bus_event)
+            if self._own_master:
+                self.master.start()
+            else:
+                self.master.watch(self.addr)
+        if self.voice is not None:
+            self.voice.start()
+        self._thread = threading.Thread(target=self._paint_loop, name=self.device, daemon=True)
+        self._thread.start()
+        if self.bus.connected:
+            self._publish_status()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stop = True
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        if self.voice is not None:
+            self.voice.stop()
+        if self.master is not None and self._own_master:
+            self.master.close()
+
+    # -- MQTT side (bus thread): fold and wake ----------------------------------
+    def _update(self, fn: Callable[[b.Board], b.Board]) -> None:
+        with self._wake:
+            new = fn(self.board)
+            if new is not self.board:
+                self.board = new
+                self._dirty = True
+                self._wake.notify_all()
+
+    def _on_called(self, topic: str, payload: bytes) -> None:
+        try:
+            ev = EventMsg.decode(payload)
+        except ProtocolError as exc:
+            self._log.warning("ignored a bad ticket_called event: %s", exc)
+            return
+        before = self.board.calls_seq
+        self._update(lambda bd: b.on_called(bd, ev.seq, ev.body))
+        number, counter = ev.body.get("number"), ev.body.get("counter")
+        if (
+            self.voice is not None
+            and ev.seq > before
+            and isinstance(number, str)
+            and isinstance(counter, str)
+        ):
+            self.voice.announce(Call(number, counter, bool(ev.body.get("recall"))))
+
+    def _state(self, topic: str, payload: bytes) -> StateMsg | None:
+        if not payload:
+            return None  # a retained topic being cleared
+        try:
+            return StateMsg.decode(payload)
+        except ProtocolError as exc:
+            self._log.warning("ignored bad state on %s: %s", topic, exc)
+            return None
+
+    def _on_calls(self, topic: str, payload: bytes) -> None:
+        msg = self._state(topic, payload)
+        if msg is not None:
+            self._update(lambda bd: b.on_calls_state(bd, msg.seq, msg.body))
+
+    def _on_counter(self, topic: str, payload: bytes) -> None:
+        msg = self._state(topic, payload)
+        if msg is None:
+            return
+        counter = self.topics.parse(topic)[-1]
+        self._update(lambda bd: b.on_counter_state(bd, counter, msg.seq, msg.body))
+
+    def _on_notice(self, topic: str, payload: bytes) -> None:
+        msg = self._state(topic, payload)
+        if msg is not None:
+            self._update(lambda bd: b.on_notice_state(bd, msg.seq, msg.body))
+
+    # -- LED side ------------------------------------------------------------------
+    def _on_bus_event(self, ev: BusEvent) -> None:
+        if ev.addr != self.addr:
+            return
+        if isinstance(ev, DeviceOnline):
+            with self._wake:
+                zones = self._zones or ev.info.caps or DEFAULT_ZONES
+                if self._fb is None or self._fb.zone_count != zones:
+                    self._fb = HallFrameBuffer(zones)
+                self._fb.invalidate()
+                self._led_online = True
+                self._dirty = True
+                self._wake.notify_all()
+            self._publish_status()
+        elif isinstance(ev, DeviceOffline):
+            with self._wake:
+                self._led_online = False
+            self._log.warning("hall LED offline: %s", ev.reason)
+            self._publish_status()
+
+    def _paint_loop(self) -> None:
+        next_info = time.monotonic() + self.info_period_s
+        while True:
+            with self._wake:
+                while not self._dirty and not self._stop:
+                    left = next_info - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._wake.wait(left)
+                if self._stop:
+                    return
+                if time.monotonic() >= next_info:
+                    self._tick += 1
+                    next_info = time.monotonic() + self.info_period_s
+                self._dirty = False
+                board = self.board
+                fb = self._fb
+                online = self._led_online
+            try:
+                self._paint(board, fb, online)
+            except Exception:
+                self._log.exception("painting the hall display failed")
+
+    def _paint(self, board: b.Board, fb: HallFrameBuffer | None, online: bool) -> None:
+        if fb is not None and self.master is not None and online:
+            lines = b.layout(board, fb.zone_count, self.texts, self._tick)
+            for i, (text, blink) in enumerate(lines):
+                fb.set_zone(i, text, blink=blink, scroll=len(text.encode("gb18030")) > 32)
+            try:
+                master = self.master
+                self.frames_sent += fb.flush(lambda msg: master.hall_send(self.addr, msg))
+            except DriverError as exc:
+                fb.invalidate()
+                self._log.warning("hall LED update failed (%s); will redraw", exc)
+        if self.screen is not None:
+            self.screen.draw(board, self._tick)
+
+    # -- status --------------------------------------------------------------------
+    def _publish_status(self) -> None:
+        health = {"hall_led": "ok" if self._led_online else "offline"}
+        if self.master is None:
+            health = {}
+        if self.voice is not None:
+            health["voice"] = "ok"
+        msg = StatusMsg(self.device, True, "display", self._clock(), VERSION, health)
+        self.bus.publish(self.topics.status(self.device), msg.encode(), retain=True)
+
+    def offline_status(self) -> tuple[str, bytes]:
+        """The last-will message for this display (topic, payload)."""
+        msg = StatusMsg(self.device, False, "display", 0.0, VERSION, {})
+        return self.topics.status(self.device), msg.encode()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the painter has shown the latest board (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._dirty:
+                    return True
+            time.sleep(0.002)
+        return False
+
+
+# -- command line ------------------------------------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", required=True, help="broker URL, e.g. mqtt://127.0.0.1:1883")
+    parser.add_argument("--branch", default="demo", help="branch id")
+    parser.add_argument("--name", default="hall", help="display name (device id display-<name>)")
+    parser.add_argument("--led", help="hall LED serial port URL (omit for none)")
+    parser.add_argument("--addr", type=int, default=1, help="hall LED bus address")
+    parser.add_argument("--zones", type=int, help="LED zones (default: as the display reports)")
+    parser.add_argument(
+        "--voice", default="zh,en", help="announcement languages in order (zh,yue,en,es) or 'off'"
+    )
+    parser.add_argument("--clips", help="voice clip folder (default: assets/voice)")
+    parser.add_argument("--screen", action="store_true", help="also draw on an HDMI screen")
+    parser.add_argument("--fullscreen", action="store_true", help="screen: fill the display")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from drivers.mqtt.client import MqttBus
+    from kiosk.display.voice import ClipLibrary, PygameSink, VoiceError, default_clip_root
+
+    log = logging.getLogger("lobbyq.display")
+    voice = None
+    if args.voice != "off":
+        langs = [x.strip() for x in args.voice.split(",") if x.strip()]
+        library = ClipLibrary(Path(args.clips) if args.clips else default_clip_root())
+        try:
+            missing = library.missing(langs)
+            if missing:
+                log.error("voice clips missing (%s...); run assets/voice/render.py", missing[0])
+                return 2
+            voice = VoiceQueue(PygameSink(), library, langs)
+        except (VoiceError, KeyError) as exc:
+            log.error("voice unavailable: %s", exc)
+            return 2
+    screen = None
+    if args.screen:
+        from kiosk.display.screen import HallScreen
+
+        screen = HallScreen(fullscreen=args.fullscreen)
+    topics = Topics(args.branch)
+    device = f"display-{args.name}"
+    will = (topics.status(device), StatusMsg(device, False, "display", 0.0, VERSION).encode())
+    bus = MqttBus(args.broker, device, will=will)
+    app = HallDisplayApp(
+        bus,
+        args.led,
+        branch=args.branch,
+        name=args.name,
+        addr=args.addr,
+        zones=args.zones,
+        voice=voice,
+        screen=screen,
+    )
+    app.start()
+    bus.start()
+    print(f"display {device} on {bus.url.redacted()} branch {args.branch}", flush=True)
+    try:
+        while True:
+            if screen is not None:
+                if not screen.pump():
+                    break
+                time.sleep(0.05)
+            else:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.stop()
+        bus.stop()
+    return 0

@@ -1,0 +1,114 @@
+"""The counter app end to end: simulated keypad, rating pad and strip on a pty, the real engine."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flowkit import FAST_BUS, Branch
+
+from counter.app import CounterApp
+from drivers.keypad.codes import BeepPattern, Key, KeypadLed
+from drivers.mqtt.messages import StatusMsg
+
+
+def login(br: Branch, teller: str = "1024") -> None:
+    br.keypad.type_number(teller)  # digits, then ENTER: log in and open
+    assert br.keypad.wait_until(lambda k: k.text == f"{teller} 就绪", 3.0), br.keypad.text
+
+
+def published(br: Branch, kind: str) -> list[dict[str, object]]:
+    topic = br.app.topics.evt(kind)
+    return [json.loads(p) for t, p, _ in list(br.bus.published) if t == topic]
+
+
+def test_call_shows_the_number_on_the_strip_and_rating_reaches_the_engine(branch: Branch) -> None:
+    br = branch
+    login(br)
+    number = br.issue("C")
+    br.keypad.press(Key.CALL)
+    assert br.strip.wait_until(lambda s: s.text == f"请{number}号 到3号窗口" and s.blinking, 3.0)
+    assert br.keypad.wait_until(lambda k: k.text == f"已叫 {number}", 3.0)
+    assert BeepPattern.DOUBLE in br.keypad.beeps
+    assert br.keypad.wait_until(lambda k: bool(k.leds & KeypadLed.SERVING), 3.0)
+    br.keypad.press(Key.FINISH)
+    assert br.pad.wait_until(lambda p: p.prompt, 3.0)
+    assert br.strip.wait_until(lambda s: s.text == "欢迎光临 Welcome", 3.0)
+    assert br.pad.press(4)
+    assert br.strip.wait_until(lambda s: s.text == "谢谢您的评价 Thank you", 3.0)
+    assert br.keypad.wait_until(lambda k: k.text == "评价 4/5", 3.0)
+    rated = published(br, "ticket_rated")
+    assert [(r["number"], r["teller"], r["value"], r["scale"]) for r in rated] == [
+        (number, "1024", 4, 5)
+    ]
+
+
+def test_queue_empty_and_offline_are_felt_at_the_keypad(branch: Branch) -> None:
+    br = branch
+    login(br)
+    br.keypad.press(Key.CALL)
+    assert br.keypad.wait_until(lambda k: k.text == "无人等候 empty", 3.0)
+    assert br.keypad.beeps[-1] == BeepPattern.ERROR
+    br.engine.stop()  # the engine dies: the next key must not meet silence
+    started = time.monotonic()
+    br.keypad.press(Key.CALL)
+    assert br.keypad.wait_until(lambda k: k.text == "引擎离线 offline", 3.0)
+    assert time.monotonic() - started < 2.0  # the bound is 1 s in this fixture
+    assert br.keypad.beeps[-1] == BeepPattern.LONG
+    assert br.keypad.wait_until(lambda k: not k.leds & KeypadLed.ONLINE, 3.0)
+
+
+def test_transfer_and_hold_and_call_back(branch: Branch) -> None:
+    br = branch
+    login(br)
+    first = br.issue("C")
+    br.keypad.press(Key.CALL)
+    assert br.keypad.wait_until(lambda k: k.text == f"已叫 {first}", 3.0)
+    br.keypad.press(Key.HOLD)
+    assert br.keypad.wait_until(lambda k: k.text == f"已挂起 {first}", 3.0)
+    br.keypad.press(Key.RECALL)  # the only held ticket comes back
+    assert br.keypad.wait_until(lambda k: k.text == f"已叫 {first}", 3.0)
+    br.keypad.press(Key.TRANSFER)
+    assert br.keypad.wait_until(lambda k: k.text.startswith("转至?"), 3.0)
+    br.keypad.type_number("01")  # to counter 1
+    assert br.keypad.wait_until(lambda k: k.text == "已转 1号窗口", 3.0), br.keypad.text
+    moved = published(br, "ticket_transferred")
+    assert moved and moved[-1]["number"] == first and moved[-1]["to_counter"] == "1"
+
+
+def test_a_rebooted_counter_shows_what_the_engine_says(branch: Branch) -> None:
+    br = branch
+    login(br)
+    number = br.issue("D")
+    br.keypad.press(Key.CALL)
+    assert br.strip.wait_until(lambda s: s.text == f"请{number}号 到3号窗口", 3.0)
+    br.app.stop()
+    br.sim.unplug()  # power cut: every device on the line forgets what it showed
+    br.sim.replug()
+    assert br.strip.wait_until(lambda s: s.text == "", 3.0)
+    again = CounterApp("3", br.bus, br.sim.url, br.config, master_options=FAST_BUS)
+    again.start()
+    try:
+        assert br.strip.wait_until(lambda s: s.text == f"请{number}号 到3号窗口", 5.0)
+        assert br.keypad.wait_until(lambda k: k.text == f"{number} 服务中", 3.0)
+    finally:
+        again.stop()
+
+
+def test_status_reports_the_health_of_each_device(branch: Branch) -> None:
+    br = branch
+    raw = br.bus.retained(br.app.topics.status("counter-3"))
+    assert raw is not None
+    status = StatusMsg.decode(raw)
+    assert status.online and status.kind == "counter"
+    assert dict(status.health) == {"keypad": "ok", "ratingpad": "ok", "strip": "ok"}
+    br.pad.silence()
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        raw = br.bus.retained(br.app.topics.status("counter-3"))
+        if raw is not None and StatusMsg.decode(raw).health.get("ratingpad") == "offline":
+            break
+        time.sleep(0.02)
+    assert StatusMsg.decode(raw or b"").health["ratingpad"] == "offline"
+    alerts = [t for t, _, _ in list(br.bus.published) if t == br.app.topics.alert("counter-3")]
+    assert alerts
