@@ -359,34 +359,47 @@ class _Builder:
         )
         y += int(self.fs(36) * 1.5) + self.pad
         groups = self.v.content.groups
-        cols = max(1, len(groups))
+        head_h = int(self.fs(28) * 1.5)
+        avail = bottom - (y + head_h)
+        # As many rows as fit at the minimum target height; a group too long for
+        # that spreads over several columns, so a small panel still gets 15 mm keys.
+        rows_fit = max(1, (avail + self.pad) // (self.t + self.pad))
+        spans = [max(1, -(-len(g.services) // rows_fit)) for g in groups]
+        cols = max(1, sum(spans))
         col_w = (self.W - self.pad * (cols + 1)) // cols
-        for i, g in enumerate(groups):
-            x = self.pad + i * (col_w + self.pad)
-            head_h = int(self.fs(28) * 1.5)
+        col = 0
+        for g, span in zip(groups, spans, strict=True):
+            x0 = self.pad + col * (col_w + self.pad)
+            group_w = span * col_w + (span - 1) * self.pad
             self.label(
-                Rect(x, y, col_w, head_h), pick(g.names, self.lang), 28, bold=True, tone="muted"
+                Rect(x0, y, group_w, head_h), pick(g.names, self.lang), 28, bold=True, tone="muted"
             )
-            n = len(g.services)
-            avail = bottom - (y + head_h) - self.pad
+            rows = -(-len(g.services) // span)
             bh = max(
-                self.t, min(int(self.H * 0.2 * self.k), (avail - self.pad * (n - 1)) // max(1, n))
+                self.t,
+                min(int(self.H * 0.2 * self.k), (avail - self.pad * (rows - 1)) // rows),
             )
-            by = y + head_h
-            for code in g.services:
-                text = self.v.content.service_name(code, self.lang)
-                q = (self.v.queue or {}).get(code)
-                if q is not None:
-                    waiting, wait_s = q
-                    minutes = wait_minutes(wait_s)
-                    sub = (
-                        self.tr.format(S_WAITING, waiting=waiting, minutes=minutes)
-                        if minutes is not None
-                        else self.tr.format(S_WAITING_NONE, waiting=waiting)
-                    )
-                    text = f"{text}\n{sub}"
-                self.button(f"svc:{code}", Rect(x, by, col_w, bh), text, "primary", 32)
-                by += bh + self.pad
+            for k, code in enumerate(g.services):
+                x = x0 + (k // rows) * (col_w + self.pad)
+                by = y + head_h + (k % rows) * (bh + self.pad)
+                self.button(
+                    f"svc:{code}", Rect(x, by, col_w, bh), self._service_text(code), "primary", 32
+                )
+            col += span
+
+    def _service_text(self, code: str) -> str:
+        text = self.v.content.service_name(code, self.lang)
+        q = (self.v.queue or {}).get(code)
+        if q is None:
+            return text
+        waiting, wait_s = q
+        minutes = wait_minutes(wait_s)
+        sub = (
+            self.tr.format(S_WAITING, waiting=waiting, minutes=minutes)
+            if minutes is not None
+            else self.tr.format(S_WAITING_NONE, waiting=waiting)
+        )
+        return f"{text}\n{sub}"
 
     def machine(self) -> None:
         y = self.top_bar()

@@ -103,3 +103,12 @@ def make_kiosk(bus: MemoryBus, config: BranchConfig) -> Iterator[Any]:
     for rk in started:
         rk.app.stop()
         rk.thread.join(5)
+
+
+@pytest.fixture
+def kiosk_view(bus: MemoryBus, config: BranchConfig) -> Any:
+    """A headless app (not running) and a function giving the layout view of a state."""
+    from kiosk.app import KioskApp
+
+    app = KioskApp(bus, config, headless=True)
+    return app, app._view

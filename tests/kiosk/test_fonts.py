@@ -1,0 +1,57 @@
+"""The screen font for each language covers every string it will draw (no box glyphs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.fonts import FontBook, face_for, missing_glyphs
+from kiosk.i18n import LANG_NAMES, LANGS, Catalogs
+from kiosk.ui.content import default_assets_dir, load_slides
+from kiosk.ui.gallery import gallery_states
+from kiosk.ui.layout import layout
+
+pytest.importorskip("pygame")
+
+
+@pytest.fixture(scope="module")
+def fonts() -> FontBook:
+    import pygame.freetype
+
+    pygame.freetype.init()
+    return FontBook()
+
+
+def test_chinese_faces_are_the_regional_ones() -> None:
+    assert (
+        face_for("zh-Hans").family.startswith("Noto Sans CJK SC")
+        or "WenQuanYi" in face_for("zh-Hans").family
+    )
+    hant = face_for("zh-Hant").family
+    assert "TC" in hant or "WenQuanYi" in hant
+    assert face_for("zh-Hans", bold=True).path.exists()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_font_covers_every_catalog_string(fonts: FontBook, lang: str) -> None:
+    tr = Catalogs.load()[lang]
+    font = fonts.font(lang)
+    bold = fonts.font(lang, bold=True)
+    texts = list(tr.messages.values()) + [LANG_NAMES[lang]]
+    for slide in load_slides(default_assets_dir() / "slides"):
+        texts += [slide.title.get(lang, ""), slide.body.get(lang, "")]
+    for text in texts:
+        assert not missing_glyphs(font, text), f"{lang}: boxes in {text!r}"
+        assert not missing_glyphs(bold, text), f"{lang} bold: boxes in {text!r}"
+
+
+def test_every_drawn_text_of_every_screen_has_glyphs(fonts: FontBook, kiosk_view: object) -> None:
+    app, view_for = kiosk_view  # type: ignore[misc]
+    for lang in LANGS:
+        for name, state in gallery_states(app, lang):
+            for text_lang, text in layout(state, view_for(state)).texts():
+                missing = missing_glyphs(fonts.font(text_lang, True), text)
+                assert not missing, f"{name}/{lang}: no glyph for {missing} in {text!r}"
+
+
+def test_missing_glyphs_reports_what_a_font_lacks(fonts: FontBook) -> None:
+    assert missing_glyphs(fonts.font("en"), "A\U0001f600") == {"\U0001f600"}
