@@ -102,6 +102,8 @@ class DeviceSim:
         self.fail_flash_at: int | None = None  # one-shot: NAK a BOOT_WRITE from this offset
         self._cond = threading.Condition(threading.RLock())
         self._kick: Callable[[], None] = lambda: None
+        # called after each host message acted on (console, demo display mirror)
+        self.listeners: list[Callable[[DeviceSim, Message], None]] = []
         self._boot: BootSession | None = None
         self._in_boot = False
         self._events: deque[Event] = deque()
@@ -238,6 +240,9 @@ class DeviceSim:
             self._cond.notify_all()
         if isinstance(msg, EvtAck | Config | Poll | BootRun):
             self._kick()  # the next event, if any, may go now
+        if not isinstance(msg, Ping | Poll | EvtAck):
+            for listener in list(self.listeners):
+                listener(self, msg)
         return reply
 
     def _dispatch(self, msg: Message) -> Message | None:
