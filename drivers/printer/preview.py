@@ -21,6 +21,7 @@ from pathlib import Path
 
 import qrcode
 import qrcode.constants
+import qrcode.exceptions
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from drivers.printer.fonts import FontFace, Region, find_cjk_font, find_latin_mono
@@ -207,10 +208,24 @@ class _Qr:
         elif fn == 81 and self.data:
             code = qrcode.QRCode(box_size=self.size, border=1, error_correction=self.ec)
             code.add_data(self.data)
-            code.make(fit=True)
+            try:
+                code.make(fit=True)
+            except (ValueError, qrcode.exceptions.DataOverflowError):
+                return _unprintable_qr(self.size)  # a printer prints nothing either
             img: Image.Image = code.make_image().get_image()
             return img.convert("L")
         return None
+
+
+def _unprintable_qr(module: int) -> Image.Image:
+    """A crossed box where a QR code too large to encode would have gone."""
+    side = 21 * module
+    img = Image.new("L", (side, side), 255)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, side - 1, side - 1), outline=0, width=2)
+    draw.line((0, 0, side - 1, side - 1), fill=0, width=2)
+    draw.line((0, side - 1, side - 1, 0), fill=0, width=2)
+    return img
 
 
 def escpos_to_png(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from drivers.fuzzregistry import CODECS, fuzz
 from drivers.printer.profiles import PROFILES
-from drivers.printer.stream import MAX_COMMAND_BYTES, StreamParser, parse, status_queries
+from drivers.printer.stream import MAX_COMMAND_BYTES, Op, StreamParser, parse, status_queries
 from drivers.printer.ticket import render_ticket
 
 GOLDEN_OPS = [
@@ -85,14 +85,14 @@ def test_any_chunking_gives_the_same_operations(cuts: list[int]) -> None:
     data = render_ticket(make_ticket(), PROFILES["cn80"])
     whole = parse(data)
     p = StreamParser()
-    ops = []
+    ops: list[Op] = []
     prev = 0
-    for cut in sorted(c % (len(data) + 1) for c in cuts) + [len(data)]:
+    for cut in [*sorted(c % (len(data) + 1) for c in cuts), len(data)]:
         ops += p.feed(data[prev:cut])
         prev = cut
     ops += p.finish()
 
-    def norm(seq: list) -> tuple[bytes, list[str]]:  # type: ignore[type-arg]
+    def norm(seq: list[Op]) -> tuple[bytes, list[str]]:
         # text runs may split differently across chunks; everything else must match
         return b"".join(o.raw for o in seq), [o.name for o in seq if o.name != "text"]
 
