@@ -86,7 +86,11 @@ class Desk:
             self.do("open_counter", counter=c)
 
     def issue(self, service: str = "A", **fields: Any) -> str:
-        (ev,) = [e for e in self.do("issue_ticket", service=service, **fields) if e.kind == "ticket_issued"]
+        (ev,) = [
+            e
+            for e in self.do("issue_ticket", service=service, **fields)
+            if e.kind == "ticket_issued"
+        ]
         return str(event_to_dict(ev)["number"])
 
     def called(self, counter: str) -> str | None:

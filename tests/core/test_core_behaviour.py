@@ -93,7 +93,10 @@ def test_priority_aging_appointment_due_goes_first(make_desk: Any) -> None:
 
 def test_shortest_and_longest_first_on_a_pooled_counter(make_desk: Any) -> None:
     pooled = [{"id": "1", "services": ["A", "B"], "mode": "pooled"}]
-    for policy, order in (("shortest-first", ["A001", "B001"]), ("longest-first", ["B001", "A001"])):
+    for policy, order in (
+        ("shortest-first", ["A001", "B001"]),
+        ("longest-first", ["B001", "A001"]),
+    ):
         desk = make_desk(pooled, policy=policy)
         desk.staff("1")
         desk.issue("B")
@@ -111,7 +114,10 @@ def test_pooled_fifo_takes_the_oldest_across_services(make_desk: Any) -> None:
 
 
 def test_transfer_keeps_arrival_or_goes_to_the_front(make_desk: Any) -> None:
-    for transfer, order in (("keep_arrival", ["B001", "A001", "B002"]), ("front", ["A001", "B001", "B002"])):
+    for transfer, order in (
+        ("keep_arrival", ["B001", "A001", "B002"]),
+        ("front", ["A001", "B001", "B002"]),
+    ):
         desk = make_desk(transfer=transfer)
         desk.staff("1", "2")
         desk.issue("B")  # B001 arrives first
@@ -247,7 +253,9 @@ def test_views_for_displays(desk: Any) -> None:
     assert q["services"]["B"]["tickets"][0]["number"] == "B001"
     assert q["notice"] == notice_view(desk.state)
     assert notice_view(desk.state) == {
-        "notice": "system_failure", "text": "Cash services paused", "since": desk.now
+        "notice": "system_failure",
+        "text": "Cash services paused",
+        "since": desk.now,
     }
     c = counter_view(desk.state, "1")
     assert (c["status"], c["teller"], c["current"]["number"]) == ("open", "t1", "A001")

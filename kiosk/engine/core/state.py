@@ -175,7 +175,11 @@ def dequeue(state: BranchState, t: Ticket) -> None:
         i = bisect_left(q, t.entry)
         if i < len(q) and q[i] == t.entry:
             del q[i]
-    if t.appointment_due is not None and not t.queue.startswith("@"):
+    if t.queue.startswith("@"):
+        if not q:
+            # Counter queues exist only while someone is in them, as in a snapshot.
+            del state.queues[t.queue]
+    elif t.appointment_due is not None:
         state.appointments[t.queue].pop(t.id, None)
     t.queue = None
     t.entry = None
