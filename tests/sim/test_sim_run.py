@@ -1,0 +1,141 @@
+"""The simulator on realistic days: determinism, pauses, no-shows, ratings, errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.engine.core import (
+    BranchConfig,
+    BranchState,
+    CounterPaused,
+    CounterResumed,
+    TicketCalled,
+    TicketRated,
+    evolve,
+)
+from kiosk.engine.sim import ScenarioError, load_scenario, scenario_from_dict, simulate, summarize
+from kiosk.engine.sim import cli
+
+
+def test_same_scenario_same_result(examples: Path) -> None:
+    scenario = load_scenario(examples / "branch-day.toml")
+    a = summarize(simulate(scenario, "priority-aging"))
+    b = summarize(simulate(load_scenario(examples / "branch-day.toml"), "priority-aging"))
+    assert a == b
+    assert a["customers"] == a["served"] + a["dropped"]
+
+
+def test_branch_day_exercises_pauses_no_shows_and_ratings(examples: Path) -> None:
+    run = simulate(load_scenario(examples / "branch-day.toml"), keep_events=True)
+    paused = [e for e in run.events if isinstance(e, CounterPaused)]
+    assert {(e.counter, e.reason) for e in paused} == {
+        ("2", "lunch"),
+        ("4", "lunch"),
+        ("5", "break"),
+    }
+    assert any(e.kind == "ticket_no_show" for e in run.events)
+    assert any(isinstance(e, TicketRated) for e in run.events)
+    # Nobody is called at a counter between its pause and its resume.
+    paused_at: dict[str, float] = {}
+    for e in run.events:
+        if isinstance(e, CounterPaused):
+            paused_at[e.counter] = e.at
+        elif isinstance(e, CounterResumed):
+            assert e.at - paused_at.pop(e.counter) >= 10 * 60
+        elif isinstance(e, TicketCalled):
+            assert e.counter not in paused_at
+    # The simulator's event log replays to its final state.
+    assert run.state is not None
+    replay = BranchState.initial(run.state.config)
+    for e in run.events:
+        replay = evolve(replay, e)
+    assert replay == run.state
+
+
+def test_priority_classes_wait_less_under_priority_aging(examples: Path) -> None:
+    scenario = load_scenario(examples / "branch-day.toml")
+    fifo = summarize(simulate(scenario, "fifo"))["by_class"]
+    aging = summarize(simulate(scenario, "priority-aging"))["by_class"]
+    for cls in ("care", "vip", "appointment"):
+        assert aging[cls]["mean_wait_min"] < fifo[cls]["mean_wait_min"], cls
+
+
+def _doc(**sim: Any) -> dict[str, Any]:
+    doc = BranchConfig.default().to_dict()
+    doc["simulation"] = {"arrivals": [{"at_min": 0, "service": "A", "count": 3}], **sim}
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("sim", "words"),
+    [
+        ({"arrivals": [{"service": "Q"}]}, "unknown service"),
+        ({"arrivals": [{"service": "A", "class": "gold"}]}, "unknown class"),
+        ({"arrivals": []}, "no customers"),
+        ({"service_time": {"A": {"dist": "gamma"}}}, "unknown 'gamma'"),
+        ({"start": "9 o'clock"}, "bad time"),
+        ({"start": "2026-01-05T09:00:00"}, "no UTC offset"),
+        ({"pauses": [{"counter": "7", "at_min": 1, "minutes": 1}]}, "unknown counter"),
+        ({"classes": {"vip": 0.8, "care": 0.5}}, "more than 1"),
+        ({"no_show_rate": 2}, "above 1"),
+    ],
+)
+def test_scenario_errors_name_the_key(sim: dict[str, Any], words: str) -> None:
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict(_doc(**sim))
+    assert words in str(exc.value) and "fix:" in str(exc.value)
+
+
+def test_poisson_rates_are_seeded() -> None:
+    doc = _doc(arrivals=[], rates=[{"service": "D", "from_hour": 0, "to_hour": 4, "per_hour": 30}])
+    a = scenario_from_dict({**doc, "simulation": {**doc["simulation"], "seed": 5}})
+    b = scenario_from_dict({**doc, "simulation": {**doc["simulation"], "seed": 5}})
+    c = scenario_from_dict({**doc, "simulation": {**doc["simulation"], "seed": 6}})
+    assert a.arrivals == b.arrivals != c.arrivals
+    assert 80 < len(a.arrivals) < 160  # about 120 expected
+    assert all(0 <= x.at_min < 240 for x in a.arrivals)
+
+
+def _cli(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.configure(parser)
+    return parser.parse_args(argv)
+
+
+def test_cli_json_and_events(examples: Path, tmp_path: Path, capsys: Any) -> None:
+    events = tmp_path / "day.jsonl"
+    rc = cli.run(
+        _cli(
+            [
+                str(examples / "seed002.toml"),
+                "--policy",
+                "shortest-first",
+                "--json",
+                "--events",
+                str(events),
+            ]
+        )
+    )
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("mean_wait_min", "max_wait_min", "makespan_min", "served", "by_service"):
+        assert key in out
+    assert out["by_service"]["C"]["mean_wait_min"] == 3.0
+    lines = events.read_text().splitlines()
+    assert json.loads(lines[0])["kind"] == "day_rolled_over"
+    assert sum(json.loads(x)["kind"] == "ticket_finished" for x in lines) == 20
+
+
+def test_cli_readable_summary_and_bad_file(examples: Path, tmp_path: Path, capsys: Any) -> None:
+    assert cli.run(_cli([str(examples / "seed002-one-counter.toml")])) == 0
+    out = capsys.readouterr().out
+    assert "makespan 130.0 min" in out and "service C" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[branch\n")
+    assert cli.run(_cli([str(bad)])) == 2
+    assert "not valid TOML" in capsys.readouterr().err
