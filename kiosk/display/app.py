@@ -80,6 +80,7 @@ class HallDisplayApp:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._dirty = True
+        self._painting = False
         self._stop = False
         self.board = b.Board()
         self._zones = zones
@@ -213,6 +214,7 @@ class HallDisplayApp:
                     self._tick += 1
                     next_info = time.monotonic() + self.info_period_s
                 self._dirty = False
+                self._painting = True
                 board = self.board
                 fb = self._fb
                 online = self._led_online
@@ -220,6 +222,9 @@ class HallDisplayApp:
                 self._paint(board, fb, online)
             except Exception:
                 self._log.exception("painting the hall display failed")
+            finally:
+                with self._wake:
+                    self._painting = False
 
     def _paint(self, board: b.Board, fb: HallFrameBuffer | None, online: bool) -> None:
         if fb is not None and self.master is not None and online:
@@ -255,7 +260,7 @@ class HallDisplayApp:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if not self._dirty:
+                if not self._dirty and not self._painting:
                     return True
             time.sleep(0.002)
         return False

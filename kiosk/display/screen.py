@@ -79,6 +79,7 @@ def screenshot(
 ) -> None:
     """Render the board off-screen to a PNG (tests, documentation)."""
     import pygame
+    import pygame.freetype
 
     pygame.freetype.init()
     surface = pygame.Surface(size)
@@ -99,6 +100,7 @@ class HallScreen:
     def draw(self, board: b.Board, tick: int) -> None:
         """Called on the painter thread; opens the window on first use."""
         import pygame
+        import pygame.freetype
 
         if self._surface is None:
             pygame.display.init()

@@ -1,0 +1,115 @@
+"""The hall display agent on a simulated hall LED, fed engine messages over an in-memory bus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.bus.sim import BusSim
+from drivers.led.sim import HallDisplaySim
+from drivers.mqtt.bus import MemoryBus
+from drivers.mqtt.messages import EventMsg, StateMsg, StatusMsg
+from drivers.mqtt.topics import Topics
+from kiosk.display import board as b
+from kiosk.display.app import HallDisplayApp
+from kiosk.display.voice import ClipLibrary, RecordingSink, VoiceQueue, default_clip_root
+
+FAST_BUS = {"keepalive_s": 0.1, "reply_timeout_s": 0.03, "baudrate": 1_000_000, "backoff_max": 0.05}
+T = Topics("b1")
+
+
+class Hall:
+    def __init__(self, tmp: Path) -> None:
+        from drivers.bus.master import BusMaster
+
+        self.bus = MemoryBus()
+        self.led = HallDisplaySim(1, zones=4)
+        self.sim = BusSim(tmp / "hall", [self.led], event_retry_s=0.02)
+        self.master = BusMaster(self.sim.url, name="hall", devices=[1], **FAST_BUS)  # type: ignore[arg-type]
+        self.sink = RecordingSink()
+        self.voice = VoiceQueue(self.sink, ClipLibrary(default_clip_root()), ["zh", "en"])
+        self.app = HallDisplayApp(self.bus, None, branch="b1", master=self.master, voice=self.voice)
+
+    def call(self, seq: int, number: str, counter: str, recall: bool = False) -> None:
+        body = {"ticket": "t", "number": number, "counter": counter, "service": number[0],
+                "teller": "1", "recall": recall, "via": "next"}  # fmt: skip
+        msg = EventMsg(seq, "ticket_called", 1.0, body)
+        self.bus.publish(T.evt("ticket_called"), msg.encode())
+
+
+@pytest.fixture
+def hall(tmp_path: Path) -> Iterator[Hall]:
+    h = Hall(tmp_path)
+    h.bus.start()
+    h.master.start()
+    h.app.start()
+    try:
+        assert h.led.wait_until(lambda d: d.zones[0] == "欢迎光临  Welcome", 5.0)
+        yield h
+    finally:
+        h.app.stop()
+        h.master.close()
+        h.sim.close()
+
+
+def test_a_call_blinks_on_top_and_is_announced(hall: Hall) -> None:
+    hall.call(5, "A023", "3")
+    want = "请 A023 号到 3 号窗口  A023 → Counter 3"
+    assert hall.led.wait_until(lambda d: d.zones[0] == want and d.blinking == {0}, 3.0)
+    hall.call(6, "B001", "2")
+    assert hall.led.wait_until(lambda d: d.zones[1] == want and d.blinking == {0}, 3.0)
+    hall.call(7, "A023", "3", recall=True)
+    assert hall.voice.wait_idle(5.0)
+    assert [(c.number, c.recall) for c in hall.voice.spoken] == [
+        ("A023", False), ("B001", False), ("A023", True)
+    ]  # fmt: skip
+    assert hall.sink.played[0] == hall.sink.played[2]  # the recall repeats the same words
+
+
+def test_retained_state_restores_the_board_and_only_changes_are_sent(hall: Hall) -> None:
+    calls = {"calls": [{"number": "C010", "counter": "4", "service": "C", "at": 1.0}]}
+    hall.bus.publish(T.state_calls, StateMsg(20, calls).encode(), retain=True)
+    hall.bus.publish(T.state_counter("2"), StateMsg(20, {"status": "paused"}).encode(), retain=True)
+    assert hall.led.wait_until(lambda d: d.zones[0].startswith("请 C010"), 3.0)
+    assert hall.led.wait_until(lambda d: d.zones[3] == "暂停服务窗口 Closed: 2号", 3.0)
+    assert hall.app.wait_idle(2.0)
+    sent = hall.app.frames_sent
+    hall.bus.publish(T.state_counter("2"), StateMsg(21, {"status": "paused"}).encode(), retain=True)
+    assert hall.app.wait_idle(2.0)
+    assert hall.app.frames_sent == sent  # nothing changed, nothing sent
+    # the display loses power: everything is drawn again from the board
+    hall.sim.unplug()
+    hall.sim.replug()
+    assert hall.led.wait_until(lambda d: d.zones[0].startswith("请 C010"), 5.0)
+    # no voice for a snapshot: only live calls are announced
+    assert hall.voice.spoken == []
+
+
+def test_notice_and_status(hall: Hall) -> None:
+    hall.bus.publish(T.state_notice, StateMsg(3, {"notice": "system_failure", "text": None,
+                                                  "since": 0.0}).encode(), retain=True)  # fmt: skip
+    assert hall.led.wait_until(lambda d: d.zones[3].startswith("系统故障"), 3.0)
+    raw = hall.bus.retained(T.status("display-hall"))
+    assert raw is not None
+    status = StatusMsg.decode(raw)
+    assert status.kind == "display" and status.health["hall_led"] == "ok"
+
+
+def test_screen_screenshot_headless(tmp_path: Path) -> None:
+    from kiosk.display.screen import screenshot
+
+    bd = b.Board()
+    for seq, (n, c) in enumerate([("A001", "1"), ("B002", "2"), ("C003", "3")]):
+        bd = b.on_called(bd, seq + 1, {"number": n, "counter": c})
+    bd = b.on_notice_state(bd, 9, {"notice": "power_cut"})
+    png = tmp_path / "hall.png"
+    screenshot(bd, png, size=(640, 360))
+    from PIL import Image
+
+    img = Image.open(png).convert("RGB")
+    assert img.size == (640, 360)
+    assert img.getpixel((5, 5)) == (220, 40, 40)  # the notice bar is red
+    colors = img.getcolors(maxcolors=1 << 20) or []
+    assert any(rgb == (255, 196, 0) for _, rgb in colors)  # the newest call is highlighted
