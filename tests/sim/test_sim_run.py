@@ -18,8 +18,14 @@ from kiosk.engine.core import (
     TicketRated,
     evolve,
 )
-from kiosk.engine.sim import ScenarioError, load_scenario, scenario_from_dict, simulate, summarize
-from kiosk.engine.sim import cli
+from kiosk.engine.sim import (
+    ScenarioError,
+    cli,
+    load_scenario,
+    scenario_from_dict,
+    simulate,
+    summarize,
+)
 
 
 def test_same_scenario_same_result(examples: Path) -> None:
