@@ -171,3 +171,86 @@ CODECS += [
     FuzzCodec("printer.status", _printer_status_decoder, _printer_status_samples),
     FuzzCodec("printer.stream", _printer_stream_decoder, _printer_stream_samples),
 ]
+
+
+def _card_serial_decoder() -> Decoder:
+    from drivers.magstripe.fuzzing import serial_decoder
+
+    return serial_decoder()
+
+
+def _card_serial_samples() -> Sequence[bytes]:
+    from drivers.magstripe.fuzzing import serial_samples
+
+    return serial_samples()
+
+
+def _card_lrc_decoder() -> Decoder:
+    from drivers.magstripe.fuzzing import serial_decoder
+
+    return serial_decoder(lrc=True)
+
+
+def _card_lrc_samples() -> Sequence[bytes]:
+    from drivers.magstripe.fuzzing import serial_samples
+
+    return serial_samples(lrc=True)
+
+
+def _card_wedge_decoder() -> Decoder:
+    from drivers.magstripe.fuzzing import wedge_decoder
+
+    return wedge_decoder()
+
+
+def _card_wedge_samples() -> Sequence[bytes]:
+    from drivers.magstripe.fuzzing import wedge_samples
+
+    return wedge_samples()
+
+
+def _idcard_response_decoder() -> Decoder:
+    from drivers.idcard.fuzzing import response_decoder
+
+    return response_decoder()
+
+
+def _idcard_response_samples() -> Sequence[bytes]:
+    from drivers.idcard.fuzzing import response_samples
+
+    return response_samples()
+
+
+def _idcard_command_decoder() -> Decoder:
+    from drivers.idcard.fuzzing import command_decoder
+
+    return command_decoder()
+
+
+def _idcard_command_samples() -> Sequence[bytes]:
+    from drivers.idcard.fuzzing import command_samples
+
+    return command_samples()
+
+
+def _qr_line_decoder() -> Decoder:
+    from drivers.qrscan.fuzzing import line_decoder
+
+    return line_decoder()
+
+
+def _qr_line_samples() -> Sequence[bytes]:
+    from drivers.qrscan.fuzzing import line_samples
+
+    return line_samples()
+
+
+# Card, ID-card and QR readers: each decoder runs on to the keyed hash.
+CODECS += [
+    FuzzCodec("magstripe.serial", _card_serial_decoder, _card_serial_samples),
+    FuzzCodec("magstripe.serial-lrc", _card_lrc_decoder, _card_lrc_samples),
+    FuzzCodec("magstripe.wedge", _card_wedge_decoder, _card_wedge_samples),
+    FuzzCodec("idcard.response", _idcard_response_decoder, _idcard_response_samples),
+    FuzzCodec("idcard.command", _idcard_command_decoder, _idcard_command_samples),
+    FuzzCodec("qrscan.line", _qr_line_decoder, _qr_line_samples),
+]

@@ -41,20 +41,29 @@ _T2_CHARS = frozenset(chr(c) for c in range(0x30, 0x40))
 _DIGITS = frozenset("0123456789")
 
 
+_T1_CODE = bytes((c - 0x20) & 0x3F for c in range(256))
+_T2_CODE = bytes((c - 0x30) & 0x0F for c in range(256))
+
+
+def _xor_fold(data: bytes) -> int:
+    """XOR of all bytes, folded as one big integer (cheap for a whole track)."""
+    n = len(data)
+    x = int.from_bytes(data, "little")
+    while n > 1:
+        half = (n + 1) // 2
+        x = (x >> (half * 8)) ^ (x & ((1 << (half * 8)) - 1))
+        n = half
+    return x
+
+
 def lrc_track1(chars: str) -> str:
     """LRC of a track 1 string including sentinels: XOR of the 6-bit codes."""
-    acc = 0
-    for c in chars:
-        acc ^= ord(c) - 0x20
-    return chr(0x20 + (acc & 0x3F))
+    return chr(0x20 + _xor_fold(chars.encode("latin-1").translate(_T1_CODE)))
 
 
 def lrc_track2(chars: str) -> str:
     """LRC of a track 2 string including sentinels: XOR of the 4-bit codes."""
-    acc = 0
-    for c in chars:
-        acc ^= ord(c) - 0x30
-    return chr(0x30 + (acc & 0x0F))
+    return chr(0x30 + _xor_fold(chars.encode("latin-1").translate(_T2_CODE)))
 
 
 @dataclass(frozen=True, slots=True)

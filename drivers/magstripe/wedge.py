@@ -16,7 +16,7 @@ swipe mixed with something else is reported as bad rather than misread.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from drivers.magstripe.codec import Decoder, Message
 
@@ -90,9 +90,11 @@ for _code, (_plain, _shifted) in sorted(US_LAYOUT.items()):
 _POISON = "\x00"
 
 
-@dataclass(frozen=True, slots=True)
-class KeyEvent:
-    """One evdev ``EV_KEY`` event: ``value`` is 0 up, 1 down, 2 autorepeat."""
+class KeyEvent(NamedTuple):
+    """One evdev ``EV_KEY`` event: ``value`` is 0 up, 1 down, 2 autorepeat.
+
+    A plain ``(code, value)`` tuple is accepted wherever a ``KeyEvent`` is.
+    """
 
     code: int
     value: int
@@ -105,27 +107,29 @@ class WedgeParser:
         self._decoder = Decoder(lrc=lrc)
         self._shift = 0
 
-    def feed(self, events: Iterable[KeyEvent]) -> list[Message]:
+    def feed(self, events: Iterable[tuple[int, int]]) -> list[Message]:
         chars: list[str] = []
-        for ev in events:
-            if ev.code in _SHIFTS:
-                if ev.value == KEY_DOWN:
-                    self._shift += 1
-                elif ev.value == KEY_UP:
-                    self._shift = max(0, self._shift - 1)
+        shift = self._shift  # bit 0: left shift held, bit 1: right shift held
+        layout = US_LAYOUT
+        for code, value in events:
+            if code in _SHIFTS:
+                bit = 1 if code == KEY_LEFTSHIFT else 2
+                if value == KEY_DOWN:
+                    shift |= bit
+                elif value == KEY_UP:
+                    shift &= ~bit
                 continue
-            if ev.value != KEY_DOWN:
+            if value != KEY_DOWN:
                 continue  # key-up carries no character; autorepeat is not typing
-            if ev.code in (KEY_ENTER, KEY_KPENTER):
+            pair = layout.get(code)
+            if pair is not None:
+                chars.append(pair[1] if shift else pair[0])
+            elif code in (KEY_ENTER, KEY_KPENTER):
                 chars.append("\r")
-                continue
-            if ev.code in _IGNORED:
-                continue
-            pair = US_LAYOUT.get(ev.code)
-            if pair is None:
+                shift = 0  # no reader holds shift across a line: a lost key-up ends here
+            elif code not in _IGNORED:
                 chars.append(_POISON)
-                continue
-            chars.append(pair[1] if self._shift else pair[0])
+        self._shift = shift
         if not chars:
             return []
         return self._decoder.feed("".join(chars).encode("latin-1"))

@@ -224,3 +224,10 @@ def test_wedge_shift_release_without_press_does_not_go_negative() -> None:
 def test_wedge_round_trips_typed_text(text: str) -> None:
     line = (text + "\r").encode()
     assert WedgeParser().feed(encode_keys(text + "\r")) == Decoder().feed(line)
+
+
+def test_wedge_lost_shift_release_does_not_outlive_the_line() -> None:
+    p = WedgeParser()
+    p.feed([KeyEvent(KEY_LEFTSHIFT, KEY_DOWN), KeyEvent(KEY_LEFTSHIFT, KEY_DOWN)])
+    assert isinstance(p.feed(encode_keys("\r")), list)  # Enter ends the line and the shift
+    assert p.feed(encode_keys(";" + T2 + "?\r"))[0].pan == PAN  # type: ignore[union-attr]
