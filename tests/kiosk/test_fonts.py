@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kiosk.fonts import FontBook, face_for, missing_glyphs
-from kiosk.i18n import LANG_NAMES, LANGS, Catalogs
+from kiosk.i18n import LANG_NAMES, LANGS, Catalogs, Lang
 from kiosk.ui.content import default_assets_dir, load_slides
 from kiosk.ui.gallery import gallery_states
 from kiosk.ui.layout import layout
@@ -32,11 +34,11 @@ def test_chinese_faces_are_the_regional_ones() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_font_covers_every_catalog_string(fonts: FontBook, lang: str) -> None:
+def test_font_covers_every_catalog_string(fonts: FontBook, lang: Lang) -> None:
     tr = Catalogs.load()[lang]
     font = fonts.font(lang)
     bold = fonts.font(lang, bold=True)
-    texts = list(tr.messages.values()) + [LANG_NAMES[lang]]
+    texts = [*tr.messages.values(), LANG_NAMES[lang]]
     for slide in load_slides(default_assets_dir() / "slides"):
         texts += [slide.title.get(lang, ""), slide.body.get(lang, "")]
     for text in texts:
@@ -44,8 +46,8 @@ def test_font_covers_every_catalog_string(fonts: FontBook, lang: str) -> None:
         assert not missing_glyphs(bold, text), f"{lang} bold: boxes in {text!r}"
 
 
-def test_every_drawn_text_of_every_screen_has_glyphs(fonts: FontBook, kiosk_view: object) -> None:
-    app, view_for = kiosk_view  # type: ignore[misc]
+def test_every_drawn_text_of_every_screen_has_glyphs(fonts: FontBook, kiosk_view: Any) -> None:
+    app, view_for = kiosk_view
     for lang in LANGS:
         for name, state in gallery_states(app, lang):
             for text_lang, text in layout(state, view_for(state)).texts():
