@@ -367,7 +367,9 @@ def _serial(f: Fields, rules: RoleRules | None) -> dict[str, str]:
         return out
     for key in ALL_SERIAL:
         if key in rules.serial_required or key in rules.serial_optional:
-            value = f.serial_url(key, required=key in rules.serial_required)
+            # The printer driver also opens USB printer-class devices (python-escpos).
+            extra = ("usb",) if key == "printer" else ()
+            value = f.serial_url(key, required=key in rules.serial_required, extra_schemes=extra)
             if value is not None:
                 out[key] = value
         elif f.has(key):

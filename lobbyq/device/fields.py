@@ -118,19 +118,21 @@ class Fields:
         p = Path(value)
         return p if p.is_absolute() else base / p
 
-    def serial_url(self, key: str, *, required: bool = False) -> str | None:
+    def serial_url(
+        self, key: str, *, required: bool = False, extra_schemes: tuple[str, ...] = ()
+    ) -> str | None:
         """A port as pyserial opens it: a device path or a URL (``spy://``, ``rfc2217://``)."""
         value = self.string(key, required=required, example="/dev/lobbyq-bus")
         if value is None:
             return None
         scheme, sep, _rest = value.partition("://")
         if sep:
-            if scheme not in SERIAL_SCHEMES:
+            if scheme not in SERIAL_SCHEMES + extra_schemes:
                 self.add(
                     key,
                     f"URL scheme {scheme!r} is not a serial port",
                     f"use a device path such as /dev/lobbyq-bus or one of "
-                    f"{', '.join(s + '://' for s in SERIAL_SCHEMES)}",
+                    f"{', '.join(s + '://' for s in SERIAL_SCHEMES + extra_schemes)}",
                 )
                 return None
             return value
