@@ -24,6 +24,7 @@ change of status, including the link going away and coming back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -51,6 +52,11 @@ from drivers.recorder import FlightRecorder
 from drivers.transport import SerialLink
 
 _QUERY_ATTEMPTS = 3
+
+# The I/O boundary: SerialLink already turns pyserial's errors into LinkDown,
+# but python-escpos' USB backend raises pyusb's own exception types, which
+# share no base class with ours; at this boundary any of them means "offline".
+_IO_ERRORS: tuple[type[Exception], ...] = (Exception,)
 StatusCallback = Callable[[PrinterStatus], None]
 
 
@@ -145,7 +151,15 @@ def _usb_escpos(url: str, timeout: float) -> Any:
         vid, pid = (int(x, 16) for x in parts.netloc.split(":"))
     except ValueError:
         raise PrinterError(f"bad USB printer URL {url!r}, expected usb://VVVV:PPPP") from None
-    return Usb(vid, pid, timeout=max(1, int(timeout * 1000)))
+
+    class _Usb(Usb):
+        """Closing a USB printer that never opened must not raise (escpos calls it on gc)."""
+
+        def close(self) -> None:
+            with contextlib.suppress(Exception):
+                super().close()
+
+    return _Usb(vid, pid, timeout=max(1, int(timeout * 1000)))
 
 
 class TicketPrinter:
@@ -192,7 +206,6 @@ class TicketPrinter:
         self._escpos: Any
         if self.url.startswith("usb://"):
             self._escpos = _usb_escpos(self.url, timeout)
-            self._link_up = True
         else:
             self._escpos = LinkEscpos(
                 self.url,
@@ -213,14 +226,21 @@ class TicketPrinter:
         with self._lock:
             if not self._opened:
                 self._opened = True
-                self._escpos.open()
+                try:
+                    self._escpos.open()
+                except _IO_ERRORS as exc:  # USB: no device, no permission, no pyusb
+                    self._opened = False
+                    self._on_link_state(False, f"open failed: {exc}")
+                    return False
+                if not isinstance(self._escpos, LinkEscpos):
+                    self._on_link_state(True, "connected")
         return self._link_event.wait(self.timeout if wait is None else wait)
 
     def close(self) -> None:
         self.stop_watch()
-        with self._lock:
+        with self._lock, contextlib.suppress(Exception):
             self._escpos.close()
-            self._opened = False
+        self._opened = False
 
     def __enter__(self) -> TicketPrinter:
         self.open()
@@ -270,7 +290,8 @@ class TicketPrinter:
             noise_before = esc.noise_bytes
         try:
             esc._raw(QUERY_ALL)
-        except (DriverError, OSError) as exc:
+        except _IO_ERRORS as exc:
+            self._io_failed(exc)
             return PrinterStatus.silent(f"status query not sent: {exc}"), True
         got = bytearray()
         while len(got) < 4:
@@ -281,7 +302,8 @@ class TicketPrinter:
                 esc.read_timeout = left
             try:
                 chunk = esc._read()
-            except (DriverError, OSError) as exc:
+            except _IO_ERRORS as exc:
+                self._io_failed(exc)
                 return PrinterStatus.silent(f"status read failed: {exc}"), True
             got += bytes(chunk)
         noisy = len(got) > 4 or (isinstance(esc, LinkEscpos) and esc.noise_bytes != noise_before)
@@ -296,6 +318,15 @@ class TicketPrinter:
                 False, "unknown", False, True, f"incomplete status: {exc}"
             ), not noisy
         return st, not noisy and _plausible(st)
+
+    def _io_failed(self, exc: Exception) -> None:
+        """USB has no self-healing link: drop the device so the next call reopens it."""
+        if isinstance(self._escpos, LinkEscpos):
+            return  # SerialLink notices and reconnects by itself
+        with contextlib.suppress(Exception):
+            self._escpos.close()
+        self._opened = False
+        self._on_link_state(False, f"I/O failed: {exc}")
 
     # -- printing ---------------------------------------------------------
 
@@ -318,7 +349,8 @@ class TicketPrinter:
                     if "timeout" in str(exc).lower():
                         raise PrinterTimeout(f"printer did not take the ticket: {exc}", st) from exc
                     raise PrinterOffline(f"link lost while printing: {exc}", st) from exc
-                except (DriverError, OSError) as exc:
+                except _IO_ERRORS as exc:
+                    self._io_failed(exc)
                     raise PrinterOffline(f"print failed: {exc}", st) from exc
             except PrinterError as exc:
                 self.log.warning("%s: ticket not printed: %s", self.name, exc)

@@ -205,3 +205,14 @@ def test_absent_port_is_offline_not_a_crash(tmp_path: object) -> None:
 def test_network_printer_url_maps_to_pyserial_socket() -> None:
     assert normalize_url("tcp://10.0.0.5:9100") == "socket://10.0.0.5:9100"
     assert normalize_url("spy:///dev/lobbyq-printer") == "spy:///dev/lobbyq-printer"
+
+
+def test_usb_printer_without_a_device_is_offline_not_a_crash() -> None:
+    p = TicketPrinter("usb://04b8:0202", PROFILES["cn80"], timeout=0.05)
+    try:
+        assert not p.open(wait=0.05)
+        assert not p.status().online
+        with pytest.raises(PrinterOffline):
+            p.print_ticket(make_ticket())
+    finally:
+        p.close()
