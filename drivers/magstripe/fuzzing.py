@@ -18,7 +18,7 @@ from drivers.magstripe.wedge import KeyEvent, WedgeParser, encode_keys
 _HASHER = IdentityHasher(b"fuzzing-only-secret-not-a-branch")
 
 # Synthetic numbers under the 999999 test prefix, Luhn-valid.
-_PANS = ("9999990000000006", "9999991234567", "9999990000000000008")
+_PANS = ("9999990000000006", "9999991234562", "9999990000000000006")
 
 
 def _swipes() -> list[bytes]:

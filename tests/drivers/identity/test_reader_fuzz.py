@@ -191,3 +191,11 @@ def test_reader_decoders_are_in_the_fuzz_registry() -> None:
         "idcard.command",
         "qrscan.line",
     } <= names
+
+
+def test_reader_samples_decode_and_hash_cleanly() -> None:
+    mine = [c for c in CODECS if c.name.split(".")[0] in ("magstripe", "idcard", "qrscan")]
+    assert len(mine) == 6
+    for codec in mine:
+        for frame in codec.sample_frames():
+            codec.make_decoder()(frame)  # a good sample must not be rejected
