@@ -112,7 +112,9 @@ class SerialLink:
                 raise LinkDown(f"{self.name}: link down")
             try:
                 port.write(data)
-            except (OSError, serial.SerialException) as exc:
+            except (OSError, serial.SerialException, TypeError, AttributeError) as exc:
+                # TypeError/AttributeError: pyserial writing to a port the
+                # reader thread closed a moment ago (its fd is None)
                 raise LinkDown(f"{self.name}: write failed: {exc}") from exc
         if self.recorder is not None:
             self.recorder.record("tx", data)
