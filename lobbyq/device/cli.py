@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("lobbyq.device.scan_cli", "list the addresses answering on an RS-485 bus"),
     "set-address": ("lobbyq.device.address_cli", "give a bus device a new address"),
     "flash": ("lobbyq.device.flash_cli", "update a bus device's firmware"),
+    "trace": ("lobbyq.device.trace_cli", "print a counter bus's frames, decoded, live"),
 }
 
 
