@@ -148,6 +148,7 @@ class BusMaster:
         offline_after: int = 2,
         baudrate: int = 9600,
         backoff_max: float = 0.2,
+        reconnect_deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
         recorder: FlightRecorder | None = None,
@@ -172,6 +173,7 @@ class BusMaster:
             recorder=self.recorder,
             logger=self.log,
             backoff_max=backoff_max,
+            reconnect_deadline=reconnect_deadline,
             clock=clock,
         )
         self._decoder = FrameDecoder()
@@ -516,9 +518,8 @@ class BusMaster:
                 pending.done.set()
 
     def _on_event(self, addr: int, ev: Event, solicited: bool, now: float) -> None:
-        if not solicited:
-            with contextlib.suppress(LinkDown):
-                self.link.write(encode(addr, EvtAck.CMD, ev.seq, EvtAck(ev.seq).payload()))
+        # hand the event to the app first, then acknowledge: the ACK is not
+        # on the latency path of a key press
         with self._state_lock:
             dev = self._devs.setdefault(addr, _Dev(addr))
             if solicited:
@@ -527,14 +528,15 @@ class BusMaster:
                 dev.last_event_seq = ev.seq
                 dev.check_now = True
                 self._kick.set()
-                return
-            if dev.last_event_seq == ev.seq:
-                return  # a repeat: our ACK was lost
-            dev.last_event_seq = ev.seq
-        if isinstance(ev, KeyEvent):
-            self._events.put(KeyPressed(addr, now, ev.key))
-        elif isinstance(ev, RatingEvent):
-            self._events.put(RatingGiven(addr, now, ev.value, ev.reason))
+            elif dev.last_event_seq != ev.seq:  # else a repeat: our ACK was lost
+                dev.last_event_seq = ev.seq
+                if isinstance(ev, KeyEvent):
+                    self._events.put(KeyPressed(addr, now, ev.key))
+                elif isinstance(ev, RatingEvent):
+                    self._events.put(RatingGiven(addr, now, ev.value, ev.reason))
+        if not solicited:
+            with contextlib.suppress(LinkDown):
+                self.link.write(encode(addr, EvtAck.CMD, ev.seq, EvtAck(ev.seq).payload()))
 
     def _on_link_state(self, up: bool, reason: str) -> None:
         pending = self._pending

@@ -213,3 +213,19 @@ def test_recorder_dump_survives_bad_decoder(caplog: pytest.LogCaptureFixture) ->
         rec.dump_to(logging.getLogger("t"), bad, reason="crc run")
     assert "undecodable: nope" in caplog.text
     assert "crc run" in caplog.text
+
+
+def test_spy_url_hexdumps_traffic_for_technicians(
+    wait_for: WaitFor, pty_port: PtyPort, tmp_path: Path
+) -> None:
+    dump = tmp_path / "spy.txt"
+    sink = Sink()
+    url = f"spy://{pty_port.url}?file={dump}"
+    with SerialLink(url, name="spy", on_data=sink.on_data) as link:
+        assert link.wait_connected(2)
+        pty_port.write(b"\xa5\x01")
+        assert wait_for(lambda: bytes(sink.data) == b"\xa5\x01")
+        link.write(b"\x5a")
+    lines = dump.read_text().upper().splitlines()
+    assert any(" RX " in ln and " A5 " in ln for ln in lines)
+    assert any(" TX " in ln and " 5A " in ln for ln in lines)
