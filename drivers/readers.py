@@ -70,7 +70,7 @@ class ReaderBase:
         self.recorder = recorder or FlightRecorder(name, clock=clock)
         self._on_health = on_health
         self._clock = clock
-        self.online = False
+        self.online: bool | None = None  # unknown until the first report
         self.link = SerialLink(
             url,
             name=name,
@@ -117,9 +117,10 @@ class ReaderBase:
         """Tell the application once per change; dump the recorder when lost."""
         if online == self.online:
             return
+        was_online = self.online
         self.online = online
         self.recorder.note(f"health {'online' if online else 'offline'}: {reason}")
-        if not online:
+        if was_online and not online:  # a loss, not a reader absent from the start
             self.recorder.dump_to(self.log, reason=reason)
         if self._on_health is not None:
             self.call(self._on_health, ReaderHealth(self.name, online, reason))

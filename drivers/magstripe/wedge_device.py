@@ -89,7 +89,7 @@ class WedgeReader:
         self._backoff = (backoff_initial, backoff_max)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.online = False
+        self.online: bool | None = None  # unknown until the first report
         self.parser = WedgeParser()
         self.swipes = SwipeHandler(
             name=name,
@@ -155,9 +155,10 @@ class WedgeReader:
     def _health(self, online: bool, reason: str) -> None:
         if online == self.online:
             return
+        was_online = self.online
         self.online = online
         self.recorder.note(f"health {'online' if online else 'offline'}: {reason}")
-        if not online:
+        if was_online and not online:  # a loss, not a reader absent from the start
             self.recorder.dump_to(self.log, reason=reason)
         if self._on_health is not None:
             self._call(self._on_health, ReaderHealth(self.name, online, reason))

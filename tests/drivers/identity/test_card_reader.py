@@ -134,3 +134,18 @@ def test_callback_exception_does_not_stop_the_reader(
             assert wait_for(lambda: len(got) == 2)
         finally:
             reader.close()
+
+
+def test_reader_absent_at_start_is_reported_then_found(
+    link_path: Path, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+) -> None:
+    reader = CardReader(str(link_path), hasher, events.identity, events.on_health, backoff_max=0.02)
+    reader.start()
+    try:
+        assert wait_for(lambda: events.online is False)
+        assert events.health[0].reason.startswith("open failed")
+        with CardReaderSim(link_path):
+            assert wait_for(lambda: events.online is True)
+        assert [h.online for h in events.health[:2]] == [False, True]
+    finally:
+        reader.close()
