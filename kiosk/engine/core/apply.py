@@ -494,8 +494,15 @@ def _tick(state: BranchState, cmd: Tick, now: float, events: Events) -> None:
             _emit(state, events, _unrated(state, tickets[tid], now))
     cfg = state.config
     alerted = state.alerted
-    for q in state.queues.values():
+    for key, q in state.queues.items():
+        svc = cfg.service.get(key)
+        # A ticket's queue key is never later than its arrival (arrival, or arrival
+        # minus a head start), so in a service queue everything after the first
+        # entry keyed past `now - threshold` arrived too recently to alert.
+        cutoff = now - svc.over_wait_min * 60.0 if svc is not None else float("inf")
         for entry in q:
+            if entry[0] == 1 and entry[1] > cutoff:
+                break
             t = tickets[entry[3]]
             if t.id in alerted:
                 continue
