@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "set-address": ("lobbyq.device.address_cli", "give a bus device a new address"),
     "flash": ("lobbyq.device.flash_cli", "update a bus device's firmware"),
     "trace": ("lobbyq.device.trace_cli", "print a counter bus's frames, decoded, live"),
+    "selftest": ("lobbyq.device.selftest_cli", "exercise every device of this Pi and report"),
 }
 
 

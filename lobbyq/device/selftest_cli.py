@@ -1,0 +1,95 @@
+"""`lobbyq device selftest`: beep, light, prompt and print on every device of this Pi.
+
+Stop the app first (``systemctl stop lobbyq-counter@counter-3``): the test
+needs the ports to itself. Devices come from ``--config`` (the device file)
+or from explicit options.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from drivers.printer.device import TicketPrinter
+from drivers.printer.profiles import get_profile
+from lobbyq.device.bustools import open_bus, parse_address
+from lobbyq.device.config import load_device_config
+from lobbyq.device.errors import BusToolError, ConfigError, Problem
+from lobbyq.device.selftest import BusSelfTest, PartResult, printer_selftest, render
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="the device file, e.g. /etc/lobbyq/counter-3.toml")
+    parser.add_argument("--bus", help="RS-485 port (without --config)")
+    for name in ("keypad", "rating-pad", "strip", "hall"):
+        parser.add_argument(f"--{name}", help=f"{name.replace('-', ' ')} address on --bus")
+    parser.add_argument("--printer", help="printer port (without --config)")
+    parser.add_argument("--profile", default="cn80", help="printer profile (default cn80)")
+    parser.add_argument("--interactive", action="store_true", help="ask for key presses too")
+    parser.add_argument("--press-timeout", type=float, default=20.0, help="seconds per press")
+    parser.add_argument("--baud", type=int, default=9600, help="bus speed (default 9600)")
+
+
+def _plan(args: argparse.Namespace) -> tuple[str | None, dict[str, int], str | None, str]:
+    """(bus port, {part: address}, printer port, profile) from the file or the options."""
+    if args.config:
+        cfg = load_device_config(args.config)
+        if cfg.role == "engine":
+            raise BusToolError("the engine has no devices; `lobbyq device status` shows it")
+        return (
+            cfg.serial.get("bus"),
+            dict(cfg.addresses),
+            cfg.serial.get("printer"),
+            cfg.printer_profile or args.profile,
+        )
+    parts = {
+        key: parse_address(value)
+        for key, value in (
+            ("keypad", args.keypad),
+            ("rating_pad", args.rating_pad),
+            ("strip", args.strip),
+            ("hall", args.hall),
+        )
+        if value is not None
+    }
+    if parts and not args.bus:
+        raise ConfigError("selftest", [Problem("--bus", "missing", "give the RS-485 port")])
+    if not parts and not args.printer:
+        raise ConfigError(
+            "selftest",
+            [Problem("devices", "none given", "pass --config FILE, or --bus with addresses")],
+        )
+    return args.bus, parts, args.printer, args.profile
+
+
+def run(args: argparse.Namespace) -> int:
+    bus, parts, printer_port, profile = _plan(args)
+    results: list[PartResult] = []
+    if bus is not None and parts:
+        master = open_bus(bus, baudrate=args.baud)
+        try:
+            test = BusSelfTest(
+                master,
+                interactive=args.interactive,
+                ask=lambda text: print(f">>> {text}", flush=True),
+                press_timeout=args.press_timeout,
+            )
+            steps = {
+                "keypad": test.keypad,
+                "rating_pad": test.rating_pad,
+                "strip": test.strip,
+                "hall": test.hall,
+            }
+            for part, addr in parts.items():
+                results.append(steps[part](addr))
+        finally:
+            master.close()
+    if printer_port is not None:
+        printer = TicketPrinter(printer_port, get_profile(profile))
+        try:
+            printer.open(wait=2.0)
+            results.append(printer_selftest(printer, now=datetime.now))
+        finally:
+            printer.close()
+    print(render(results))
+    return 0 if all(r.ok for r in results) else 1
