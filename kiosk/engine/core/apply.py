@@ -83,7 +83,7 @@ from kiosk.engine.core.events import (
     TicketUnrated,
     WaitAlert,
 )
-from kiosk.engine.core.evolve import EVOLVERS
+from kiosk.engine.core.evolve import EVOLVERS, _issued
 from kiosk.engine.core.policy import POLICIES, choose
 from kiosk.engine.core.state import (
     CALLED,
@@ -219,28 +219,27 @@ def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> 
     seq = state.issue_seq + 1
     ident = cmd.identity
     appt = cmd.appointment
-    _emit(
-        state,
-        events,
-        TicketIssued(
-            at=now,
-            ticket=f"{state.day}-{seq}",
-            number=svc.display(n),
-            seq=seq,
-            numeral=n,
-            service=svc.code,
-            customer_class=cmd.customer_class,
-            ahead=ahead,
-            expected_wait_s=expected_wait_s(state, svc.code, ahead),
-            identity_kind=ident.kind if ident is not None else None,
-            identity_hash=ident.hash if ident is not None else None,
-            identity_masked=ident.masked if ident is not None else None,
-            appointment_ref=appt.ref if appt is not None else None,
-            appointment_due=appt.due if appt is not None else None,
-            lang=cmd.lang,
-            command_id=cmd.id,
-        ),
+    # Positional: this is the hottest constructor of the core (field order of TicketIssued).
+    ev = TicketIssued(
+        now,
+        f"{state.day}-{seq}",
+        svc.display(n),
+        seq,
+        n,
+        svc.code,
+        cmd.customer_class,
+        ahead,
+        expected_wait_s(state, svc.code, ahead),
+        ident.kind if ident is not None else None,
+        ident.hash if ident is not None else None,
+        ident.masked if ident is not None else None,
+        appt.ref if appt is not None else None,
+        appt.due if appt is not None else None,
+        cmd.lang,
+        cmd.id,
     )
+    _issued(state, ev)
+    events.append(ev)
 
 
 def _call_next(state: BranchState, cmd: CallNext, now: float, events: Events) -> None:

@@ -24,14 +24,11 @@ def capacity(state: BranchState, service: str) -> tuple[float, int]:
     """(weighted open counters serving `service`, how many of them are idle)."""
     c = 0.0
     idle = 0
-    counters = state.counters
-    for cc in state.config.counters_for[service]:
-        counter = counters[cc.id]
-        if counter.status != OPEN or counter.teller is None:
-            continue
-        c += 1.0 if (cc.mode == "pooled" or cc.services[0] == service) else 0.5
-        if counter.current is None:
-            idle += 1
+    for counter, weight in state.serving[service]:
+        if counter.status == OPEN and counter.teller is not None:
+            c += weight
+            if counter.current is None:
+                idle += 1
     return c, idle
 
 

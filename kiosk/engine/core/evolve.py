@@ -109,21 +109,27 @@ def _day(state: BranchState, ev: Any) -> None:
 
 def _issued(state: BranchState, ev: Any) -> None:
     svc = state.config.service[ev.service]
+    # Positional, in Ticket's field order (hot path).
     t = Ticket(
-        id=ev.ticket,
-        seq=ev.seq,
-        numeral=ev.numeral,
-        number=ev.number,
-        service=ev.service,
-        range_service=ev.service,
-        customer_class=ev.customer_class,
-        issued_at=ev.at,
-        identity_kind=ev.identity_kind,
-        identity_hash=ev.identity_hash,
-        identity_masked=ev.identity_masked,
-        appointment_ref=ev.appointment_ref,
-        appointment_due=ev.appointment_due,
-        lang=ev.lang,
+        ev.ticket,
+        ev.seq,
+        ev.numeral,
+        ev.number,
+        ev.service,
+        ev.service,
+        ev.customer_class,
+        ev.at,
+        WAITING,
+        None,
+        None,
+        None,
+        None,
+        ev.identity_kind,
+        ev.identity_hash,
+        ev.identity_masked,
+        ev.appointment_ref,
+        ev.appointment_due,
+        ev.lang,
     )
     state.tickets[t.id] = t
     state.issue_seq = ev.seq

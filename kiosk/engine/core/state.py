@@ -123,6 +123,11 @@ class BranchState:
     recent: deque[tuple[str, str, str, float]] = field(
         default_factory=lambda: deque(maxlen=RECENT_KEEP)
     )
+    # Derived, not state: per service, the counters serving it and their weight
+    # in the wait estimate (see estimate.py), so estimating needs no lookups.
+    serving: dict[str, list[tuple[Counter, float]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @staticmethod
     def initial(config: BranchConfig) -> BranchState:
@@ -142,6 +147,13 @@ def _fill_missing(state: BranchState) -> None:
         state.avg_service_s.setdefault(s.code, s.expected_min * 60.0)
     for c in state.config.counters:
         state.counters.setdefault(c.id, Counter(id=c.id))
+    state.serving = {
+        s.code: [
+            (state.counters[cc.id], 1.0 if cc.mode == "pooled" or cc.services[0] == s.code else 0.5)
+            for cc in state.config.counters_for[s.code]
+        ]
+        for s in state.config.services
+    }
 
 
 def enqueue(state: BranchState, t: Ticket, queue: str, band: int, key: float) -> None:
