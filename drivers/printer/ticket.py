@@ -29,10 +29,12 @@ left out falls back to the English default in ``DEFAULT_LABELS``:
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
 
@@ -222,17 +224,15 @@ class _TicketWriter:
         """Draw a line the printer cannot print natively and send it as GS v 0."""
         if self._font is None:
             self._font = find_cjk_font(region_for_lang(self._lang))
-        font = self._font.load(RASTER_GLYPH * size)
-        width, height = self.profile.width_dots, (CELL_HEIGHT + RASTER_GAP) * size
-        img = Image.new("L", (width, height), 255)
-        draw = ImageDraw.Draw(img)
-        length = font.getlength(text) + (1 if bold else 0)
-        x = {"left": 0.0, "center": (width - length) / 2, "right": width - length}[align]
-        # bold the way a printer does it: the same dots again, one dot to the right
-        for dx in (0, 1) if bold else (0,):
-            draw.text((max(0.0, x) + dx, height / 2), text, font=font, fill=0, anchor="lm")
-        bitmap = img.point(lambda v: 0 if v < 128 else 255, mode="1")
-        self.d.image(bitmap, impl="bitImageRaster")
+        self.raster(_raster_text(text, self._font, align, bold, size, self.profile.width_dots))
+
+    def raster(self, command: bytes) -> None:
+        """Send a GS v 0 image at the left margin: it carries its own horizontal
+        offset, and printers differ on whether ESC a moves raster images."""
+        if self._align != "left":
+            self.d.set(align="left")
+            self._align = "left"
+        self.d._raw(command)
 
     def feed(self, lines: int) -> None:
         self.d._raw(b"\n" * lines)
@@ -241,12 +241,49 @@ class _TicketWriter:
         self.line("-" * self.profile.chars_per_line)
 
 
+_INK = [255] * 128 + [0] * 128  # grey below 128 is ink: a set bit, a black dot
+
+
+def raster_command(img: Image.Image, x: int = 0) -> bytes:
+    """GS v 0 for a grey image (dark = dot), shifted right by ``x`` dots.
+
+    The image always starts at the left margin, so its place on the paper does
+    not depend on whether the printer applies ESC a to raster images.
+    """
+    if x > 0:
+        shifted = Image.new("L", (x + img.width, img.height), 255)
+        shifted.paste(img.convert("L"), (x, 0))
+        img = shifted
+    bitmap = img.convert("L").point(_INK, mode="1")
+    data = bitmap.tobytes()  # rows padded to whole bytes, as GS v 0 wants
+    xbytes = (bitmap.width + 7) // 8
+    return b"\x1dv0\x00" + xbytes.to_bytes(2, "little") + bitmap.height.to_bytes(2, "little") + data
+
+
+@lru_cache(maxsize=512)
+def _raster_text(
+    text: str, face: FontFace, align: Align, bold: bool, size: int, width: int
+) -> bytes:
+    """A rasterized text line, cropped after its last dot (cached: labels repeat)."""
+    font = face.load(RASTER_GLYPH * size)
+    height = (CELL_HEIGHT + RASTER_GAP) * size
+    length = math.ceil(font.getlength(text)) + (1 if bold else 0)
+    x = {"left": 0, "center": (width - length) // 2, "right": width - length}[align]
+    x = max(0, x)
+    img = Image.new("L", (min(width, x + length + 1), height), 255)
+    draw = ImageDraw.Draw(img)
+    # bold the way a printer does it: the same dots again, one dot to the right
+    for dx in (0, 1) if bold else (0,):
+        draw.text((x + dx, height / 2), text, font=font, fill=0, anchor="lm")
+    return raster_command(img)
+
+
 def _fit_logo(logo: Image.Image, profile: PrinterProfile) -> Image.Image:
     img = logo.convert("L")
     scale = min(1.0, profile.width_dots / img.width, LOGO_MAX_HEIGHT / img.height)
     if scale < 1.0:
         img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))))
-    return img.point(lambda v: 0 if v < 128 else 255, mode="1")
+    return img
 
 
 def qr_image(payload: str, module_dots: int = QR_MODULE_DOTS) -> Image.Image:
@@ -260,7 +297,7 @@ def qr_image(payload: str, module_dots: int = QR_MODULE_DOTS) -> Image.Image:
     code.add_data(payload)
     code.make(fit=True)
     img: Image.Image = code.make_image().get_image()
-    return img.convert("1")
+    return img.convert("L")
 
 
 def render_ticket(
@@ -280,7 +317,8 @@ def render_ticket(
     w.init()
     if logo is not None:
         w.style("center", False, (1, 1))
-        w.d.image(_fit_logo(logo, profile), impl="bitImageRaster", center=True)
+        img = _fit_logo(logo, profile)
+        w.raster(raster_command(img, (profile.width_dots - img.width) // 2))
     w.line(ticket.branch_name, align="center", bold=True)
     w.line(ticket.service_name, align="center", bold=True, size=2)
     w.line(ticket.label("your_number"), align="center")
@@ -306,7 +344,8 @@ def render_ticket(
         w.d.qr(ticket.qr_payload, ec=QR_ECLEVEL_M, size=QR_MODULE_DOTS, native=True)
         w.feed(1)
     else:
-        w.d.image(qr_image(ticket.qr_payload), impl="bitImageRaster", center=True)
+        img = qr_image(ticket.qr_payload)
+        w.raster(raster_command(img, (profile.width_dots - img.width) // 2))
     w.line(ticket.label("scan"), align="center")
     w.line(
         f"{ticket.label('issued')}{sep}{ticket.issued_at.strftime('%Y-%m-%d %H:%M')}",
