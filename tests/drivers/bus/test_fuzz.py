@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from drivers.fuzzregistry import CODECS, FuzzCodec, fuzz, mutate
+from drivers.fuzzregistry import CODECS, Decoder, FuzzCodec, fuzz, mutate
 
 FRAMES = 100_000
 
@@ -30,7 +30,7 @@ def test_samples_decode_cleanly(codec: FuzzCodec) -> None:
 
 
 def test_fuzz_catches_a_non_driver_error() -> None:
-    def crashing() -> object:
+    def crashing() -> Decoder:
         def decode(data: bytes) -> object:
             return data[10]  # IndexError on short input: a real decoder bug
 

@@ -35,7 +35,7 @@ def test_every_code_is_documented(table: type[IntEnum]) -> None:
 def test_flag_tables_documented() -> None:
     documented = rows()
     for flags in (Status, KeypadLed):
-        for member in flags:  # type: ignore[attr-defined]
+        for member in flags:
             if member.value and member.name:
                 assert (member.value, member.name) in documented, member.name
 
