@@ -2,11 +2,14 @@
 
 The shell around the pure flow (``kiosk.ui.flow``). One pygame main loop owns
 the screen; everything else (MQTT deliveries, card/ID/QR readers, engine
-replies, printer results) arrives on other threads and is put in an inbox,
-then the loop is woken with a pygame user event. The loop sleeps in
-``pygame.event.wait`` until a touch, an inbox item or the flow's next
-deadline (idle timeout, next slide), and repaints only when the state changed,
-which keeps an idle kiosk near 0 % CPU.
+replies, printer results) arrives on other threads and is put in an inbox.
+The loop blocks on that inbox until an item or the flow's next deadline (idle
+timeout, next slide) and repaints only when the state changed. It does not
+sleep in ``pygame.event.wait``: SDL implements that timeout by polling every
+millisecond on the dummy and KMSDRM video drivers (about 3 % of a core on
+its own). With a panel, SDL's input queue is pumped every ``input_poll_s``
+(20 ms: 50 cheap pumps a second, touch latency under one frame); headless
+there is no SDL input, so the loop sleeps until there is work.
 
 Constructor (what the demo passes)::
 
@@ -47,7 +50,6 @@ from drivers.mqtt.bus import Bus
 from drivers.mqtt.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
 from drivers.mqtt.request import EngineUnavailable, Requester
 from drivers.mqtt.topics import Topics
-from drivers.printer.ticket import TicketData
 from kiosk.directory import CustomerDirectory, EmptyDirectory, Entry
 from kiosk.engine.core.config import BranchConfig
 from kiosk.health import Alert, Health, printer_error_word, printer_word
@@ -82,6 +84,7 @@ from kiosk.ui.layout import Frame, View, layout, notice_text
 if TYPE_CHECKING:
     import pygame
 
+    from drivers.printer.ticket import TicketData
     from kiosk.ui.paint import Painter
 
 VERSION = "0.1.0"
@@ -118,6 +121,7 @@ class KioskApp:
         assets: Path | None = None,
         request_timeout: float = 3.0,
         print_timeout: float = 5.0,
+        input_poll_s: float | None = None,
         logger: logging.Logger | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
@@ -135,6 +139,9 @@ class KioskApp:
         self.size = size
         self.request_timeout = request_timeout
         self.print_timeout = print_timeout
+        self.input_poll_s = (
+            input_poll_s if input_poll_s is not None else (None if headless else 0.02)
+        )
         self.clock = clock
         self.wall = wall
         self.hasher = hasher
@@ -167,7 +174,6 @@ class KioskApp:
         self._print_pool = ThreadPoolExecutor(1, thread_name_prefix=f"{self.device}-printer")
         self._readers: list[Any] = []
         self._requester: Requester | None = None
-        self._wake_type = 0
         self._pygame_ready = False
         self._surface: pygame.Surface | None = None
         self._painter: Painter | None = None
@@ -186,14 +192,12 @@ class KioskApp:
     def inject_touch(self, x: float, y: float) -> None:
         """A touch at screen pixel ``(x, y)``, as if from the panel."""
         self._inbox.put(("touch", x, y))
-        self._wake()
 
     def save_screenshot(self, path: str | os.PathLike[str], timeout: float = 5.0) -> bool:
         """Write the current screen as PNG; waits for the main loop when called elsewhere."""
         if self._running.is_set() and threading.current_thread() is not self._loop_thread:
             done = threading.Event()
             self._inbox.put(("shot", Path(path), done))
-            self._wake()
             return done.wait(timeout)
         self._ensure_pygame()
         self._repaint()
@@ -237,19 +241,19 @@ class KioskApp:
         """The main loop, on the calling (main) thread, until ``stop()``."""
         self._loop_thread = threading.current_thread()
         self._ensure_pygame()
+        self._repaint()  # the customer sees the kiosk before the devices are up
         self.start_io()
         self._running.set()
         end = None if max_seconds is None else self.clock() + max_seconds
         import pygame
 
         try:
-            self._repaint()
             while not self._stop.is_set():
                 now = self.clock()
                 if end is not None and now >= end:
                     break
-                ev = pygame.event.wait(self._sleep_ms(now, end))
-                self._handle_pg(ev)
+                with contextlib.suppress(queue.Empty):
+                    self._handle_item(self._inbox.get(timeout=self._sleep_s(now, end)))
                 for ev in pygame.event.get():
                     self._handle_pg(ev)
                 self._drain_inbox()
@@ -268,7 +272,6 @@ class KioskApp:
 
     def _post(self, event: Event) -> None:
         self._inbox.put(event)
-        self._wake()
 
     def _feed(self, event: Event) -> None:
         before = self.state
@@ -289,18 +292,23 @@ class KioskApp:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 return
-            if isinstance(item, tuple):
-                if item[0] == "touch":
-                    self._touch(item[1], item[2])
-                elif item[0] == "shot":
-                    self._repaint()
-                    self._save(item[1])
-                    item[2].set()
-                elif item[0] == "queue" and item[1] != self.queue:
-                    self.queue = item[1]
-                    self._dirty = True
-            else:
-                self._feed(item)
+            self._handle_item(item)
+
+    def _handle_item(self, item: Any) -> None:
+        if item is None:
+            return  # a bare wake-up
+        if isinstance(item, tuple):
+            if item[0] == "touch":
+                self._touch(item[1], item[2])
+            elif item[0] == "shot":
+                self._repaint()
+                self._save(item[1])
+                item[2].set()
+            elif item[0] == "queue" and item[1] != self.queue:
+                self.queue = item[1]
+                self._dirty = True
+        else:
+            self._feed(item)
 
     def _touch(self, x: float, y: float) -> None:
         frame = self._frame or layout(self.state, self._view())
@@ -319,12 +327,15 @@ class KioskApp:
                 self._feed(Printed(pd[0], "slow", now))
                 self._set_health("printer", "slow")
 
-    def _sleep_ms(self, now: float, end: float | None) -> int:
+    def _sleep_s(self, now: float, end: float | None) -> float:
+        """How long the loop may block: the next deadline, or the input poll with a panel."""
         times = [t for t in (next_wakeup(self.state, self.rules), end) if t is not None]
         if self._print_deadline is not None:
             times.append(self._print_deadline[1])
-        wake = min(times) if times else now + MAX_SLEEP_S
-        return max(1, min(int((wake - now) * 1000) + 1, int(MAX_SLEEP_S * 1000)))
+        wait = (min(times) - now + 0.001) if times else MAX_SLEEP_S
+        if self.input_poll_s is not None:
+            wait = min(wait, self.input_poll_s)
+        return max(0.0005, min(wait, MAX_SLEEP_S))
 
     # -- engine ------------------------------------------------------------
 
@@ -377,7 +388,6 @@ class KioskApp:
             self.log.warning("ignored a bad queue state: %s", exc)
             return
         self._inbox.put(("queue", view))
-        self._wake()
 
     def _on_notice_state(self, topic: str, payload: bytes) -> None:
         if not payload:
@@ -589,21 +599,14 @@ class KioskApp:
         pygame.display.set_caption("lobbyq kiosk")
         pygame.event.set_blocked(None)
         pygame.event.set_allowed([pygame.QUIT, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN])
-        self._wake_type = pygame.event.custom_type()
-        pygame.event.set_allowed([self._wake_type])
         fonts = FontBook(self.log.getChild("fonts"))
         fonts.preload([self.state.lang])
         self._painter = Painter(fonts, self.assets / "images" / "logo.png")
         self._pygame_ready = True
-        self._wake()
 
     def _wake(self) -> None:
-        if not self._pygame_ready:
-            return
-        import pygame
-
-        with contextlib.suppress(pygame.error):  # a full queue: the loop is awake anyway
-            pygame.event.post(pygame.event.Event(self._wake_type))
+        """Unblock the loop (stop, or a state change made outside it)."""
+        self._inbox.put(None)
 
     def _handle_pg(self, ev: Any) -> None:
         import pygame

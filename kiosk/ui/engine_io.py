@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drivers.printer.ticket import TicketData
 from kiosk.i18n import N_, Translator
 from kiosk.ui.content import Content, pick
 from kiosk.ui.flow import IssuedTicket, RequestTicket
 from kiosk.ui.layout import wait_minutes
+
+if TYPE_CHECKING:
+    # python-escpos reads its printer database at import (about a second on a
+    # Pi): the kiosk imports it after the first frame, when the printer opens.
+    from drivers.printer.ticket import TicketData
 
 #: Ticket labels (``drivers.printer.ticket.DEFAULT_LABELS`` keys) as catalog ids.
 TICKET_LABELS: Mapping[str, str] = {
@@ -141,6 +145,8 @@ def ticket_data(
     notice: str | None = None,
 ) -> TicketData:
     """The printed ticket: same facts as the screen plus date, time, branch and QR."""
+    from drivers.printer.ticket import TicketData
+
     info = content.by_code.get(ticket.service)
     labels = {key: tr(msg) for key, msg in TICKET_LABELS.items()}
     return TicketData(
