@@ -113,3 +113,11 @@ def test_random_streams_round_trip_bytes() -> None:
     for _ in range(300):
         data = rng.randbytes(rng.randint(0, 300))
         assert b"".join(op.raw for op in parse(data)) == data
+
+
+@pytest.mark.soak
+def test_printer_decoders_survive_a_million_mutated_frames() -> None:
+    for codec in CODECS:
+        if codec.name.startswith("printer."):
+            result = fuzz(codec, 1_000_000, seed=20261123)
+            assert result.failures == [], result.failures[:3]

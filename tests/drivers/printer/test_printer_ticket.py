@@ -202,3 +202,40 @@ def test_labels_fall_back_to_english(ticket_factory: Callable[..., TicketData]) 
     data = render_ticket(t, PROFILES["cn80"])
     assert b"Espere en: Zona B" in data
     assert b"People ahead: 3" in data
+
+
+def test_raster_command_is_bit_exact() -> None:
+    from drivers.printer.ticket import raster_command
+
+    img = Image.new("L", (10, 2), 255)
+    img.putpixel((0, 0), 0)
+    img.putpixel((9, 1), 0)
+    assert raster_command(img) == b"\x1dv0\x00\x02\x00\x02\x00" + b"\x80\x00" + b"\x00\x40"
+    shifted = raster_command(img, x=8)  # 8 blank dots on the left: one more byte per row
+    assert shifted == b"\x1dv0\x00\x03\x00\x02\x00" + b"\x00\x80\x00" + b"\x00\x00\x40"
+
+
+def test_raster_images_are_sent_left_aligned_with_their_own_offset() -> None:
+    logo = Image.new("L", (100, 40), 0)
+    data = render_ticket(TICKETS["zh-Hans"], PROFILES["intl80"], logo=logo)
+    align = 0
+    for op in parse(data):
+        if op.name == "align":
+            align = op.arg
+        elif op.name == "raster":
+            assert align == 0, "ESC a must be left before every GS v 0"
+
+
+@pytest.mark.parametrize(("lang", "profile"), CASES)
+def test_every_text_byte_decodes_strictly_in_the_mode_it_is_sent(lang: str, profile: str) -> None:
+    codec = "big5" if PROFILES[profile].cjk == "big5" else "gb18030"
+    chinese, text = False, []
+    for op in parse(render_ticket(TICKETS[lang], PROFILES[profile])):
+        if op.name == "chinese_on":
+            chinese = True
+        elif op.name == "chinese_off":
+            chinese = False
+        elif op.name == "text":
+            text.append(op.data.decode(codec if chinese else "cp850"))  # strict: raises if wrong
+    assert TICKETS[lang].number in "".join(text)
+    assert not chinese, "a ticket must end with Chinese mode off"
