@@ -29,6 +29,13 @@ from drivers.qrscan import codec as qr
 from drivers.qrscan import fuzzing as qrf
 
 FRAMES = 100_000
+SOAK_FRAMES = 1_000_000
+
+sizes = pytest.mark.parametrize(
+    "frames",
+    [FRAMES, pytest.param(SOAK_FRAMES, marks=[pytest.mark.soak, pytest.mark.timeout(3600)])],
+    ids=["100k", "1M"],
+)
 
 
 def _structured(frame: bytes, tokens: Sequence[bytes], rng: random.Random, step: int = 1) -> bytes:
@@ -68,7 +75,8 @@ def _campaign(
     return delivered
 
 
-def test_magstripe_decoder_fuzz() -> None:
+@sizes
+def test_magstripe_decoder_fuzz(frames: int) -> None:
     tokens = [b"%", b";", b"?", b"^", b"=", b"\r", b"\n", b"%E?", b";E?", b"\x00", b"\xff" * 300]
 
     def check(msg: object) -> None:
@@ -86,12 +94,13 @@ def test_magstripe_decoder_fuzz() -> None:
             tokens,
             check,
             seed=11 + lrc,
-            frames=FRAMES // 2,
+            frames=frames // 2,
         )
-        assert delivered > FRAMES // 20  # the campaign did reach the parser
+        assert delivered > frames // 20  # the campaign did reach the parser
 
 
-def test_wedge_parser_fuzz() -> None:
+@sizes
+def test_wedge_parser_fuzz(frames: int) -> None:
     p = WedgeParser()
     tokens = [
         bytes((42, 1)),
@@ -116,12 +125,14 @@ def test_wedge_parser_fuzz() -> None:
         tokens,
         check,
         seed=13,
+        frames=frames,
         step=2,
     )
     assert good > 1000
 
 
-def test_idcard_response_decoder_fuzz() -> None:
+@sizes
+def test_idcard_response_decoder_fuzz(frames: int) -> None:
     d = idc.ResponseDecoder()
     tokens = [
         idc.PREAMBLE,
@@ -146,11 +157,13 @@ def test_idcard_response_decoder_fuzz() -> None:
         tokens,
         check,
         seed=17,
+        frames=frames,
     )
-    assert delivered > FRAMES // 2
+    assert delivered > frames // 2
 
 
-def test_idcard_command_decoder_fuzz() -> None:
+@sizes
+def test_idcard_command_decoder_fuzz(frames: int) -> None:
     d = idc.CommandDecoder()
     tokens = [idc.PREAMBLE, idc.PREAMBLE + b"\x00\x03", idc.PREAMBLE + b"\x10\x00", b"\x20\x01"]
     delivered = _campaign(
@@ -161,11 +174,13 @@ def test_idcard_command_decoder_fuzz() -> None:
         tokens,
         lambda m: isinstance(m, idc.Command | idc.BadFrame) or pytest.fail(repr(m)),
         seed=19,
+        frames=frames,
     )
-    assert delivered > FRAMES // 2
+    assert delivered > frames // 2
 
 
-def test_qr_decoder_fuzz() -> None:
+@sizes
+def test_qr_decoder_fuzz(frames: int) -> None:
     d = qr.Decoder()
     tokens = [b"\r", b"\n", b"\xe9\xa2", b"\xff", b"x" * 3000, "预约".encode()]
 
@@ -176,9 +191,16 @@ def test_qr_decoder_fuzz() -> None:
             qr.appointment_ref(msg.text)
 
     delivered = _campaign(
-        d.feed, lambda: len(d._buf), qr.MAX_LINE, qrf.line_samples(), tokens, check, seed=23
+        d.feed,
+        lambda: len(d._buf),
+        qr.MAX_LINE,
+        qrf.line_samples(),
+        tokens,
+        check,
+        seed=23,
+        frames=frames,
     )
-    assert delivered > FRAMES // 2
+    assert delivered > frames // 2
 
 
 def test_reader_decoders_are_in_the_fuzz_registry() -> None:
