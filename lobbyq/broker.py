@@ -89,6 +89,7 @@ class Mosquitto:
             "log_type error",
             "log_type warning",
             "max_queued_messages 10000",
+            "set_tcp_nodelay true",
             extra_config,
         ]
         self.config.write_text("\n".join(lines) + "\n")

@@ -10,6 +10,7 @@ URLs (``mqtt://user:pass@host:1883``, ``mqtts://host:8883?ca=/etc/lobbyq/ca.pem`
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ class MqttBus:
             self._client.tls_set(ca_certs=self.url.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         if will is not None:
             self._client.will_set(will[0], will[1], qos=1, retain=True)
+        self._client.on_socket_open = self._on_socket_open
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
@@ -150,6 +152,15 @@ class MqttBus:
         return self._up.wait(timeout)
 
     # -- paho callbacks (never let one raise: it would kill the loop thread) --
+    def _on_socket_open(self, client: paho.Client, userdata: object, sock: object) -> None:
+        """Turn Nagle off: small request/reply packets otherwise wait ~40 ms for ACKs."""
+        try:
+            # SSLSocket is a socket.socket too, so TLS links get the same.
+            if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as exc:
+            self._log.debug("could not set TCP_NODELAY: %s", exc)
+
     def _on_connect(
         self,
         client: paho.Client,

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PROTOCOL_VERSION = 1
-MAX_PAYLOAD = 64 * 1024
+MAX_PAYLOAD = 64 * 1024  # commands, replies, events
+MAX_STATE_PAYLOAD = 4 * 1024 * 1024  # a retained queue view at a very busy peak
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$")
 _OP = re.compile(r"^[a-z][a-z_]{1,31}$")
 ALERT_LEVELS = ("info", "warning", "critical")
@@ -33,11 +34,11 @@ def valid_id(value: str) -> bool:
     return bool(_ID.match(value))
 
 
-def parse_object(payload: bytes | str) -> dict[str, Any]:
+def parse_object(payload: bytes | str, max_size: int = MAX_PAYLOAD) -> dict[str, Any]:
     """Decode a JSON object payload of this protocol version."""
     if isinstance(payload, bytes):
-        if len(payload) > MAX_PAYLOAD:
-            raise ProtocolError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+        if len(payload) > max_size:
+            raise ProtocolError(f"payload of {len(payload)} bytes exceeds {max_size}")
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -196,7 +197,7 @@ class StateMsg:
 
     @classmethod
     def decode(cls, payload: bytes | str) -> StateMsg:
-        obj = parse_object(payload)
+        obj = parse_object(payload, MAX_STATE_PAYLOAD)
         seq = _int(obj, "seq")
         body = obj.get("state")
         if not isinstance(body, dict):

@@ -54,6 +54,10 @@ class EngineOptions:
     tick_interval_s: float = 2.0
     snapshot_every: int = 5000
     recent_calls: int = 8
+    # The queue view lists every waiting ticket; at peak it is the largest
+    # message the engine sends, so it is coalesced to a few per second.
+    # Calls, counters and the notice go out at once.
+    queue_interval_s: float = 0.25
 
 
 class Engine:
@@ -81,6 +85,8 @@ class Engine:
         self._published: dict[str, Mapping[str, Any]] = {}
         self._since_snapshot = 0
         self._ticks = 0
+        self._queue_due: float | None = None
+        self._queue_sent_at = 0.0
         self.state: BranchState = self._load()
         self.ready = threading.Event()
 
@@ -151,7 +157,8 @@ class Engine:
         self._publish_state(force=True)
         next_tick = time.monotonic() + self.options.tick_interval_s
         while True:
-            timeout = max(0.0, next_tick - time.monotonic())
+            wake = next_tick if self._queue_due is None else min(next_tick, self._queue_due)
+            timeout = max(0.0, wake - time.monotonic())
             try:
                 item = self._inbox.get(timeout=timeout)
             except queue.Empty:
@@ -196,6 +203,8 @@ class Engine:
         if not records:
             for topic, data in replies:
                 self.bus.publish(topic, data, qos=1)
+            if self._queue_due is not None and time.monotonic() >= self._queue_due:
+                self._publish_state()
             return
         n_events = sum(len(r.events) for r in records)
         snapshot = None
@@ -306,7 +315,6 @@ class Engine:
         now = self._clock()
         seq = self.store.last_seq
         views: dict[str, Mapping[str, Any]] = {
-            self.topics.state_queue: core.queue_view(self.state, now),
             self.topics.state_calls: {
                 "calls": core.recent_calls(self.state, self.options.recent_calls)
             },
@@ -314,6 +322,13 @@ class Engine:
         }
         for counter in self.config.counters:
             views[self.topics.state_counter(counter.id)] = core.counter_view(self.state, counter.id)
+        mono = time.monotonic()
+        if force or mono - self._queue_sent_at >= self.options.queue_interval_s:
+            views[self.topics.state_queue] = core.queue_view(self.state, now)
+            self._queue_sent_at = mono
+            self._queue_due = None
+        elif self._queue_due is None:
+            self._queue_due = self._queue_sent_at + self.options.queue_interval_s
         for topic, body in views.items():
             # Compare without the view's own timestamp, so an idle branch is quiet.
             key = {k: v for k, v in body.items() if k != "at"}

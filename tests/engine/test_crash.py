@@ -56,9 +56,22 @@ def client(broker_url: str, branch_id: str) -> Iterator[MqttBus]:
     bus.stop()
 
 
-def _queue_numbers(bus: MqttBus, topics: Topics) -> dict[str, list[str]]:
-    """Read the retained queue state fresh, as a rebooted display would."""
+def _queue_numbers(bus: MqttBus, topics: Topics, count: int) -> dict[str, list[str]]:
+    """Read the retained queue state fresh, as a rebooted display would.
+
+    The engine coalesces queue views, so wait until one lists ``count`` tickets.
+    """
     got: list[bytes] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        numbers = _read_queue(bus, topics, got)
+        if sum(len(v) for v in numbers.values()) == count:
+            return numbers
+        got.clear()
+    return numbers
+
+
+def _read_queue(bus: MqttBus, topics: Topics, got: list[bytes]) -> dict[str, list[str]]:
     probe = MqttBus(bus.url.redacted(), f"probe-{time.monotonic_ns()}")
     probe.subscribe(topics.state_queue, lambda t, p: got.append(p))
     probe.start()
@@ -87,13 +100,13 @@ def test_sigkill_after_acknowledged_tickets_loses_nothing(
             issued = reply.event("ticket_issued")
             assert reply.ok and issued is not None
             acknowledged.append(issued["number"])
-        before = _queue_numbers(client, topics)
+        before = _queue_numbers(client, topics, len(acknowledged))
         engine.send_signal(signal.SIGKILL)
         engine.wait(10)
         # Clear the retained state so what we read next is the new engine's.
         client.publish(topics.state_queue, b"", retain=True)
         engine = _start_engine(broker_url, branch_id, db)
-        after = _queue_numbers(client, topics)
+        after = _queue_numbers(client, topics, len(acknowledged))
         assert after == before
         assert sorted(n for ns in after.values() for n in ns) == sorted(acknowledged)
         nxt = kiosk.request("issue_ticket", service="A", timeout=10).event("ticket_issued")

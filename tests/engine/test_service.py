@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 
 import pytest
@@ -39,9 +40,15 @@ def test_issue_ticket_replies_with_number_and_publishes_event(
     topics = Topics(config.branch_id)
     evt = [p for t, p, _ in bus.published if t == topics.evt("ticket_issued")]
     assert len(evt) == 1 and json.loads(evt[0])["number"] == "A001"
-    queue = bus.retained(topics.state_queue)
-    assert queue is not None
-    assert StateMsg.decode(queue).body["services"]["A"]["waiting"] == 1
+    # The queue view is coalesced (a few per second): it arrives shortly after.
+    deadline = time.monotonic() + 3
+    waiting = None
+    while time.monotonic() < deadline and waiting != 1:
+        queue = bus.retained(topics.state_queue)
+        assert queue is not None
+        waiting = StateMsg.decode(queue).body["services"]["A"]["waiting"]
+        time.sleep(0.02)
+    assert waiting == 1
 
 
 def test_call_next_with_empty_queue_is_refused_with_reason(
