@@ -145,3 +145,28 @@ def test_cli_readable_summary_and_bad_file(examples: Path, tmp_path: Path, capsy
     bad.write_text("[branch\n")
     assert cli.run(_cli([str(bad)])) == 2
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_result_does_not_depend_on_hash_randomization(examples: Path) -> None:
+    """Same scenario in two interpreters with different string hashing: same figures."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json,sys;from kiosk.engine.sim import *;"
+        "print(json.dumps(summarize(simulate(load_scenario(sys.argv[1]),'priority-aging'))))"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(examples / "branch-day.toml")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        outs.append(json.loads(done.stdout))
+    assert outs[0] == outs[1]

@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _row(label: str, b: dict[str, Any]) -> str:
     return (
-        f"  {label:<14} {b['customers']:>5} {b['served']:>6} {b['mean_wait_min']:>9.1f}"
+        f"  {label:<18} {b['customers']:>5} {b['served']:>6} {b['mean_wait_min']:>9.1f}"
         f" {b['p90_wait_min']:>8.1f} {b['max_wait_min']:>8.1f}"
     )
 
@@ -43,7 +43,7 @@ def print_summary(s: dict[str, Any], out: TextIO) -> None:
         f"mean service {s['mean_service_min']:.1f} min  over-wait alerts {s['over_wait_alerts']}",
         file=out,
     )
-    print(f"  {'':<14} {'cust':>5} {'served':>6} {'mean wait':>9} {'p90':>8} {'max':>8}", file=out)
+    print(f"  {'':<18} {'cust':>5} {'served':>6} {'mean wait':>9} {'p90':>8} {'max':>8}", file=out)
     print(_row("all", s), file=out)
     for code, b in s["by_service"].items():
         print(_row(f"service {code}", b), file=out)

@@ -134,8 +134,9 @@ class _Driver:
             log.ticket, log.number = issued.ticket, issued.number
             self.by_ticket[issued.ticket] = log
             self.outstanding += 1
-            for cid in list(self.idle):
-                self.wake_counter(cid)
+            for cid in self.scenario.open_counters:  # configuration order, never set order
+                if cid in self.idle:
+                    self.wake_counter(cid)
         self.arrivals_done = True
         self.check_done()
 
