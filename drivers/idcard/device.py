@@ -115,7 +115,8 @@ class IdCardReader(ReaderBase):
 
     def close(self) -> None:
         self._stop.set()
-        self._link_up.set()  # wake the poll thread so it sees the stop
+        self._link_up.set()  # wake the poll thread so it sees the stop...
+        self._responses.put(BadFrame("closing"))  # ...even while it waits for an answer
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=3.0)
@@ -207,6 +208,8 @@ class IdCardReader(ReaderBase):
                     break
                 if isinstance(msg, Response):
                     return msg
+                if self._stop.is_set():
+                    raise LinkDown(f"{self.name}: closing")
                 # a BadFrame: keep waiting, the real answer may follow
             self.recorder.note(f"no answer to {op.name}")
         raise DeviceTimeout(f"{self.name}: no answer to {op.name}")

@@ -159,3 +159,20 @@ def test_transact_raises_device_timeout_when_nobody_answers(
             assert reader.transact(Op.SAM_STATUS).sw3 == Status.OK
         finally:
             reader.link.close()
+
+
+def test_close_is_prompt_even_while_waiting_for_an_answer(
+    link_path: Path, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+) -> None:
+    import time
+
+    with IdCardReaderSim(link_path) as sim:
+        reader = IdCardReader(sim.url, hasher, events.identity, read_timeout=5.0, timeout=5.0)
+        reader.start()
+        assert wait_for(lambda: len(sim.commands) >= 1)
+        sim.silence()
+        n = len(sim.commands)
+        assert wait_for(lambda: len(sim.commands) > n)  # a command is now waiting 5 s
+        t0 = time.monotonic()
+        reader.close()
+        assert time.monotonic() - t0 < 1.0
