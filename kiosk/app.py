@@ -155,6 +155,7 @@ class KioskApp:
             services=tuple(s.code for s in config.services),
             machine_services=frozenset(s.code for s in self.content.services if s.machine),
             idle_s=self.content.idle_s,
+            debounce_s=self.content.debounce_s,
             ticket_s=self.content.ticket_s,
             slide_s=self.content.slide_s,
             slides=len(self.content.slides),
@@ -162,7 +163,10 @@ class KioskApp:
         )
         self.state: FlowState = initial(self.rules, clock())
         self.queue: dict[str, tuple[int, float | None]] = {}
-        self.health = Health({"printer": "ok" if printer is not None else "absent"})
+        parts = {"printer": "ok" if printer is not None else "absent"}
+        # Configured readers count as offline until their link comes up.
+        parts.update({part: "offline" for part, url in self._reader_urls.items() if url})
+        self.health = Health(parts)
         self._health_lock = threading.Lock()
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stop = threading.Event()

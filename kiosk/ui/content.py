@@ -11,6 +11,7 @@ optional and has a default derived from the core's tables:
 | kiosk.idle_s | number | 30 | back to welcome after this long without a touch |
 | kiosk.ticket_s | number | 20 | how long the ticket screen stays up |
 | kiosk.slide_s | number | 8 | seconds per info slide on the welcome screen |
+| kiosk.debounce_s | number | 0.25 | taps this soon after a screen change are ignored |
 | kiosk.dpi | number | 150 | panel pixels per inch (15 mm touch targets are computed from it) |
 | kiosk.default_lang | str | "zh-Hans" | language the welcome screen starts in |
 | kiosk.printer_profile | str | "cn80" | ``drivers.printer.profiles`` name |
@@ -82,6 +83,7 @@ class Content:
     ticket_s: float = 20.0
     slide_s: float = 8.0
     dpi: float = 150.0
+    debounce_s: float = 0.25
     default_lang: str = "zh-Hans"
     printer_profile: str = "cn80"
     by_code: Mapping[str, ServiceInfo] = field(init=False, repr=False, compare=False)
@@ -119,9 +121,11 @@ def _translated(catalogs: Catalogs, message: str, **values: object) -> dict[str,
     return {lang: catalogs[lang].format(message, **values) for lang in catalogs.langs()}
 
 
-def _num(table: Mapping[str, Any], key: str, default: float) -> float:
+def _num(table: Mapping[str, Any], key: str, default: float, *, zero_ok: bool = False) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ContentError(f"kiosk.{key} must be a positive number")
+    if value == 0 and not zero_ok:
         raise ContentError(f"kiosk.{key} must be a positive number")
     return float(value)
 
@@ -178,6 +182,7 @@ def build_content(
         ticket_s=_num(kiosk, "ticket_s", 20.0),
         slide_s=_num(kiosk, "slide_s", 8.0),
         dpi=_num(kiosk, "dpi", 150.0),
+        debounce_s=_num(kiosk, "debounce_s", 0.25, zero_ok=True),
         default_lang=lang,
         printer_profile=profile,
     )

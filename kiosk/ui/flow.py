@@ -90,6 +90,7 @@ class Rules:
     appointment_early_s: float = 30 * 60.0
     appointment_late_s: float = 15 * 60.0
     default_lang: str = "zh-Hans"
+    debounce_s: float = 0.25  # a tap this soon after a screen change is the last screen's
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ class FlowState:
     issue_no: int = 0
     express: tuple[Express, ...] = ()
     since: float = 0.0  # monotonic time of the last input or screen change
+    entered: float = 0.0  # monotonic time the current screen appeared
     slide: int = 0
     slide_since: float = 0.0
     engine_up: bool = True
@@ -252,6 +254,7 @@ def _home(state: FlowState, now: float, rules: Rules) -> FlowState:
         issue_no=state.issue_no,
         express=state.express,
         since=now,
+        entered=now,
         slide=state.slide,
         slide_since=now,
         engine_up=state.engine_up,
@@ -260,7 +263,7 @@ def _home(state: FlowState, now: float, rules: Rules) -> FlowState:
 
 
 def _go(state: FlowState, screen: Screen, now: float, **changes: object) -> FlowState:
-    return replace(state, screen=screen, since=now, **changes)  # type: ignore[arg-type]
+    return replace(state, screen=screen, since=now, entered=now, **changes)  # type: ignore[arg-type]
 
 
 def appointment_due(appt: Appointment | None, wall: float, rules: Rules) -> bool:
@@ -360,6 +363,10 @@ def _tap(state: FlowState, tap: Tap, rules: Rules) -> tuple[FlowState, list[Effe
     touched = replace(state, since=now)
     if state.screen == "issuing":
         return state, []  # nothing to press while the number is being taken
+    if now - state.entered < rules.debounce_s:
+        # A double tap (common with elderly customers) must not press the button
+        # that has just appeared where the first tap landed.
+        return state, []
     if target.startswith("lang:"):
         lang = target[5:]
         if lang not in LANGS:

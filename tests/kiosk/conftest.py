@@ -92,6 +92,7 @@ def make_kiosk(bus: MemoryBus, config: BranchConfig) -> Iterator[Any]:
 
     def make(**kw: Any) -> RunningKiosk:
         kw.setdefault("headless", True)
+        kw.setdefault("kiosk", {"debounce_s": 0})
         app = KioskApp(kw.pop("bus", bus), kw.pop("config", config), **kw)
         rk = RunningKiosk(app)
         rk.thread.start()

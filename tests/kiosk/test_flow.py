@@ -28,7 +28,7 @@ from kiosk.ui.flow import (
     step,
 )
 
-RULES = Rules(services=("A", "B", "D"), machine_services=frozenset({"D"}), slides=3)
+RULES = Rules(services=("A", "B", "D"), machine_services=frozenset({"D"}), slides=3, debounce_s=0.0)
 WALL = 1_800_000_000.0
 
 
@@ -211,3 +211,13 @@ def test_notice_and_engine_link_are_kept_across_customers() -> None:
     s, _ = run([NoticeChanged({"notice": "power_cut"}, 0), EngineLink(False, 0)])
     s, _ = run([Tap("start", 1), Tick(1 + RULES.idle_s + 1)], s)
     assert s.notice == {"notice": "power_cut"} and s.engine_up is False
+
+
+def test_a_double_tap_does_not_press_the_next_screens_button() -> None:
+    rules = replace(RULES, debounce_s=0.25)
+    s = initial(rules, 0)
+    s, _ = step(s, Tap("start", 1.0), rules)
+    s, _ = step(s, Tap("svc:A", 1.1), rules)
+    assert s.screen == "ask" and s.service is None
+    s, _ = step(s, Tap("svc:A", 1.3), rules)
+    assert s.screen == "identify"
