@@ -252,3 +252,35 @@ def build_example(path: str | Path, hasher: IdentityHasher, now: float) -> Seque
             bookings.append((hasher.qr(p.booking_ref), card, p.booking_service, due))
     write_directory(path, customers, bookings, datetime.fromtimestamp(now, UTC))
     return people
+
+
+DEMO_SECRET = b"lobbyq-demo-branch-secret-000000"
+"""The example directory's secret: public, for the demo only; never use it in a branch."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m kiosk.directory example OUT.sqlite [--secret FILE]``: write example data."""
+    import argparse
+    import time
+
+    from drivers.identity import load_secret
+
+    ap = argparse.ArgumentParser(prog="python -m kiosk.directory", description=main.__doc__)
+    ap.add_argument("command", choices=["example"])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--secret", type=Path, help="branch secret file (default: the demo secret)")
+    args = ap.parse_args(argv)
+    secret = load_secret(args.secret) if args.secret else DEMO_SECRET
+    people = build_example(args.out, IdentityHasher(secret), time.time())
+    for p in people:
+        booking = (
+            f", booking {p.booking_service} in {p.booking_in_s / 60:.0f} min"
+            if p.booking_ref
+            else ""
+        )
+        print(f"{p.tier:7} card ****{p.pan[-4:]}{booking}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
