@@ -45,8 +45,8 @@ from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline, KeyPressed
 from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import AlertMsg, ProtocolError, StateMsg, StatusMsg
-from drivers.mqtt.request import EngineUnavailable, Requester
+from drivers.mqtt.messages import AlertMsg, ProtocolError, ReplyMsg, StateMsg, StatusMsg
+from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
 from drivers.mqtt.topics import Topics
 
 VERSION = "0.1.0"
@@ -81,27 +81,59 @@ _PART_OF_EFFECT: dict[type, str] = {
 
 
 class _Timers:
-    """Named one-shot timers that post ``TimerFired`` to the flow."""
+    """Named one-shot timers on one thread that post ``TimerFired`` to the flow.
 
-    def __init__(self, post: Callable[[f.Event], None]) -> None:
+    One thread for all timers (the flow restarts its blink and rating timers
+    on every call), instead of a thread per timer.
+    """
+
+    def __init__(self, post: Callable[[f.Event], None], clock: Callable[[], float]) -> None:
         self._post = post
-        self._timers: dict[str, threading.Timer] = {}
+        self._clock = clock
+        self._due: dict[str, float] = {}
+        self._cond = threading.Condition()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="counter-timers", daemon=True)
+            self._thread.start()
 
     def start(self, name: str, seconds: float) -> None:
-        self.cancel(name)
-        t = threading.Timer(seconds, self._post, args=(f.TimerFired(name),))
-        t.daemon = True
-        self._timers[name] = t
-        t.start()
+        with self._cond:
+            self._due[name] = self._clock() + seconds
+            self._ensure_thread()
+            self._cond.notify()
 
     def cancel(self, name: str) -> None:
-        t = self._timers.pop(name, None)
-        if t is not None:
-            t.cancel()
+        with self._cond:
+            self._due.pop(name, None)
 
-    def cancel_all(self) -> None:
-        for name in list(self._timers):
-            self.cancel(name)
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._due.clear()
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(2)
+            self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if self._stop:
+                    return
+                now = self._clock()
+                fired = [n for n, t in self._due.items() if t <= now]
+                for n in fired:
+                    del self._due[n]
+                if not fired:
+                    wait = min(self._due.values(), default=now + 3600) - now
+                    self._cond.wait(wait)
+                    continue
+            for n in fired:
+                self._post(f.TimerFired(n))
 
 
 class CounterApp:
@@ -160,7 +192,11 @@ class CounterApp:
             self._own_master = False
         self.master = master
         self._events: queue.SimpleQueue[f.Event | None] = queue.SimpleQueue()
-        self._timers = _Timers(self._events.put)
+        self._timers = _Timers(self._events.put, time.monotonic)
+        self._inflight: dict[str, int] = {}  # command id -> flow number
+        self._inflight_lock = threading.Lock()
+        self._waits: queue.SimpleQueue[tuple[f.Send, str, bytes] | None] = queue.SimpleQueue()
+        self._waiter: threading.Thread | None = None
         self._requester: Requester | None = None
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
@@ -172,6 +208,7 @@ class CounterApp:
         self._requester = Requester(
             self.bus, self.topics, self.device, resend_after=self._resend_after_s, logger=self._log
         )
+        self.bus.subscribe(self.topics.reply(self.device), self._on_reply)
         self.bus.subscribe(self.topics.state_counter(self.counter_id), self._on_counter_state)
         self.bus.on_connection(self._on_connection)
         self.master.subscribe(self._on_bus_event)
@@ -180,18 +217,28 @@ class CounterApp:
         else:
             for addr in self.addrs.values():
                 self.master.watch(addr)
+                info = self.master.info(addr)
+                if self.master.online(addr) and info is not None:
+                    # It came online before we listened: take it as news now.
+                    self._on_bus_event(DeviceOnline(addr, time.monotonic(), info, True))
         self._thread = threading.Thread(target=self._run, name=self.device, daemon=True)
         self._thread.start()
+        self._waiter = threading.Thread(
+            target=self._wait_loop, name=f"{self.device}-wait", daemon=True
+        )
+        self._waiter.start()
         if self.bus.connected:
             self._events.put(f.LinkChanged(True))
             self._publish_status()
 
     def stop(self) -> None:
         self._events.put(None)
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-        self._timers.cancel_all()
+        self._waits.put(None)
+        for t in (self._thread, self._waiter):
+            if t is not None:
+                t.join(5)
+        self._thread = self._waiter = None
+        self._timers.close()
         if self._own_master:
             self.master.close()
 
@@ -304,21 +351,54 @@ class CounterApp:
             raise f.FlowError("send before start")
         fields = dict(e.fields)
         self._log.info("%s %s", e.op, {k: v for k, v in fields.items() if k != "counter"})
-        msg_id, payload = requester.submit(e.op, **fields)
+        msg_id = new_command_id()
+        with self._inflight_lock:
+            self._inflight[msg_id] = e.n
+        msg_id, payload = requester.submit(e.op, msg_id, **fields)
+        self._waits.put((e, msg_id, payload))
 
-        def wait() -> None:
+    def _take(self, msg_id: str) -> int | None:
+        """The flow number of an in-flight command, once: the first answer wins."""
+        with self._inflight_lock:
+            return self._inflight.pop(msg_id, None)
+
+    def _on_reply(self, topic: str, payload: bytes) -> None:
+        """Fast path: a reply goes to the flow from the MQTT thread, no waiter wake-up."""
+        try:
+            reply = ReplyMsg.decode(payload)
+        except ProtocolError:
+            return  # the requester logs it
+        n = self._take(reply.id)
+        if n is not None:
+            self._post_reply(n, reply)
+
+    def _post_reply(self, n: int, reply: ReplyMsg) -> None:
+        if not reply.ok:
+            self._log.info("command %s refused: %s (%s)", reply.id, reply.code, reply.reason)
+        self._events.put(f.Replied(n, reply.ok, reply.code, reply.reason, reply.events))
+
+    def _wait_loop(self) -> None:
+        """Resend each command with its id until answered or the bound passes (one at a time)."""
+        requester = self._requester
+        assert requester is not None
+        while True:
+            item = self._waits.get()
+            if item is None:
+                return
+            e, msg_id, payload = item
             try:
                 reply = requester.wait(msg_id, payload, self.request_timeout_s)
             except EngineUnavailable as exc:
-                self._log.warning("%s: %s", e.op, exc)
-                self._events.put(f.NoReply(e.n))
-                self._alert("engine_unavailable", "warning", f"no answer to {e.op}")
-                return
-            if not reply.ok:
-                self._log.info("%s refused: %s (%s)", e.op, reply.code, reply.reason)
-            self._events.put(f.Replied(e.n, reply.ok, reply.code, reply.reason, reply.events))
-
-        threading.Thread(target=wait, name=f"{self.device}-{e.op}", daemon=True).start()
+                if self._take(msg_id) is not None:
+                    self._log.warning("%s: %s", e.op, exc)
+                    self._events.put(f.NoReply(e.n))
+                    self._alert("engine_unavailable", "warning", f"no answer to {e.op}")
+                continue
+            except KeyError:
+                continue  # answered and forgotten before we started waiting
+            n = self._take(msg_id)
+            if n is not None:
+                self._post_reply(n, reply)
 
     # -- status and alerts ----------------------------------------------------------
     def _set_health(self, part: str, word: str, why: str = "") -> None:
