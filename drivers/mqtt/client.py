@@ -113,6 +113,14 @@ class MqttBus:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
 
+    def set_will(self, topic: str, payload: bytes) -> None:
+        """Register the retained last will (before ``start``): the app knows its own."""
+        self._client.will_set(topic, payload, qos=1, retain=True)
+
+    def set_birth(self, topic: str, payload: bytes) -> None:
+        """The retained message published on every (re)connect."""
+        self._birth = (topic, payload)
+
     # -- Bus interface -------------------------------------------------------
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
         info = self._client.publish(topic, payload, qos=qos, retain=retain)

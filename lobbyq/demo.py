@@ -1,0 +1,290 @@
+"""`lobbyq demo`: a whole branch on one machine, every device simulated.
+
+The composition root of the demo: a broker (the one given, else a private
+mosquitto, else the embedded fallback), the engine with its event log, the
+kiosk with a printer simulator, counters whose keypad, rating pad and LED
+strip are simulators on one pty bus each, and the hall display with its LED
+simulator. Every app runs the production code path: real MQTT, real serial
+code over ptys. With ``--headless`` synthetic customers take tickets and
+synthetic tellers call, finish and get rated for ``--duration`` seconds, then
+the demo writes ``kiosk.png`` and ``summary.json`` to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import random
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("lobbyq.demo")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", help="use this broker URL instead of starting one")
+    parser.add_argument("--headless", action="store_true", help="no window; drive synthetic people")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="seconds to run (default: until closed; 30 when headless)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("out"), help="where results go")
+    parser.add_argument("--counters", type=int, default=2, help="counters to open (1-4)")
+    parser.add_argument("--seed", type=int, default=7, help="seed for the synthetic people")
+    parser.add_argument(
+        "--no-people",
+        action="store_true",
+        help="with a window: do not drive synthetic customers and tellers",
+    )
+
+
+@dataclass
+class Branch:
+    """Everything the demo started, so it can stop it all in order."""
+
+    url: str
+    work: Path
+    stoppers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("while stopping the demo")
+
+
+def _bus(url: str, client_id: str) -> Any:
+    from drivers.mqtt.client import MqttBus
+
+    return MqttBus(url, client_id)
+
+
+def build(url: str, work: Path, n_counters: int, headless: bool) -> tuple[Branch, dict[str, Any]]:
+    """Start engine, simulators and apps against the broker at ``url``."""
+    from counter.app import CounterApp
+    from drivers.bus.rigs import CounterRig, HallRig
+    from drivers.mqtt.messages import StatusMsg
+    from drivers.mqtt.topics import Topics
+    from drivers.printer.sim import PrinterSim
+    from kiosk.app import KioskApp
+    from kiosk.display.app import HallDisplayApp
+    from kiosk.engine.core import BranchConfig
+    from kiosk.engine.service import VERSION, Engine
+    from kiosk.engine.store import EventStore
+
+    branch = Branch(url, work)
+    config = BranchConfig.default()
+    topics = Topics(config.branch_id)
+
+    store = EventStore(work / "events.db", branch=config.branch_id)
+    ebus = _bus(url, "engine")
+    ebus.set_will(
+        topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode()
+    )
+    engine = Engine(config, store, ebus)
+    ebus.on_connection(
+        lambda up: (
+            ebus.publish(topics.status("engine"), engine.status_message(True), retain=True)
+            if up
+            else None
+        )
+    )
+    ebus.start()
+    engine.start()
+    branch.stoppers += [store.close, ebus.stop, engine.stop]
+
+    printer = PrinterSim(work / "printer")
+    branch.stoppers.append(printer.close)
+    counter_ids = [c.id for c in config.counters][: max(1, min(n_counters, len(config.counters)))]
+    rigs = {}
+    for i, cid in enumerate(counter_ids, 1):
+        rig = CounterRig.build(work / f"counter{cid}", counter_no=i)
+        rigs[cid] = rig
+        branch.stoppers.append(rig.close)
+    hall = HallRig.build(work / "hall")
+    branch.stoppers.append(hall.close)
+
+    counters = []
+    for cid, rig in rigs.items():
+        cbus = _bus(url, f"counter-{cid}")
+        app = CounterApp(cid, cbus, rig.url, config)
+        cbus.set_will(*app.offline_status())
+        app.start()
+        cbus.start()
+        counters.append(app)
+        branch.stoppers += [cbus.stop, app.stop]
+
+    dbus = _bus(url, "display-hall")
+    display = HallDisplayApp(dbus, hall.url, branch=config.branch_id)
+    dbus.set_will(*display.offline_status())
+    display.start()
+    dbus.start()
+    branch.stoppers += [dbus.stop, display.stop]
+
+    kbus = _bus(url, "kiosk-1")
+    kiosk = KioskApp(kbus, config, printer=printer.url, headless=headless)
+    kbus.set_will(topics.status(kiosk.device), kiosk.status_message(False).encode())
+    kbus.start()
+    branch.stoppers.append(kbus.stop)
+    parts = {
+        "config": config,
+        "engine": engine,
+        "store": store,
+        "printer": printer,
+        "rigs": rigs,
+        "hall": hall,
+        "counters": counters,
+        "display": display,
+        "kiosk": kiosk,
+    }
+    return branch, parts
+
+
+class People(threading.Thread):
+    """Synthetic customers at the kiosk and tellers at the keypads."""
+
+    def __init__(self, parts: dict[str, Any], seed: int, stop: threading.Event) -> None:
+        super().__init__(name="demo-people", daemon=True)
+        self.parts = parts
+        self.rng = random.Random(seed)
+        self.stop_event = stop
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception:
+            log.exception("synthetic people stopped")
+
+    def _run(self) -> None:
+        from drivers.keypad.codes import Key
+
+        kiosk = self.parts["kiosk"]
+        config = self.parts["config"]
+        services = [s.code for s in config.services]
+        tellers = [
+            threading.Thread(target=self._teller, args=(cid, rig), daemon=True)
+            for cid, rig in self.parts["rigs"].items()
+        ]
+        # Tellers log in with a code typed on the keypad, then LOGIN.
+        for cid, rig in self.parts["rigs"].items():
+            for ch in f"10{int(cid):02d}":
+                rig.keypad.press(Key.for_digit(int(ch)))
+            rig.keypad.press(Key.LOGIN)
+        for t in tellers:
+            t.start()
+        while not self.stop_event.wait(self.rng.uniform(0.4, 1.0)):
+            roll = self.rng.random()
+            cls = "vip" if roll < 0.08 else "care" if roll < 0.13 else "normal"
+            kiosk.tap_service(self.rng.choice(services), cls)
+
+    def _teller(self, cid: str, rig: Any) -> None:
+        from drivers.keypad.codes import Key
+
+        self.stop_event.wait(1.0)
+        while not self.stop_event.is_set():
+            rig.keypad.press(Key.CALL)
+            if self.stop_event.wait(self.rng.uniform(1.0, 3.0)):
+                return
+            rig.keypad.press(Key.FINISH)
+            if rig.pad.wait_until(lambda pad: pad.prompt, timeout=2.0):
+                self.stop_event.wait(self.rng.uniform(0.2, 0.6))
+                rig.pad.press(
+                    self.rng.choice(
+                        rig.pad.layout[-2:] if self.rng.random() < 0.9 else rig.pad.layout[:1]
+                    )
+                )
+            self.stop_event.wait(self.rng.uniform(0.2, 0.8))
+
+
+def summarize(db: Path, url: str) -> dict[str, Any]:
+    """Counts from the event log itself: what was durably done, not what was tried."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = dict(conn.execute("SELECT kind, COUNT(*) FROM events GROUP BY kind").fetchall())
+        called = conn.execute(
+            "SELECT COUNT(*) FROM events WHERE kind = 'ticket_called' "
+            "AND json_extract(body, '$.recall') = 0"
+        ).fetchone()[0]
+    return {
+        "tickets_issued": int(rows.get("ticket_issued", 0)),
+        "tickets_called": int(called),
+        "tickets_finished": int(rows.get("ticket_finished", 0)),
+        "ratings": int(rows.get("ticket_rated", 0)),
+        "refusals": int(rows.get("command_refused", 0)),
+        "events": int(sum(rows.values())),
+        "broker_url": url,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.headless:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    elif not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        log.info("no display found: running headless")
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        args.headless = True
+    duration = args.duration if args.duration is not None else (30.0 if args.headless else None)
+    from lobbyq.broker import BrokerError, start_local_broker
+
+    broker = None
+    if args.broker:
+        url = args.broker
+    else:
+        try:
+            broker = start_local_broker()
+        except BrokerError as exc:
+            log.error("no broker: %s; pass --broker URL", exc)
+            return 2
+        url = broker.url
+        log.info("using %s broker", broker.kind)
+    print(f"broker: {url}", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="lobbyq-demo-"))
+    branch = None
+    stop = threading.Event()
+    try:
+        branch, parts = build(url, work, args.counters, args.headless)
+        kiosk = parts["kiosk"]
+        if args.headless or not args.no_people:
+            People(parts, args.seed, stop).start()
+        shot = args.out / "kiosk.png"
+        if duration is not None:
+
+            def snap() -> None:
+                if not stop.wait(max(0.5, duration - 1.5)):
+                    kiosk.save_screenshot(shot)
+
+            threading.Thread(target=snap, name="demo-snapshot", daemon=True).start()
+        print(
+            f"demo running: {len(parts['rigs'])} counters, event log {work / 'events.db'}",
+            flush=True,
+        )
+        kiosk.run(max_seconds=duration)
+        stop.set()
+        if not shot.exists():
+            kiosk.save_screenshot(shot)
+        kiosk.close_io()
+        time.sleep(0.5)  # let the last replies land in the log
+        summary = summarize(work / "events.db", url)
+        (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        print(json.dumps(summary), flush=True)
+        ok = summary["tickets_issued"] > 0
+        return 0 if ok or not args.headless else 1
+    finally:
+        stop.set()
+        if branch is not None:
+            branch.close()
+        if broker is not None:
+            broker.close()
