@@ -14,7 +14,7 @@ from drivers.mqtt.topics import Topics
 from lobbyq.device.branchfile import load_branch_file
 from lobbyq.device.config import BrokerSettings, broker_url, load_device_config, read_credentials
 from lobbyq.device.errors import BusToolError, ConfigError, Problem
-from lobbyq.device.status import StatusBoard, quiet_waiter, render
+from lobbyq.device.status import DeviceRow, StatusBoard, quiet_waiter, render
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -98,10 +98,7 @@ def run(args: argparse.Namespace) -> int:
         bus.stop()
 
 
-def _row_json(row: object) -> dict[str, object]:
-    from lobbyq.device.status import DeviceRow
-
-    assert isinstance(row, DeviceRow)
+def _row_json(row: DeviceRow) -> dict[str, object]:
     st = row.status
     return {
         "device": row.device,

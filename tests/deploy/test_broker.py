@@ -9,6 +9,7 @@ marker and nothing before it.
 from __future__ import annotations
 
 import argparse
+import json
 import threading
 import time
 import uuid
@@ -213,20 +214,23 @@ def test_last_will_marks_a_dead_device_offline(
     # A technician arriving later reads the retained last will with the tool.
     parser = argparse.ArgumentParser()
     configure(parser)
-    args = parser.parse_args(
-        [
-            "status",
-            "--broker",
-            f"mqtts://localhost:{branch_broker.tls_port}",
-            "--credentials",
-            str(branch_broker.cred_file("tech")),
-            "--ca",
-            str(branch_broker.ca),
-            "--branch",
-            branch_broker.branch.branch,
-        ]
-    )
-    assert run(args) == 1
+    args_list = [
+        "status",
+        "--broker",
+        f"mqtts://localhost:{branch_broker.tls_port}",
+        "--credentials",
+        str(branch_broker.cred_file("tech")),
+        "--ca",
+        str(branch_broker.ca),
+        "--branch",
+        branch_broker.branch.branch,
+    ]
+    assert run(parser.parse_args(args_list)) == 1
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("counter-5"))
     assert "OFFLINE" in line and "1.4.2" in line
+
+    assert run(parser.parse_args([*args_list, "--json"])) == 1
+    rows = {r["device"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["counter-5"]["state"] == "OFFLINE"
+    assert rows["counter-5"]["version"] == "1.4.2"
