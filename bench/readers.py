@@ -48,11 +48,12 @@ from drivers.fuzzregistry import CODECS, fuzz  # noqa: E402
 from drivers.idcard.codec import Op  # noqa: E402
 from drivers.idcard.device import IdCardReader  # noqa: E402
 from drivers.idcard.sim import IdCardReaderSim  # noqa: E402
-from drivers.identity import IdentityHasher, id_check_char, luhn_ok  # noqa: E402
+from drivers.identity import IdentityHasher  # noqa: E402
 from drivers.magstripe.device import CardReader  # noqa: E402
 from drivers.magstripe.sim import CardReaderSim  # noqa: E402
 from drivers.qrscan.device import QrScanner  # noqa: E402
 from drivers.qrscan.sim import QrScannerSim  # noqa: E402
+from drivers.readers import synthetic_id_number, synthetic_pan  # noqa: E402
 from drivers.transport import SerialLink  # noqa: E402
 
 READER_CODECS = ("magstripe.", "idcard.", "qrscan.")
@@ -66,16 +67,6 @@ def pct(values: list[float], p: float) -> float:
 
 def summary(values: list[float]) -> dict[str, float]:
     return {"p50": round(pct(values, 50), 3), "p99": round(pct(values, 99), 3), "n": len(values)}
-
-
-def synthetic_pan(rng: random.Random) -> str:
-    body = "999999" + "".join(rng.choice("0123456789") for _ in range(9))
-    return next(body + d for d in "0123456789" if luhn_ok(body + d))
-
-
-def synthetic_id(rng: random.Random) -> str:
-    body = f"9999991900{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
-    return body + id_check_char(body)
 
 
 def decode_cost(rounds: int) -> dict[str, dict[str, float]]:
@@ -168,7 +159,7 @@ def id_latency(tmp: Path, count: int) -> dict[str, dict[str, float]]:
             t0 = time.perf_counter()
             reader.transact(Op.FIND_CARD)
             find.append((time.perf_counter() - t0) * 1000)
-            sim.place(synthetic_id(rng), "测试")
+            sim.place(synthetic_id_number(rng), "测试")
             t0 = time.perf_counter()
             if reader.poll_once() is None:
                 raise RuntimeError("placed card not read")

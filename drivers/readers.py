@@ -10,7 +10,21 @@ number, which is what a technician needs and all a log may hold.
 
 Simulator side, :class:`DeviceSim` is the device end of a pty pair with the
 scripted faults every simulator offers: go silent, unplug and come back,
-send garbage.
+send garbage. Each reader simulator also takes console lines
+(:meth:`DeviceSim.command`), so a technician's or the demo's console can
+drive it: ``swipe``, ``place``, ``scan APPT-1``, ``unplug``... Card and ID
+numbers for simulators come from :func:`synthetic_pan` and
+:func:`synthetic_id_number`: obviously fake (test prefix ``999999``, born
+in 1900) yet valid as far as their check digits go.
+
+Wiring a kiosk (the composition root does this)::
+
+    hasher = IdentityHasher(load_secret(config.secret_path))
+    card = CardReader("/dev/lobbyq-card", hasher, on_identity, on_health, log)
+    idr = IdCardReader("/dev/lobbyq-idcard", hasher, on_identity, on_health, log)
+    qr = QrScanner("/dev/lobbyq-qr", hasher, on_appointment, on_health, log)
+    for reader in (card, idr, qr):
+        reader.start()
 """
 
 from __future__ import annotations
@@ -195,8 +209,50 @@ class DeviceSim:
         with self._lock:
             self.port.close()
 
+    def command(self, words: list[str]) -> str:
+        """Apply one console command; returns a line to show. Unknown: ``ValueError``.
+
+        Common verbs: ``unplug``, ``replug``, ``silence``, ``wake``,
+        ``garbage [N]``; subclasses add their own in :meth:`device_command`.
+        """
+        if not words:
+            raise ValueError("empty command")
+        verb, args = words[0].lower(), words[1:]
+        if verb == "unplug":
+            self.unplug()
+        elif verb == "replug":
+            self.replug()
+        elif verb == "silence":
+            self.silence()
+        elif verb == "wake":
+            self.resume()
+        elif verb == "garbage":
+            self.send_garbage(int(args[0]) if args else 64)
+        else:
+            return self.device_command(verb, args)
+        return f"{verb}: done"
+
+    def device_command(self, verb: str, args: list[str]) -> str:
+        raise ValueError(f"unknown command {verb!r}")
+
     def __enter__(self: T) -> T:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def synthetic_pan(rng: random.Random, length: int = 16) -> str:
+    """A Luhn-valid card number under the 999999 test prefix, never a real issuer."""
+    from drivers.identity import luhn_ok
+
+    body = "999999" + "".join(rng.choice("0123456789") for _ in range(length - 7))
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+def synthetic_id_number(rng: random.Random) -> str:
+    """An 18-character ID number with region 999999 and a birth date in 1900."""
+    from drivers.identity import id_check_char
+
+    body = f"9999991900{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return body + id_check_char(body)

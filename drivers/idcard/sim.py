@@ -22,7 +22,7 @@ from drivers.idcard.codec import (
     encode_response,
     encode_text,
 )
-from drivers.readers import DeviceSim
+from drivers.readers import DeviceSim, synthetic_id_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +147,21 @@ class IdCardReaderSim(DeviceSim):
             if op is Op.SAM_ID:
                 return encode_response(Status.OK, bytes(16))
         return encode_response(Status.BAD_COMMAND)
+
+    def device_command(self, verb: str, args: list[str]) -> str:
+        """``place [name]`` (a fresh synthetic card), ``remove``, ``fail`` (next reads fail)."""
+        if verb == "place":
+            name = args[0] if args else "测试"
+            self.place(synthetic_id_number(self._rng), name)
+            return f"placed an ID card for {name[0]}{'*' * (len(name) - 1)}"
+        if verb == "remove":
+            self.remove()
+            return "card removed"
+        if verb == "fail":
+            self.read_status = Status.READ_FAILED
+            return "reads will fail (wake to restore)"
+        return super().device_command(verb, args)
+
+    def resume(self) -> None:
+        self.read_status = Status.OK
+        super().resume()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from drivers.magstripe.codec import encode_swipe, encode_track1, encode_track2
-from drivers.readers import DeviceSim
+from drivers.readers import DeviceSim, synthetic_pan
 
 
 class CardReaderSim(DeviceSim):
@@ -20,6 +20,7 @@ class CardReaderSim(DeviceSim):
     ) -> None:
         super().__init__(link_path, seed=seed)
         self.lrc = lrc
+        self._last_pan = ""
 
     def swipe(self, track1: str | None, track2: str | None) -> None:
         """Send raw track contents (without sentinels); ``None`` omits a track."""
@@ -44,3 +45,15 @@ class CardReaderSim(DeviceSim):
         self.send(
             encode_swipe(None, None, lrc=self.lrc, track1_unreadable=True, track2_unreadable=True)
         )
+
+    def device_command(self, verb: str, args: list[str]) -> str:
+        """``swipe`` (a fresh synthetic card), ``swipe again`` (the last one), ``bad``."""
+        if verb == "swipe":
+            if not (args and args[0] == "again" and self._last_pan):
+                self._last_pan = synthetic_pan(self._rng)
+            self.swipe_card(self._last_pan)
+            return f"swiped card **** {self._last_pan[-4:]}"
+        if verb == "bad":
+            self.bad_swipe()
+            return "bad swipe sent"
+        return super().device_command(verb, args)

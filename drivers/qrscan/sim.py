@@ -18,3 +18,13 @@ class QrScannerSim(DeviceSim):
     def scan_appointment(self, ref: str) -> None:
         """A booking confirmation as the booking system prints it."""
         self.scan(f"{APPOINTMENT_PREFIX}{ref}")
+
+    def device_command(self, verb: str, args: list[str]) -> str:
+        """``scan <text>`` (any code), ``appt <ref>`` (an appointment code)."""
+        if verb == "scan" and args:
+            self.scan(" ".join(args))
+            return "scanned"
+        if verb == "appt" and args:
+            self.scan_appointment(args[0])
+            return f"scanned appointment {args[0]}"
+        return super().device_command(verb, args)

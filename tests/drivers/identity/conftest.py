@@ -15,25 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from drivers.identity import IdentityHasher, id_check_char, luhn_ok
-from drivers.readers import ReaderHealth
+from drivers.identity import IdentityHasher
+from drivers.readers import ReaderHealth, synthetic_id_number, synthetic_pan
 
 SECRET = bytes(range(32))
-
-
-def synthetic_pan(rng: random.Random, length: int = 16) -> str:
-    """A Luhn-valid number under the 999999 test prefix, never a real issuer."""
-    body = "999999" + "".join(rng.choice("0123456789") for _ in range(length - 7))
-    for d in "0123456789":
-        if luhn_ok(body + d):
-            return body + d
-    raise AssertionError("unreachable: one check digit always fits")
-
-
-def synthetic_id(rng: random.Random) -> str:
-    """An 18-character ID number with region 999999 and a 1900 birth date."""
-    body = f"9999991900{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
-    return body + id_check_char(body)
 
 
 class Synthetic:
@@ -48,7 +33,7 @@ class Synthetic:
         return synthetic_pan(self.rng, length)
 
     def id_number(self) -> str:
-        return synthetic_id(self.rng)
+        return synthetic_id_number(self.rng)
 
 
 @pytest.fixture

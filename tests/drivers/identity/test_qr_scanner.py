@@ -65,3 +65,49 @@ def test_unplug_replug(rig: Rig, events: Events, wait_for: Callable[..., bool]) 
     assert wait_for(lambda: events.online is True)
     sim.scan_appointment("AB12")
     assert wait_for(lambda: len(events.identities) == 1)
+
+
+def test_console_commands_drive_every_simulator(
+    tmp_path: Path, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+) -> None:
+    from drivers.idcard.device import IdCardReader
+    from drivers.idcard.sim import IdCardReaderSim
+    from drivers.magstripe.device import CardReader
+    from drivers.magstripe.sim import CardReaderSim
+
+    card_sim, id_sim, qr_sim = (
+        CardReaderSim(tmp_path / "c"),
+        IdCardReaderSim(tmp_path / "i"),
+        QrScannerSim(tmp_path / "q"),
+    )
+    readers = [
+        CardReader(card_sim.url, hasher, events.identity, events.on_health),
+        IdCardReader(id_sim.url, hasher, events.identity, poll_interval=0.01),
+        QrScanner(qr_sim.url, hasher, events.identity, on_reject=events.reject),
+    ]
+    try:
+        for r in readers:
+            r.start()
+        assert readers[0].wait_connected(3.0) and readers[2].wait_connected(3.0)
+        assert card_sim.command(["swipe"]).startswith("swiped card **** ")
+        assert card_sim.command(["swipe", "again"]) == card_sim.command(["swipe", "again"])
+        assert id_sim.command(["place", "张三"]) == "placed an ID card for 张*"
+        assert qr_sim.command(["appt", "APPT-9"]) == "scanned appointment APPT-9"
+        assert qr_sim.command(["scan", "hello", "world"]) == "scanned"
+        assert wait_for(lambda: len(events.identities) == 5)
+        kinds = sorted(getattr(i, "kind", "appt") for i in events.identities)
+        assert kinds == ["appt", "card", "card", "card", "id"]
+        assert events.rejects == ["not-an-appointment"]
+        assert card_sim.command(["unplug"]) == "unplug: done"
+        assert wait_for(lambda: events.online is False)
+        card_sim.command(["replug"])
+        assert wait_for(lambda: events.online is True)
+        with pytest.raises(ValueError):
+            card_sim.command(["dance"])
+        with pytest.raises(ValueError):
+            qr_sim.command([])
+    finally:
+        for r in readers:
+            r.close()
+        for s in (card_sim, id_sim, qr_sim):
+            s.close()
