@@ -269,7 +269,7 @@ class CancelTimer:
 Effect = Send | Beep | KeypadText | KeypadLeds | StripShow | RatingPrompt | StartTimer | CancelTimer
 
 
-# ---------------------------------------------------------------- helpers
+# ---------------------------------------------------------------- small pieces
 
 
 def _kp(text: str) -> KeypadText:

@@ -1,17 +1,20 @@
-"""The hall display agent (``lobbyq display``): calls on the hall LED, an optional screen, voice.
+"""The hall display app (``lobbyq display``): calls on the hall LED, an optional screen, voice.
 
 Constructor (the demo builds it in-process)::
 
-    HallDisplayApp(bus, led_url, branch="demo", name="hall", addr=1, zones=None,
-                   voice=None, screen=None, texts=None, master=None, logger=None)
+    HallDisplayApp(bus, led_url, *, config=None, branch=None, name="hall", addr=1,
+                   zones=None, voice=None, screen=None, texts=None, master=None, logger=None)
 
 - ``bus``: a started or unstarted :class:`drivers.mqtt.bus.Bus` (``MqttBus``
   or ``MemoryBus``); the app subscribes at ``start()``.
+- ``config`` / ``branch``: the branch (anything with ``branch_id``, such as
+  the engine's ``BranchConfig``) or its id; default ``"demo"``.
 - ``led_url``: the hall display's serial port URL (``/dev/ttyLOBBYQ-hall``,
   a pty path of ``HallDisplaySim``, ``spy://...``) or None for no LED.
 - ``zones``: how many zones the LED has; None reads it from the display's
   IDENT (its capability byte) when it comes online.
-- ``voice``: a :class:`kiosk.display.voice.VoiceQueue` (started by the app)
+- ``voice``: a :class:`kiosk.display.voice.VoiceQueue` (started by the app;
+  ``kiosk.display.voice.make_voice(["zh", "en"])`` builds one on pygame.mixer)
   or None for a silent display; ``screen``: a
   :class:`kiosk.display.screen.HallScreen` or None.
 
@@ -55,7 +58,8 @@ class HallDisplayApp:
         bus: Bus,
         led_url: str | None,
         *,
-        branch: str = "demo",
+        config: Any | None = None,
+        branch: str | None = None,
         name: str = "hall",
         addr: int = 1,
         zones: int | None = None,
@@ -68,7 +72,7 @@ class HallDisplayApp:
         logger: logging.Logger | None = None,
     ) -> None:
         self.bus = bus
-        self.topics = Topics(branch)
+        self.topics = Topics(branch or (config.branch_id if config is not None else "demo"))
         self.device = f"display-{name}"
         self.addr = addr
         self.voice = voice
@@ -108,6 +112,10 @@ class HallDisplayApp:
                 self.master.start()
             else:
                 self.master.watch(self.addr)
+                info = self.master.info(self.addr)
+                if self.master.online(self.addr) and info is not None:
+                    # It came online before we listened: take it as news now.
+                    self._on_bus_event(DeviceOnline(self.addr, time.monotonic(), info, True))
         if self.voice is not None:
             self.voice.start()
         self._thread = threading.Thread(target=self._paint_loop, name=self.device, daemon=True)
@@ -288,20 +296,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from drivers.mqtt.client import MqttBus
-    from kiosk.display.voice import ClipLibrary, PygameSink, VoiceError, default_clip_root
+    from kiosk.display.voice import VoiceError, make_voice
 
     log = logging.getLogger("lobbyq.display")
     voice = None
     if args.voice != "off":
         langs = [x.strip() for x in args.voice.split(",") if x.strip()]
-        library = ClipLibrary(Path(args.clips) if args.clips else default_clip_root())
         try:
-            missing = library.missing(langs)
-            if missing:
-                log.error("voice clips missing (%s...); run assets/voice/render.py", missing[0])
-                return 2
-            voice = VoiceQueue(PygameSink(), library, langs)
-        except (VoiceError, KeyError) as exc:
+            voice = make_voice(langs, clips=Path(args.clips) if args.clips else None)
+        except VoiceError as exc:
             log.error("voice unavailable: %s", exc)
             return 2
     screen = None

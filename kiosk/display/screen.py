@@ -2,7 +2,7 @@
 
 ``paint(surface, board, ...)`` draws onto any surface, so a test renders to
 an off-screen surface and saves a PNG (no window, ``SDL_VIDEODRIVER=dummy``).
-``HallScreen`` owns a window and is driven from the display agent's painter
+``HallScreen`` owns a window and is driven from the display app's painter
 thread (all pygame calls on that one thread); ``pump()`` only reports whether
 the window was closed.
 

@@ -356,3 +356,27 @@ class VoiceQueue:
                 with self._cond:
                     self._outstanding -= 1
                     self._cond.notify_all()
+
+
+def make_voice(
+    langs: Sequence[str] = ("zh", "en"),
+    *,
+    sink: Sink | None = None,
+    clips: Path | None = None,
+    logger: logging.Logger | None = None,
+) -> VoiceQueue:
+    """A voice queue over the rendered clips, playing on pygame.mixer unless told otherwise.
+
+    Raises :class:`VoiceError` when a clip of these languages is missing, so a
+    branch finds out at start-up rather than at the first call.
+    """
+    library = ClipLibrary(clips or default_clip_root())
+    for lang in langs:
+        if lang not in LANGUAGES:
+            raise VoiceError(f"no voice for language {lang!r}; have {', '.join(LANGUAGES)}")
+    missing = library.missing(langs)
+    if missing:
+        raise VoiceError(
+            f"{len(missing)} clip(s) missing, e.g. {missing[0]}; run assets/voice/render.py"
+        )
+    return VoiceQueue(sink or PygameSink(), library, langs, logger=logger)

@@ -1,4 +1,4 @@
-"""Helpers for counter flow tests: a branch's services, states, and an event-script runner."""
+"""Shared pieces of the counter tests: a branch's services, states, and an event-script runner."""
 
 from __future__ import annotations
 

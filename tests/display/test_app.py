@@ -1,4 +1,4 @@
-"""The hall display agent on a simulated hall LED, fed engine messages over an in-memory bus."""
+"""The hall display app on a simulated hall LED, fed engine messages over an in-memory bus."""
 
 from __future__ import annotations
 

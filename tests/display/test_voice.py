@@ -199,3 +199,14 @@ def test_pygame_plays_it_through_the_sdl_disk_driver(tmp_path: Path) -> None:
     assert time.monotonic() - started >= seconds
     # ... and the device received at least that much audio (in the device's own format)
     assert out.stat().st_size >= pcm_len
+
+
+def test_make_voice_refuses_missing_clips_at_start(tmp_path: Path) -> None:
+    from kiosk.display.voice import make_voice
+
+    with pytest.raises(VoiceError, match="missing"):
+        make_voice(["en"], sink=RecordingSink(), clips=tmp_path)
+    with pytest.raises(VoiceError, match="no voice"):
+        make_voice(["fr"], sink=RecordingSink())
+    vq = make_voice(["yue", "es"], sink=RecordingSink())
+    assert vq.langs == ("yue", "es")
