@@ -14,7 +14,7 @@ their own length fields. The subset lobbyq emits is listed in PROTOCOL.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ESC, GS, FS, DLE = 0x1B, 0x1D, 0x1C, 0x10
 EOT, ENQ, DC4 = 0x04, 0x05, 0x14
@@ -79,13 +79,14 @@ FIXED: dict[tuple[int, int], tuple[str, int]] = {
 _CUT_WITH_FEED = frozenset((65, 66, 97, 98, 103, 104))
 
 
-@dataclass(frozen=True, slots=True)
-class Op:
+class Op(NamedTuple):
     """One parsed operation.
 
     ``arg`` is the first parameter byte (or the cut mode, QR function...),
     ``params`` all fixed parameter bytes, ``data`` a command's payload or a
     run of text bytes; ``raw`` is the operation's bytes exactly as received.
+    A named tuple rather than a dataclass: the simulator and the fuzzer make
+    millions of them, and a tuple is the cheapest immutable record.
     """
 
     name: str

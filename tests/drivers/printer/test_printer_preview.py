@@ -92,7 +92,7 @@ def test_cli_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_mutated_streams_never_crash_the_preview() -> None:
     rng = random.Random(5)
     samples = list(stream_samples())
-    for _ in range(40):
+    for _ in range(25):
         data = b"".join(mutate(rng.choice(samples), rng) for _ in range(15))
         escpos_to_png(data, width_dots=384)
     huge_qr = b"\x1d(k" + (3003).to_bytes(2, "little") + b"1P0" + b"x" * 3000
