@@ -70,8 +70,14 @@ def _bus(url: str, client_id: str) -> Any:
     return MqttBus(url, client_id)
 
 
-def build(url: str, work: Path, n_counters: int, headless: bool) -> tuple[Branch, dict[str, Any]]:
-    """Start engine, simulators and apps against the broker at ``url``."""
+def build(
+    url: str, work: Path, n_counters: int, headless: bool, branch_id: str | None = None
+) -> tuple[Branch, dict[str, Any]]:
+    """Start engine, simulators and apps against the broker at ``url``.
+
+    ``branch_id`` renames the demo branch so tests sharing a broker never see
+    each other's retained state.
+    """
     from counter.app import CounterApp
     from drivers.bus.rigs import CounterRig, HallRig
     from drivers.mqtt.messages import StatusMsg
@@ -79,12 +85,11 @@ def build(url: str, work: Path, n_counters: int, headless: bool) -> tuple[Branch
     from drivers.printer.sim import PrinterSim
     from kiosk.app import KioskApp
     from kiosk.display.app import HallDisplayApp
-    from kiosk.engine.core import BranchConfig
-    from kiosk.engine.service import VERSION, Engine
+    from kiosk.engine.service import VERSION, Engine, load_branch_config
     from kiosk.engine.store import EventStore
 
     branch = Branch(url, work)
-    config = BranchConfig.default()
+    config = load_branch_config(None, branch_id)
     topics = Topics(config.branch_id)
 
     store = EventStore(work / "events.db", branch=config.branch_id)
