@@ -2,7 +2,7 @@
 
     python bench/soak_counter.py          # 20,000 scripts of up to 120 events
 
-Runs ``tests/counter/test_flow_props.py -m soak`` and prints how long it took.
+Runs ``tests/counter/test_counter_flow_props.py -m soak`` and prints how long it took.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def main() -> int:
     t0 = time.perf_counter()
     res = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-m", "soak", "-p", "no:cacheprovider",
-         str(ROOT / "tests" / "counter" / "test_flow_props.py")],
+         str(ROOT / "tests" / "counter" / "test_counter_flow_props.py")],
         cwd=ROOT,
     )  # fmt: skip
     print(f"soak_counter: exit {res.returncode} in {time.perf_counter() - t0:.1f} s")
