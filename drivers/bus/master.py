@@ -588,14 +588,22 @@ class BusMaster:
         return wait
 
     def _check(self, dev: _Dev) -> None:
+        # a device already offline gets one try per round, so a dead board
+        # does not hold the bus (and the app's commands) for all the retries
         try:
-            info = self.ping(dev.addr)
+            info = self.ping(dev.addr, retries=None if dev.online else 0)
         except LinkDown:
             return
         except (DeviceTimeout, DeviceRefused) as exc:
             self._missed(dev, str(exc))
             return
         restarted = bool(info.status & Status.FRESH_BOOT)
+        if restarted:
+            # its event numbers start again; forget ours before CONFIG lets
+            # it report, or its first event could pass for a repeat
+            with self._state_lock:
+                dev.last_event_seq = None
+                dev.ack_seq = 0
         want_report = ConfigFlag.REPORT_EVENTS if self.report_events else ConfigFlag.NONE
         reporting = bool(info.status & Status.REPORTING)
         if not info.in_boot and (restarted or reporting != self.report_events):
@@ -609,9 +617,6 @@ class BusMaster:
             dev.online = True
             dev.misses = 0
             dev.info = info
-            if restarted:
-                dev.last_event_seq = None
-                dev.ack_seq = 0
         if not was_online or restarted:
             self.log.info("%s: %s online%s", self.name, info.describe(), " (restarted)" * restarted)
             self._events.put(DeviceOnline(dev.addr, self.clock(), info, restarted))
