@@ -587,6 +587,7 @@ class KioskApp:
     def _ensure_pygame(self) -> None:
         if self._pygame_ready:
             return
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
         if self.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
             os.environ["SDL_AUDIODRIVER"] = "dummy"
@@ -644,9 +645,9 @@ class KioskApp:
 
     def render_state(self, state: FlowState, path: Path) -> None:
         """Paint an arbitrary flow state to a PNG (the screenshot gallery)."""
+        self._ensure_pygame()
         import pygame
 
-        self._ensure_pygame()
         assert self._surface is not None and self._painter is not None
         surface = pygame.Surface(self.size)
         self._painter.paint(surface, layout(state, self._view(state)))
@@ -732,6 +733,11 @@ def run(args: argparse.Namespace) -> int:
             headless=args.headless,
             size=(w, h),
         )
+        import signal
+
+        # systemd stops the kiosk with SIGTERM: leave through the loop so the
+        # retained status says offline and the readers close cleanly.
+        signal.signal(signal.SIGTERM, lambda _sig, _frame: app.stop())
         bus.start()
         try:
             return app.run()

@@ -315,20 +315,30 @@ class _Builder:
             slide = slides[self.s.slide % len(slides)]
             card = Rect(self.pad, y, self.W - 2 * self.pad, start_y - y - self.pad)
             self.out.append(Panel(card, "card"))
-            inner = Rect(card.x + 2 * self.pad, card.y + self.pad, card.w - 4 * self.pad, card.h)
+            inner = Rect(
+                card.x + 2 * self.pad,
+                card.y + self.pad,
+                card.w - 4 * self.pad,
+                card.h - 2 * self.pad,
+            )
             title_h = int(self.fs(36) * 1.6)
-            self.label(
-                Rect(inner.x, inner.y, inner.w, title_h),
-                pick(slide.title, self.lang),
-                36,
-                bold=True,
-            )
-            self.label(
-                Rect(inner.x, inner.y + title_h, inner.w, card.h - title_h - 2 * self.pad),
-                pick(slide.body, self.lang),
-                28,
-                middle=False,
-            )
+            body_h = inner.h - title_h
+            if body_h < int(self.fs(28) * 1.3) * 3:
+                # Notices take the room: the slide keeps its title, centred.
+                self.label(inner, pick(slide.title, self.lang), 36, bold=True)
+            else:
+                self.label(
+                    Rect(inner.x, inner.y, inner.w, title_h),
+                    pick(slide.title, self.lang),
+                    36,
+                    bold=True,
+                )
+                self.label(
+                    Rect(inner.x, inner.y + title_h, inner.w, body_h),
+                    pick(slide.body, self.lang),
+                    28,
+                    middle=False,
+                )
         start_w = int(self.W * 0.6)
         self.button(
             "start",
@@ -542,13 +552,17 @@ class _Builder:
             ry += row_h
         prepare = pick(info.prepare, self.lang) if info is not None else ""
         qr_side = 0
+        head_h = int(self.fs(26) * 1.5)
+        need = head_h + int(self.fs(26) * 1.3) * 2 if prepare else 0
         if self.s.printing == "failed" and self.v.qr_payload:
-            qr_side = max(0, min(int(self.H * 0.2), bottom - ry - self.pad))
+            # The QR code shrinks (not below a phone-scannable size) so that
+            # what to prepare stays on screen: the printout that says it failed.
+            room = bottom - ry - need - self.pad
+            qr_side = max(int(self.t * 1.1), min(int(self.H * 0.2), room))
         if prepare:
-            head_h = int(self.fs(26) * 1.5)
             ph = bottom - ry - head_h - (qr_side + self.pad if qr_side else 0)
-            self.label(Rect(x, ry, rw, head_h), self.tr(S_PREPARE), 26, tone="muted")
-            if ph > self.fs(14):
+            if ph >= int(self.fs(26) * 1.3):
+                self.label(Rect(x, ry, rw, head_h), self.tr(S_PREPARE), 26, tone="muted")
                 self.label(Rect(x, ry + head_h, rw, ph), prepare, 26, middle=False)
         if qr_side:
             qy = bottom - qr_side

@@ -103,14 +103,24 @@ def wrap(font: pygame.freetype.Font, text: str, size: int, width: int) -> list[s
 
 
 def fit(font: pygame.freetype.Font, text: str, size: int, rect: Rect) -> tuple[int, list[str], int]:
-    """The largest size (down from ``size``) at which ``text`` fits ``rect``."""
+    """The largest size (down from ``size``, to 60 % of it) at which ``text`` fits ``rect``.
+
+    Text never shrinks below what a customer can read: past 60 % it is cut at
+    the last line that fits and ends with an ellipsis instead.
+    """
+    floor = max(14, int(size * 0.6))
     s = size
     while True:
         lines = wrap(font, text, s, rect.w)
         line_h = int(s * 1.3)
-        if line_h * len(lines) <= rect.h or s <= 12:
+        if line_h * len(lines) <= rect.h:
             return s, lines, line_h
-        s = max(12, int(s * 0.9))
+        if s <= floor:
+            keep = max(1, rect.h // line_h)
+            cut = lines[:keep]
+            cut[-1] = cut[-1].rstrip(" ,.;:，。；：、") + "…"
+            return s, cut, line_h
+        s = max(floor, int(s * 0.9))
 
 
 class Painter:
