@@ -45,6 +45,8 @@ class SerialLink:
     ``on_data`` runs on the reader thread: keep it short (decode and hand
     off). ``on_state`` also runs on the reader thread, once per change.
     ``open_kwargs`` pass through to ``serial_for_url`` (parity, rtscts...).
+    ``redact=True`` records only the length of each chunk: for readers,
+    whose bytes may hold a card or ID number.
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class SerialLink:
         reconnect_deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         open_kwargs: dict[str, Any] | None = None,
+        redact: bool = False,
     ) -> None:
         self.url = url
         self.name = name
@@ -75,6 +78,7 @@ class SerialLink:
         self.reconnect_deadline = reconnect_deadline
         self._clock = clock
         self._open_kwargs = dict(open_kwargs or {})
+        self.redact = redact
         self._port: serial.Serial | None = None
         self._port_lock = threading.Lock()  # guards _port swaps against writers
         self._write_lock = threading.Lock()  # one frame at a time on the wire
@@ -117,7 +121,7 @@ class SerialLink:
                 # reader thread closed a moment ago (its fd is None)
                 raise LinkDown(f"{self.name}: write failed: {exc}") from exc
         if self.recorder is not None:
-            self.recorder.record("tx", data)
+            self.recorder.record("tx", data, redact=self.redact)
 
     def close(self) -> None:
         """Stop the thread and close the port. Safe to call twice."""
@@ -211,7 +215,7 @@ class SerialLink:
 
     def _deliver(self, data: bytes) -> None:
         if self.recorder is not None:
-            self.recorder.record("rx", data)
+            self.recorder.record("rx", data, redact=self.redact)
         try:
             self._on_data(data)
         except Exception:

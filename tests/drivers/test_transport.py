@@ -229,3 +229,20 @@ def test_spy_url_hexdumps_traffic_for_technicians(
     lines = dump.read_text().upper().splitlines()
     assert any(" RX " in ln and " A5 " in ln for ln in lines)
     assert any(" TX " in ln and " 5A " in ln for ln in lines)
+
+
+def test_redacting_link_never_records_the_bytes(wait_for: WaitFor, pty_port: PtyPort) -> None:
+    secret = "".join(str((7 * i) % 10) for i in range(16)).encode()  # synthetic, made here
+    rec = FlightRecorder("reader")
+    sink = Sink()
+    with SerialLink(
+        pty_port.url, name="r", on_data=sink.on_data, recorder=rec, redact=True
+    ) as link:
+        assert link.wait_connected(2)
+        pty_port.write(secret)
+        assert wait_for(lambda: bytes(sink.data) == secret)
+        link.write(secret)
+    assert all(r.data == b"" for r in rec.records())
+    dump = "\n".join(rec.dump(lambda b: b.decode()))
+    assert secret.decode() not in dump and secret.hex(" ").upper() not in dump
+    assert "<redacted" in dump
