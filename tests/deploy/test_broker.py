@@ -63,9 +63,14 @@ def _start(*buses: MqttBus) -> None:
 
 
 def _raw(
-    url: str, client_id: str, *, will: tuple[str, bytes] | None = None
+    url: str, client_id: str, *, will: tuple[str, bytes] | None = None, thread: bool = True
 ) -> tuple[paho.Client, paho.ReasonCode | None]:
-    """A bare paho client (to see refusals and to die without DISCONNECT)."""
+    """A bare paho client (to see refusals and to die without DISCONNECT).
+
+    ``thread=False`` runs the network loop here until the CONNACK, for probes
+    that only look at the answer (stopping paho's thread after a refusal
+    waits out its reconnect delay).
+    """
     u = BrokerUrl.parse(url)
     c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
     if u.username:
@@ -83,9 +88,21 @@ def _raw(
 
     c.on_connect = on_connect
     c.connect(u.host, u.port, keepalive=5)
-    c.loop_start()
-    done.wait(WAIT)
+    if thread:
+        c.loop_start()
+        done.wait(WAIT)
+    else:
+        deadline = time.monotonic() + WAIT
+        while not done.is_set() and time.monotonic() < deadline:
+            c.loop(0.05)
     return c, (result[0] if result else None)
+
+
+def _probe(url: str, client_id: str) -> paho.ReasonCode | None:
+    """The broker's answer to a login, then hang up."""
+    c, rc = _raw(url, client_id, thread=False)
+    c.disconnect()
+    return rc
 
 
 def _anon_url(bb: BranchBroker, tls: bool) -> str:
@@ -96,19 +113,15 @@ def _anon_url(bb: BranchBroker, tls: bool) -> str:
 
 @pytest.mark.parametrize("tls", [True, False], ids=["tls", "loopback"])
 def test_anonymous_and_wrong_passwords_are_refused(branch_broker: BranchBroker, tls: bool) -> None:
-    c, rc = _raw(_anon_url(branch_broker, tls), "anonymous-probe")
-    c.loop_stop()
+    rc = _probe(_anon_url(branch_broker, tls), "anonymous-probe")
     assert rc is not None and rc.is_failure, f"anonymous client got {rc}"
     good = BrokerUrl.parse(branch_broker.url("counter-1", tls=tls))
     scheme = "mqtts" if tls else "mqtt"
     query = f"?ca={branch_broker.ca}" if tls else ""
     wrong = f"{scheme}://counter-1:not-the-password@{good.host}:{good.port}{query}"
-    c, rc = _raw(wrong, "wrong-password-probe")
-    c.loop_stop()
+    rc = _probe(wrong, "wrong-password-probe")
     assert rc is not None and rc.is_failure
-    c, rc = _raw(branch_broker.url("counter-1", tls=tls), "counter-1-probe")
-    c.disconnect()
-    c.loop_stop()
+    rc = _probe(branch_broker.url("counter-1", tls=tls), "counter-1-probe")
     assert rc is not None and not rc.is_failure
 
 
