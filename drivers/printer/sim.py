@@ -17,13 +17,16 @@ comes after its print deadline, and as silence (offline) after its timeout.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import os
 import random
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from drivers.printer.status import Paper, encode_status
 from drivers.printer.stream import Op, StreamParser
@@ -208,3 +211,54 @@ class PrinterSim:
             self.ticket_times.append(self._clock())
             self._current.clear()
             self._cond.notify_all()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one printer simulator on a pty until interrupted (demo, manual tests).
+
+    ``python -m drivers.printer.sim ./lobbyq-printer --out tickets --png``
+    makes ``./lobbyq-printer`` a printer the kiosk can open, and saves each
+    ticket it prints as ``.bin`` (and a ``.png`` preview with ``--png``).
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m drivers.printer.sim", description="Simulated ticket printer on a pty."
+    )
+    parser.add_argument("link", type=Path, help="stable name to create, e.g. ./lobbyq-printer")
+    parser.add_argument("--out", type=Path, help="directory to save each ticket in")
+    parser.add_argument("--png", action="store_true", help="also save a PNG preview per ticket")
+    parser.add_argument("--profile", default="cn80", help="profile for the preview (cn80...)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+    with PrinterSim(args.link) as sim:
+        print(f"printer simulator on {sim.url}; Ctrl-C to stop", flush=True)
+        count = 0
+        try:
+            while True:
+                ticket = sim.wait_for_ticket(1.0)
+                if ticket is None:
+                    continue
+                count += 1
+                print(f"ticket {count}: {len(ticket)} bytes", flush=True)
+                if args.out:
+                    path = args.out / f"ticket-{count:04d}.bin"
+                    path.write_bytes(ticket)
+                    if args.png:
+                        _save_preview(ticket, path.with_suffix(".png"), args.profile)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _save_preview(ticket: bytes, path: Path, profile_name: str) -> None:
+    from drivers.printer.preview import escpos_to_png
+    from drivers.printer.profiles import get_profile
+
+    profile = get_profile(profile_name)
+    codec = "big5" if profile.cjk == "big5" else "gb18030"
+    escpos_to_png(ticket, profile.width_dots, cjk_codec=codec).save(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
