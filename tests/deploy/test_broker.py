@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
@@ -22,6 +23,7 @@ from drivers.mqtt.client import BrokerUrl, MqttBus
 from drivers.mqtt.messages import EventMsg, StatusMsg
 from drivers.mqtt.topics import Topics
 from lobbyq.device.cli import configure, run
+from lobbyq.device.config import load_device_config
 from lobbyq.device.status import StatusBoard
 from tests.deploy.conftest import BranchBroker
 
@@ -247,3 +249,36 @@ def test_last_will_marks_a_dead_device_offline(
     rows = {r["device"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["counter-5"]["state"] == "OFFLINE"
     assert rows["counter-5"]["version"] == "1.4.2"
+
+
+def test_a_provisioned_device_file_logs_in_over_tls(
+    branch_broker: BranchBroker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The device file as provisioned, with only the install paths and test port swapped."""
+    out = branch_broker.out
+    text = (out / "counter-2" / "counter-2.toml").read_text()
+    text = text.replace("/etc/lobbyq/counter-2.cred", str(out / "counter-2" / "counter-2.cred"))
+    text = text.replace("/etc/lobbyq/ca.crt", str(branch_broker.ca))
+    text = text.replace(":8883", f":{branch_broker.tls_port}")
+    config = tmp_path / "counter-2.toml"
+    config.write_text(text)
+    cfg = load_device_config(config)
+    assert cfg.broker.url.startswith("mqtts://localhost:")
+    t = cfg.topics
+    birth = StatusMsg("counter-2", True, "counter", time.time(), "0.1.0", {"keypad": "ok"})
+    bus = MqttBus(cfg.mqtt_url(), cfg.device_id, birth=(t.status("counter-2"), birth.encode()))
+    bus.start()
+    try:
+        assert bus.wait_connected(WAIT)
+        parser = argparse.ArgumentParser()
+        configure(parser)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            code = run(parser.parse_args(["status", "--config", str(config), "--json"]))
+            rows = {r["device"]: r for r in json.loads(capsys.readouterr().out)}
+            if rows.get("counter-2", {}).get("state") == "online":
+                break
+        assert rows["counter-2"]["state"] == "online"
+        assert code in (0, 1)  # other tests' devices may be offline
+    finally:
+        bus.stop()
