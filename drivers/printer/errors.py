@@ -8,12 +8,13 @@ parsing messages: the ticket is issued whatever the printer says.
 from __future__ import annotations
 
 from drivers.errors import DriverError
+from drivers.printer.status import PrinterStatus
 
 
 class PrinterError(DriverError):
     """Base of every printer failure; ``status`` is the last status read, if any."""
 
-    def __init__(self, message: str, status: object | None = None) -> None:
+    def __init__(self, message: str, status: PrinterStatus | None = None) -> None:
         super().__init__(message)
         self.status = status
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from conftest import make_ticket
@@ -67,14 +68,15 @@ def test_fault_states_refuse_the_ticket_and_recover(
     statuses: list[PrinterStatus],
     fault: str,
     error: type[PrinterError],
-    check: object,
+    check: Callable[[PrinterStatus], bool],
 ) -> None:
     getattr(printer_sim, fault)()
     with pytest.raises(error) as info:
         printer.print_ticket(make_ticket())
     assert isinstance(info.value, DriverError)
-    assert check(info.value.status)  # type: ignore[operator]
-    assert check(statuses[-1])  # type: ignore[operator]
+    assert info.value.status is not None
+    assert check(info.value.status)
+    assert check(statuses[-1])
     assert printer_sim.wait_for_ticket(0.1) is None
     printer_sim.reset()
     printer.print_ticket(make_ticket())
