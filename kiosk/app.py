@@ -405,16 +405,20 @@ class KioskApp:
         self._post(NoticeChanged(notice, self.clock()))
 
     def _on_engine_status(self, topic: str, payload: bytes) -> None:
+        """The engine's retained birth / last will: it is up only when both links are."""
         try:
             st = StatusMsg.decode(payload)
         except ProtocolError:
             return
-        self._post(EngineLink(st.online and self.bus.connected, self.clock()))
+        self._engine_online = st.online
+        self._post(EngineLink(self._engine_online and self.bus.connected, self.clock()))
 
     def _on_connection(self, up: bool) -> None:
-        self._post(EngineLink(up, self.clock()))
+        self._post(EngineLink(up and self._engine_online, self.clock()))
         if up:
             self.publish_status(online=True)
+
+    _engine_online = True  # until the engine's retained status says otherwise
 
     # -- printing ----------------------------------------------------------
 

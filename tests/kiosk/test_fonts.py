@@ -57,3 +57,18 @@ def test_every_drawn_text_of_every_screen_has_glyphs(fonts: FontBook, kiosk_view
 
 def test_missing_glyphs_reports_what_a_font_lacks(fonts: FontBook) -> None:
     assert missing_glyphs(fonts.font("en"), "A\U0001f600") == {"\U0001f600"}
+
+
+def test_simplified_and_traditional_draw_regional_glyph_shapes(fonts: FontBook) -> None:
+    """The same code point (骨, 令) must come out in mainland and Taiwan shapes."""
+    import pygame
+
+    def bitmap(lang: str, ch: str) -> bytes:
+        surf, _rect = fonts.font(lang).render(ch, (0, 0, 0), (255, 255, 255), size=64)
+        return bytes(pygame.image.tobytes(surf, "RGB"))
+
+    if "WenQuanYi" in face_for("zh-Hant").family:
+        pytest.skip("only one Chinese face installed: regional shapes are not available")
+    assert bitmap("zh-Hans", "骨") != bitmap("zh-Hant", "骨")
+    assert bitmap("zh-Hans", "令") != bitmap("zh-Hant", "令")
+    assert bitmap("zh-Hans", "A") == bitmap("en", "A")
