@@ -288,6 +288,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--voice", default="zh,en", help="announcement languages in order (zh,yue,en,es) or 'off'"
     )
     parser.add_argument("--clips", help="voice clip folder (default: assets/voice)")
+    parser.add_argument(
+        "--info", action="append", help="idle info line (repeat for several; they rotate)"
+    )
     parser.add_argument("--screen", action="store_true", help="also draw on an HDMI screen")
     parser.add_argument("--fullscreen", action="store_true", help="screen: fill the display")
 
@@ -325,6 +328,7 @@ def run(args: argparse.Namespace) -> int:
         zones=args.zones,
         voice=voice,
         screen=screen,
+        texts=b.BoardTexts(info=tuple(args.info)) if args.info else None,
     )
     app.start()
     bus.start()
