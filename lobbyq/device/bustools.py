@@ -203,6 +203,11 @@ def flash(
             f"the transfer was interrupted ({exc}). The device stays in its bootloader until a "
             f"verified image is in place; when it has power and the cable is in, {again}"
         ) from None
+    except KeyboardInterrupt:
+        raise BusToolError(
+            "stopped by Ctrl-C. If the device had started erasing, it stays in its bootloader "
+            f"until a verified image is in place: {again}"
+        ) from None
     except ImageError as exc:
         raise BusToolError(f"address {addr}: {exc}; {again}") from None
     except DriverError as exc:

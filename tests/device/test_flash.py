@@ -159,3 +159,19 @@ def test_scan_of_an_empty_range_and_a_missing_port(
     assert "no device answered" in capsys.readouterr().out
     assert device_cli("scan", str(tmp_path / "no-such-port"), "--last", "2") == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_flash_says_how_to_finish(counter_bus: CounterBus, tmp_path: Path) -> None:
+    image = FirmwareImage.parse(_image(tmp_path, DeviceKind.KEYPAD, (1, 6, 0)).read_bytes())
+
+    def impatient(done: int, total: int) -> None:
+        if done > total // 3:
+            raise KeyboardInterrupt
+
+    master = open_bus(counter_bus.url)
+    try:
+        with pytest.raises(BusToolError, match=r"Ctrl-C.*bootloader.*again"):
+            flash(master, counter_bus.url, 1, image, progress=impatient)
+    finally:
+        master.close()
+    assert counter_bus.keypad.in_boot
