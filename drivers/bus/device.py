@@ -228,7 +228,9 @@ class DeviceSim:
                 return None
             self.received.append(Received(self.clock(), addr, msg))
             key = (seq, msg.CMD, raw)
-            if self._last_req == key and self._last_reply is not None:
+            # PING and POLL are safe to act on twice and must show fresh state
+            repeatable = not isinstance(msg, Ping | Poll)
+            if repeatable and self._last_req == key and self._last_reply is not None:
                 # host retried because our reply was lost: answer again, act once
                 self._cond.notify_all()
                 return self._last_reply
