@@ -74,22 +74,23 @@ def test_the_device_itself_refuses_an_image_for_another_kind(counter_bus: Counte
     assert counter_bus.keypad.flash.app_valid  # the refused image erased nothing
 
 
+@pytest.mark.parametrize("cut_at", [0.0, 0.5, 1.0], ids=["after-erase", "halfway", "before-verify"])
 def test_a_transfer_cut_by_a_power_cut_is_finished_by_running_again(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str], cut_at: float
 ) -> None:
     image = _image(tmp_path, DeviceKind.KEYPAD, (1, 3, 0))
     parsed = FirmwareImage.parse(image.read_bytes())
     cut = {"done": False}
 
-    def pull_the_plug_halfway(done: int, total: int) -> None:
-        if done >= total // 2 and not cut["done"]:
+    def pull_the_plug(done: int, total: int) -> None:
+        if done >= int(total * cut_at) and not cut["done"]:
             cut["done"] = True
             counter_bus.sim.unplug()
 
     master = open_bus(counter_bus.url)
     try:
         with pytest.raises(BusToolError) as err:
-            flash(master, counter_bus.url, 1, parsed, progress=pull_the_plug_halfway)
+            flash(master, counter_bus.url, 1, parsed, progress=pull_the_plug)
     finally:
         master.close()
     assert "interrupted" in str(err.value) and "again" in str(err.value)
