@@ -1,6 +1,6 @@
 """Soak the counter flow: the random-script properties over many more scripts.
 
-    python bench/soak_counter.py          # 20,000 scripts of up to 120 events
+    python bench/soak_counter.py          # 10,000 scripts of up to 120 events
 
 Runs ``tests/counter/test_counter_flow_props.py -m soak`` and prints how long it took.
 """
