@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import queue
@@ -223,8 +224,13 @@ class KioskApp:
         self.bus.subscribe(t.evt("ticket_issued"), self._on_ticket_event)
         self.bus.subscribe(t.status("engine"), self._on_engine_status)
         self.bus.on_connection(self._on_connection)
+        # The printer opens on its own thread (python-escpos takes a second to
+        # import, the port up to a second to appear) so the screen stays live;
+        # a ticket issued meanwhile queues behind it on the same thread.
         if isinstance(self._printer_arg, str):
-            self.printer = self._open_printer(self._printer_arg)
+            self._print_pool.submit(self._open_printer_bg, self._printer_arg)
+        else:
+            self._print_pool.submit(importlib.import_module, "drivers.printer.ticket")
         self._open_readers()
         self.publish_status(online=True)
 
@@ -287,8 +293,8 @@ class KioskApp:
                 self._request_pool.submit(self._request, eff)
             elif isinstance(eff, PrintTicket):
                 self._print_deadline = (eff.issue_no, self.clock() + self.print_timeout)
-                data = self._ticket_data(eff)
-                self._print_pool.submit(self._print, eff.issue_no, data)
+                notice = dict(self.state.notice) if self.state.notice else None
+                self._print_pool.submit(self._print, eff, notice)
 
     def _drain_inbox(self) -> None:
         while True:
@@ -422,6 +428,13 @@ class KioskApp:
 
     # -- printing ----------------------------------------------------------
 
+    def _open_printer_bg(self, url: str) -> None:
+        try:
+            self.printer = self._open_printer(url)
+        except Exception as exc:
+            self.log.error("printer at %s not opened: %s", url, exc)
+            self._set_health("printer", "offline")
+
     def _open_printer(self, url: str) -> TicketSink:
         from PIL import Image
 
@@ -446,14 +459,20 @@ class KioskApp:
     def _on_printer_status(self, status: Any) -> None:
         self._set_health("printer", printer_word(status))
 
-    def _ticket_data(self, eff: PrintTicket) -> TicketData:
+    def _ticket_data(self, eff: PrintTicket, notice: Mapping[str, str] | None = None) -> TicketData:
         tr = self.catalogs[eff.lang]
         issued = engine_io.local_time(self.wall(), self.config.utc_offset_min, self.config.zone)
-        return engine_io.ticket_data(
-            self.content, tr, eff.ticket, issued, notice_text(self.state.notice, tr)
-        )
+        return engine_io.ticket_data(self.content, tr, eff.ticket, issued, notice_text(notice, tr))
 
-    def _print(self, issue_no: int, data: TicketData) -> None:
+    def _print(self, eff: PrintTicket, notice: Mapping[str, str] | None) -> None:
+        """On the printer thread: build and print one ticket, report how it went."""
+        issue_no = eff.issue_no
+        try:
+            data = self._ticket_data(eff, notice)
+        except Exception:
+            self.log.exception("ticket %s could not be laid out", eff.ticket.number)
+            self._post(Printed(issue_no, "fault", self.clock()))
+            return
         if self.printer is None:
             self._post(Printed(issue_no, "offline", self.clock()))
             return
@@ -477,7 +496,6 @@ class KioskApp:
             ("idcard", "drivers.idcard.device", "IdCardReader"),
             ("qr", "drivers.qrscan.device", "QrScanner"),
         )
-        import importlib
 
         for part, module, cls_name in specs:
             url = self._reader_urls[part]
