@@ -232,6 +232,10 @@ class CounterApp:
             self._publish_status()
 
     def stop(self) -> None:
+        """Stop the threads and say goodbye: the retained status turns offline."""
+        if self.bus.connected:
+            topic, payload = self.offline_status()
+            self.bus.publish(topic, payload, retain=True)
         self._events.put(None)
         self._waits.put(None)
         for t in (self._thread, self._waiter):

@@ -124,6 +124,10 @@ class HallDisplayApp:
             self._publish_status()
 
     def stop(self) -> None:
+        """Stop painting and speaking; the retained status turns offline."""
+        if self.bus.connected:
+            topic, payload = self.offline_status()
+            self.bus.publish(topic, payload, retain=True)
         with self._wake:
             self._stop = True
             self._wake.notify_all()

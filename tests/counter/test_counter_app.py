@@ -83,6 +83,8 @@ def test_a_rebooted_counter_shows_what_the_engine_says(branch: Branch) -> None:
     br.keypad.press(Key.CALL)
     assert br.strip.wait_until(lambda s: s.text == f"请{number}号 到3号窗口", 3.0)
     br.app.stop()
+    status = br.bus.retained(br.app.topics.status("counter-3"))
+    assert status is not None and not StatusMsg.decode(status).online
     br.sim.unplug()  # power cut: every device on the line forgets what it showed
     br.sim.replug()
     assert br.strip.wait_until(lambda s: s.text == "", 3.0)
