@@ -85,6 +85,7 @@ class LinkEscpos(Escpos):
         recorder: FlightRecorder | None,
         logger: logging.Logger,
         on_state: Callable[[bool, str], None],
+        reconnect_deadline: float | None = None,
     ) -> None:
         super().__init__()
         self.url = url
@@ -102,6 +103,7 @@ class LinkEscpos(Escpos):
             logger=logger,
             backoff_initial=0.02,
             backoff_max=0.5,
+            reconnect_deadline=reconnect_deadline,
             open_kwargs={"write_timeout": write_timeout},
         )
 
@@ -170,6 +172,8 @@ class TicketPrinter:
     before the ticket is on its way; a slower printer raises
     ``PrinterTimeout`` instead of printing a ticket the customer no longer
     waits for. ``logo`` is printed at the top of every ticket.
+    ``reconnect_deadline``: stop retrying a vanished port after this many
+    seconds (``None``, the default for a kiosk, retries forever with backoff).
     """
 
     def __init__(
@@ -185,6 +189,7 @@ class TicketPrinter:
         logger: logging.Logger | None = None,
         recorder: FlightRecorder | None = None,
         on_status: StatusCallback | None = None,
+        reconnect_deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = normalize_url(url)
@@ -216,6 +221,7 @@ class TicketPrinter:
                 recorder=self.recorder,
                 logger=self.log,
                 on_state=self._on_link_state,
+                reconnect_deadline=reconnect_deadline,
             )
         self._opened = False
 

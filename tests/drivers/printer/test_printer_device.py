@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import make_ticket
@@ -218,3 +219,18 @@ def test_usb_printer_without_a_device_is_offline_not_a_crash() -> None:
             p.print_ticket(make_ticket())
     finally:
         p.close()
+
+
+def test_spy_url_gives_a_technician_a_hex_dump(printer_sim: PrinterSim, tmp_path: Path) -> None:
+    dump = tmp_path / "spy.txt"
+    p = TicketPrinter(f"spy://{printer_sim.url}?file={dump}", PROFILES["cn80"], timeout=0.3)
+    try:
+        assert p.open(wait=2.0)
+        assert p.status().ready
+        p.print_ticket(make_ticket())
+        assert printer_sim.wait_for_ticket(2.0) is not None
+    finally:
+        p.close()
+    text = dump.read_text()
+    assert "TX" in text and "RX" in text
+    assert "10 04 01 10 04 02" in text
