@@ -155,8 +155,8 @@ def device_document(
             doc[table] = entry[table]
     if role == "kiosk":
         doc["kiosk"] = {"branch_secret_file": f"{config_dir}/branch.secret"}
-    if role == "engine":
-        doc["engine"] = {"queue_config": f"{config_dir}/queue.toml"}
+    if role in ("engine", "kiosk", "counter"):
+        doc["device"]["queue_config"] = f"{config_dir}/queue.toml"
     return doc
 
 

@@ -40,6 +40,7 @@ class RoleRules:
     serial_optional: tuple[str, ...] = ()
     address_required: tuple[str, ...] = ()
     address_optional: tuple[str, ...] = ()
+    needs_queue: bool = True  # reads the branch queue config (services, counters)
 
 
 ROLES: Mapping[str, RoleRules] = {
@@ -62,6 +63,7 @@ ROLES: Mapping[str, RoleRules] = {
         "display-hall",
         serial_required=("bus",),
         address_required=("hall",),
+        needs_queue=False,
     ),
 }
 RATING_KEYS = (3, 5)
@@ -71,7 +73,7 @@ ALL_SERIAL = tuple(
 ALL_ADDRESSES = tuple(
     sorted({k for r in ROLES.values() for k in r.address_required + r.address_optional})
 )
-TABLES = ("device", "broker", "serial", "bus", "counter", "printer", "kiosk", "engine")
+TABLES = ("device", "broker", "serial", "bus", "counter", "printer", "kiosk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +209,7 @@ def parse_device_config(
     top = Fields(data, "", problems)
     top.unknown_keys(TABLES)
     dev = Fields(top.table_of("device"), "device", problems)
-    dev.unknown_keys(("id", "role", "branch", "data_dir"))
+    dev.unknown_keys(("id", "role", "branch", "data_dir", "queue_config"))
     role = dev.choice("role", tuple(ROLES), required=True)
     rules = ROLES.get(role) if isinstance(role, str) else None
     device_id = dev.string(
@@ -229,6 +231,12 @@ def parse_device_config(
         fix="use 1-32 lower-case letters, digits or '-', the same as branch.id in the queue config",
     )
     data_dir = dev.path("data_dir", base_dir, example=DEFAULT_DATA_DIR) or Path(DEFAULT_DATA_DIR)
+    queue_config = dev.path(
+        "queue_config",
+        base_dir,
+        required=bool(rules and rules.needs_queue),
+        example="/etc/lobbyq/queue.toml",
+    )
 
     broker = _broker(Fields(top.table_of("broker"), "broker", problems), base_dir)
     serial = _serial(Fields(top.table_of("serial"), "serial", problems), rules)
@@ -274,16 +282,6 @@ def parse_device_config(
     else:
         _only_for(prn, role, "kiosk")
         _only_for(kio, role, "kiosk")
-
-    eng = Fields(top.table_of("engine"), "engine", problems)
-    eng.unknown_keys(("queue_config",))
-    queue_config = None
-    if role == "engine":
-        queue_config = eng.path(
-            "queue_config", base_dir, required=True, example="/etc/lobbyq/queue.toml"
-        )
-    else:
-        _only_for(eng, role, "engine")
 
     if problems:
         raise ConfigError(source, problems)

@@ -13,7 +13,8 @@ install script does it)::
       <device>/<device>.cred   its MQTT user name and password (mode 600)
       <device>/ca.crt          (when OUT/ca.crt exists: the branch CA)
       kiosk-N/branch.secret    a copy for each kiosk
-      engine/queue.toml        the queue config, when one was given
+      <device>/queue.toml      the queue config, when one was given, for the
+                               engine, kiosks and counters
 
 Running it again after adding a device keeps every existing password and
 the branch secret, so the rest of the branch keeps working; ``rotate=True``
@@ -87,7 +88,6 @@ def device_toml(cfg: DeviceConfig, config_dir: str) -> str:
         "counter": {},
         "printer": {},
         "kiosk": {},
-        "engine": {},
     }
     if cfg.broker.ca_file is not None:
         doc["broker"]["ca_file"] = cfg.broker.ca_file
@@ -100,7 +100,7 @@ def device_toml(cfg: DeviceConfig, config_dir: str) -> str:
     if cfg.branch_secret_file is not None:
         doc["kiosk"]["branch_secret_file"] = cfg.branch_secret_file
     if cfg.queue_config is not None:
-        doc["engine"]["queue_config"] = cfg.queue_config
+        doc["device"]["queue_config"] = cfg.queue_config
     header = (
         f"lobbyq {cfg.role} {cfg.device_id} of branch {cfg.branch}.\n"
         "Written by `lobbyq device provision` from the branch file; edit that and provision\n"
@@ -168,7 +168,7 @@ def provision(
         }
         if cfg.role == "kiosk":
             files[folder / "branch.secret"] = (secret_bytes, 0o600)
-        if cfg.role == "engine" and queue_text is not None:
+        if cfg.queue_config is not None and queue_text is not None:
             files[folder / "queue.toml"] = (queue_text, 0o644)
         if ca.exists():
             files[folder / "ca.crt"] = (ca.read_bytes(), 0o644)

@@ -22,7 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--queue-config",
         type=Path,
-        help="the queue config (services, counters) to check against and ship to the engine; "
+        help="the queue config (services, counters) to check against and ship to the engine, "
+        "kiosks and counters; "
         "default: branch.queue_config",
     )
     parser.add_argument(
@@ -65,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
     if result.kept_credentials:
         print(f"kept existing passwords for {len(result.kept_credentials)} accounts")
     if queue_text is None:
-        print("note: no queue config given; the engine needs engine/queue.toml before it starts")
+        print(
+            "note: no queue config given; the engine, kiosks and counters need queue.toml "
+            "in /etc/lobbyq before they start"
+        )
     if not (args.out / "ca.crt").exists():
         print("note: no ca.crt in the output folder yet; the kiosk install creates the branch CA")
     print("next: install on each Pi with deploy/install.sh (see deploy/README.md)")

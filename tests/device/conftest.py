@@ -29,7 +29,12 @@ from lobbyq.device.branchfile import BranchFile, parse_branch_file  # noqa: E402
 
 def counter_doc() -> dict[str, Any]:
     return {
-        "device": {"id": "counter-3", "role": "counter", "branch": "b0101"},
+        "device": {
+            "id": "counter-3",
+            "role": "counter",
+            "branch": "b0101",
+            "queue_config": "/etc/lobbyq/queue.toml",
+        },
         "broker": {
             "url": "mqtts://kiosk-1.local:8883",
             "ca_file": "/etc/lobbyq/ca.crt",

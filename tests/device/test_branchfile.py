@@ -88,3 +88,5 @@ def test_generated_device_files_use_tls_off_the_kiosk(branch_config: Doc) -> Non
     assert kiosk.broker.url == "mqtt://127.0.0.1:1883"
     assert str(kiosk.branch_secret_file) == "/etc/lobbyq/branch.secret"
     assert str(bf.device("engine").queue_config) == "/etc/lobbyq/queue.toml"
+    assert str(counter.queue_config) == "/etc/lobbyq/queue.toml"
+    assert bf.device("display-hall").queue_config is None

@@ -96,6 +96,7 @@ BAD: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ("missing counter id", _drop("counter.id"), "counter.id", "[[counters]]"),
     ("four rating keys", _set("counter.rating_keys", 4), "counter.rating_keys", "3, 5"),
     ("kiosk table on a counter", _set("kiosk.branch_secret_file", "x"), "kiosk", "remove"),
+    ("no queue config", _drop("device.queue_config"), "device.queue_config", "queue.toml"),
     ("table as a value", _set("serial", "/dev/lobbyq-bus"), "serial", "[serial]"),
 ]
 
@@ -143,9 +144,13 @@ def test_kiosk_needs_printer_profile_and_branch_secret() -> None:
 def test_engine_and_display_files(tmp_path: Path) -> None:
     engine = parse_device_config(
         {
-            "device": {"id": "engine", "role": "engine", "branch": "b0101"},
+            "device": {
+                "id": "engine",
+                "role": "engine",
+                "branch": "b0101",
+                "queue_config": "queue.toml",
+            },
             "broker": {"url": "mqtt://127.0.0.1:1883", "credentials_file": "engine.cred"},
-            "engine": {"queue_config": "queue.toml"},
         },
         base_dir=tmp_path,
     )

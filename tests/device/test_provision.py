@@ -133,5 +133,7 @@ def test_provision_command_checks_the_queue_config(
         ["provision", str(REPO / "deploy" / "branch.example.toml"), "-o", str(tmp_path / "out")]
     )
     assert run(args) == 0
-    assert (tmp_path / "out" / "engine" / "queue.toml").exists()
+    for device in ("engine", "kiosk-1", "counter-4"):
+        assert (tmp_path / "out" / device / "queue.toml").exists()
+    assert not (tmp_path / "out" / "display-hall" / "queue.toml").exists()
     assert "counter-4" in capsys.readouterr().out

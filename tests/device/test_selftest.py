@@ -20,6 +20,7 @@ def _device_file(tmp_path: Path, bus_url: str, rating_pad: int = 2) -> Path:
     path = tmp_path / "counter-3.toml"
     path.write_text(
         "[device]\nid = 'counter-3'\nrole = 'counter'\nbranch = 'b0101'\n"
+        "queue_config = 'queue.toml'\n"
         "[broker]\nurl = 'mqtts://kiosk-1.local:8883'\nca_file = 'ca.crt'\n"
         "credentials_file = 'counter-3.cred'\n"
         f"[serial]\nbus = '{bus_url}'\n"
