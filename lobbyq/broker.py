@@ -90,6 +90,9 @@ class Mosquitto:
             "log_type warning",
             "max_queued_messages 10000",
             "set_tcp_nodelay true",
+            # As root, mosquitto drops to user mosquitto, which could not read
+            # our temporary files; a branch's real broker runs from deploy/.
+            "user root" if os.geteuid() == 0 else "",
             extra_config,
         ]
         self.config.write_text("\n".join(lines) + "\n")
@@ -102,11 +105,6 @@ class Mosquitto:
 
     def start(self, timeout: float = 10.0) -> Mosquitto:
         cmd = [self.binary, "-c", str(self.config)]
-        if os.geteuid() == 0:
-            # Run as root without dropping to the mosquitto user, so it can
-            # read our temporary files; a branch's broker runs from deploy/.
-            with self.config.open("a") as f:
-                f.write("user root\n")
         with self.log_file.open("ab") as out:
             self._proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         if not wait_listening(self.port, timeout):

@@ -68,6 +68,11 @@ class BrokerUrl:
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
 
 
+def _quiet_while_offline(record: logging.LogRecord) -> bool:
+    """Drop paho's per-publish "not connected" errors: the adapter logs the outage once."""
+    return "Client is not connected" not in record.getMessage()
+
+
 class MqttBus:
     """A reconnecting MQTT client with handler isolation, birth and last will."""
 
@@ -99,7 +104,9 @@ class MqttBus:
             clean_session=clean_start,
             protocol=paho.MQTTv311,
         )
-        self._client.enable_logger(logging.getLogger(f"lobbyq.mqtt.paho.{client_id}"))
+        paho_log = logging.getLogger(f"lobbyq.mqtt.paho.{client_id}")
+        paho_log.addFilter(_quiet_while_offline)
+        self._client.enable_logger(paho_log)
         self._client.max_inflight_messages_set(100)
         self._client.reconnect_delay_set(min_delay=1, max_delay=8)
         if self.url.username:
