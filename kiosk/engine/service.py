@@ -357,11 +357,34 @@ def load_branch_config(path: str | None, branch_id: str | None = None) -> Branch
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--broker", required=True, help="broker URL, e.g. mqtt://127.0.0.1:1883")
+    parser.add_argument(
+        "--config", help="device config file (/etc/lobbyq/engine.toml), as provisioned"
+    )
+    parser.add_argument("--broker", help="broker URL, e.g. mqtt://127.0.0.1:1883")
     parser.add_argument("--branch-config", help="branch queue config (TOML); default: demo branch")
     parser.add_argument("--branch", help="branch id (overrides the config's)")
-    parser.add_argument("--db", required=True, help="event log file (SQLite)")
+    parser.add_argument("--db", help="event log file (SQLite)")
     parser.add_argument("--client-id", default="engine")
+
+
+def _settings(args: argparse.Namespace) -> tuple[str, str | None, str | None, str]:
+    """Broker URL, queue config path, branch id and log path, from --config or flags."""
+    url, queue_cfg, branch, db = args.broker, args.branch_config, args.branch, args.db
+    if args.config:
+        from lobbyq.device.config import load_device_config
+        from lobbyq.device.errors import DeviceToolError
+
+        try:
+            dev = load_device_config(args.config)
+        except DeviceToolError as exc:
+            raise ValueError(str(exc)) from exc
+        url = url or dev.mqtt_url()
+        queue_cfg = queue_cfg or (str(dev.queue_config) if dev.queue_config else None)
+        branch = branch or dev.branch
+        db = db or str(dev.data_dir / "events.db")
+    if not url or not db:
+        raise ValueError("give --config FILE, or both --broker URL and --db FILE")
+    return url, queue_cfg, branch, db
 
 
 def run(args: argparse.Namespace) -> int:
@@ -370,14 +393,15 @@ def run(args: argparse.Namespace) -> int:
 
     log = logging.getLogger("lobbyq.engine")
     try:
-        config = load_branch_config(args.branch_config, args.branch)
-        store = EventStore(args.db, branch=config.branch_id)
-    except (OSError, core.CoreError, StoreError, tomllib.TOMLDecodeError) as exc:
+        url, queue_cfg, branch, db = _settings(args)
+        config = load_branch_config(queue_cfg, branch)
+        store = EventStore(db, branch=config.branch_id)
+    except (OSError, ValueError, core.CoreError, StoreError, tomllib.TOMLDecodeError) as exc:
         log.error("cannot start: %s", exc)
         return 2
     topics = Topics(config.branch_id)
     will = (topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode())
-    bus = MqttBus(args.broker, args.client_id, will=will, clean_start=False)
+    bus = MqttBus(url, args.client_id, will=will, clean_start=False)
     engine = Engine(config, store, bus)
     bus.on_connection(
         lambda up: (
