@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from flowkit import FAST_BUS, Branch
 
 from counter.app import CounterApp
+from drivers.bus.sim import BusSim
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
+from drivers.keypad.sim import KeypadSim
+from drivers.led.sim import StripSim
+from drivers.mqtt.bus import MemoryBus
 from drivers.mqtt.messages import StatusMsg
+from drivers.mqtt.request import Requester
+from drivers.mqtt.topics import Topics
+from drivers.ratingpad.sim import RatingPadSim
 
 
 def login(br: Branch, teller: str = "1024") -> None:
@@ -114,3 +122,58 @@ def test_status_reports_the_health_of_each_device(branch: Branch) -> None:
     assert StatusMsg.decode(raw or b"").health["ratingpad"] == "offline"
     alerts = [t for t, _, _ in list(br.bus.published) if t == br.app.topics.alert("counter-3")]
     assert alerts
+
+
+class LossyBus(MemoryBus):
+    """Loses the first copy of each command and delivers every other one twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: dict[bytes, int] = {}
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        if "/cmd/counter-" in topic:
+            n = self.seen.get(payload, 0)
+            self.seen[payload] = n + 1
+            if n == 0:
+                return  # lost on the way (broker restart, Wi-Fi drop)
+            super().publish(topic, payload, qos=qos, retain=retain)  # and a duplicate
+        super().publish(topic, payload, qos=qos, retain=retain)
+
+
+def test_a_lost_then_duplicated_command_acts_once(tmp_path: Path) -> None:
+    from kiosk.engine.core import BranchConfig
+    from kiosk.engine.service import Engine
+    from kiosk.engine.store import EventStore
+
+    config = BranchConfig.default()
+    bus = LossyBus()
+    store = EventStore(tmp_path / "log.db", synchronous="OFF")
+    engine = Engine(config, store, bus)
+    keypad, pad, strip = KeypadSim(1), RatingPadSim(2), StripSim(3)
+    sim = BusSim(tmp_path / "c3", [keypad, pad, strip], event_retry_s=0.02)
+    app = CounterApp(
+        "3", bus, sim.url, config, resend_after_s=0.1, request_timeout_s=2.0,
+        master_options=FAST_BUS,
+    )  # fmt: skip
+    bus.start()
+    engine.start()
+    app.start()
+    try:
+        kiosk = Requester(bus, Topics(config.branch_id), "kiosk-1")
+        for _ in range(2):
+            assert kiosk.request("issue_ticket", service="C").ok
+        keypad.type_number("1024")
+        assert keypad.wait_until(lambda k: k.text == "1024 就绪", 5.0)
+        keypad.press(Key.CALL)
+        assert strip.wait_until(lambda s: s.text == "请C001号 到3号窗口", 5.0)
+        assert app.wait_idle(3.0)
+        topic = Topics(config.branch_id).evt("ticket_called")
+        calls = [json.loads(p)["number"] for t, p, _ in list(bus.published) if t == topic]
+        assert calls == ["C001"]  # C002 was never called by a resend
+        assert all(n >= 2 for n in bus.seen.values())  # every command really was resent
+    finally:
+        app.stop()
+        engine.stop()
+        sim.close()
+        store.close()
