@@ -475,7 +475,14 @@ def _tick(state: FlowState, now: float, rules: Rules) -> FlowState:
 
 def idle_deadline(state: FlowState, rules: Rules) -> float | None:
     """When the current screen gives up and returns to welcome (``None``: never)."""
-    if state.screen in ("welcome", "issuing"):
+    if state.screen == "welcome":
+        touched = state.care or state.large or state.hint is not None or state.customer is not None
+        # A welcome screen someone set up (care, large text, a language) and
+        # walked away from is reset for the next customer.
+        if touched or state.lang != rules.default_lang:
+            return state.since + rules.idle_s
+        return None
+    if state.screen == "issuing":
         return None
     if state.screen == "ticket":
         extra = rules.ticket_s if state.printing != "failed" else rules.ticket_s * 2

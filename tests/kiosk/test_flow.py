@@ -221,3 +221,11 @@ def test_a_double_tap_does_not_press_the_next_screens_button() -> None:
     assert s.screen == "ask" and s.service is None
     s, _ = step(s, Tap("svc:A", 1.3), rules)
     assert s.screen == "identify"
+
+
+def test_care_or_large_text_left_on_at_welcome_is_reset_for_the_next_customer() -> None:
+    s, _ = run([Tap("care", 1), Tap("large", 2)])
+    assert s.screen == "welcome" and s.care and s.large
+    s, _ = run([Tick(2 + RULES.idle_s + 0.1)], s)
+    assert not s.care and not s.large
+    assert next_wakeup(s, RULES) == s.slide_since + RULES.slide_s
