@@ -48,6 +48,7 @@ from kiosk.display.voice import Call, VoiceQueue
 
 VERSION = "0.1.0"
 DEFAULT_ZONES = 4
+SCROLL_OVER_BYTES = 32  # a zone shows about 16 Chinese characters at once
 
 
 class HallDisplayApp:
@@ -241,8 +242,11 @@ class HallDisplayApp:
     def _paint(self, board: b.Board, fb: HallFrameBuffer | None, online: bool) -> None:
         if fb is not None and self.master is not None and online:
             lines = b.layout(board, fb.zone_count, self.texts, self._tick)
+            last = len(lines) - 1
             for i, (text, blink) in enumerate(lines):
-                fb.set_zone(i, text, blink=blink, scroll=len(text.encode("gb18030")) > 32)
+                # Calls stand still to be read at a glance; a long notice or info line scrolls.
+                long = len(text.encode("gb18030")) > SCROLL_OVER_BYTES
+                fb.set_zone(i, text, blink=blink, scroll=i == last and i > 0 and long)
             try:
                 master = self.master
                 self.frames_sent += fb.flush(lambda msg: master.hall_send(self.addr, msg))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from drivers.bus.codes import TextEffect
 from drivers.bus.sim import BusSim
 from drivers.led.sim import HallDisplaySim
 from drivers.mqtt.bus import MemoryBus
@@ -58,6 +59,7 @@ def test_a_call_blinks_on_top_and_is_announced(hall: Hall) -> None:
     hall.call(5, "A023", "3")
     want = "请 A023 号到 3 号窗口  A023 → Counter 3"
     assert hall.led.wait_until(lambda d: d.zones[0] == want and d.blinking == {0}, 3.0)
+    assert hall.led.effects[0] == TextEffect.BLINK  # blinks, never scrolls: read at a glance
     hall.call(6, "B001", "2")
     assert hall.led.wait_until(lambda d: d.zones[1] == want and d.blinking == {0}, 3.0)
     hall.call(7, "A023", "3", recall=True)
@@ -91,6 +93,7 @@ def test_notice_and_status(hall: Hall) -> None:
     hall.bus.publish(T.state_notice, StateMsg(3, {"notice": "system_failure", "text": None,
                                                   "since": 0.0}).encode(), retain=True)  # fmt: skip
     assert hall.led.wait_until(lambda d: d.zones[3].startswith("系统故障"), 3.0)
+    assert hall.led.effects[3] == TextEffect.SCROLL  # a long notice scrolls
     raw = hall.bus.retained(T.status("display-hall"))
     assert raw is not None
     status = StatusMsg.decode(raw)
