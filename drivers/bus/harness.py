@@ -1,4 +1,4 @@
-"""Helpers to drive a simulated bus from tests, benchmarks and the demo.
+"""Driving a simulated bus from tests, benchmarks and the demo.
 
 ``EventLog`` collects a ``BusMaster``'s events and lets a caller wait for one
 (no blind sleeps); ``replug_recovery`` pulls a ``BusSim``'s cable and times
