@@ -10,6 +10,7 @@
 | ``flash PORT --address N IMAGE`` | update a bus device's firmware through its bootloader |
 | ``selftest PORT ...`` | beep, light, prompt and print on every device and report who answered |
 | ``trace PORT`` | live decoded view of a port's frames |
+| ``run --config FILE`` | run the device's app from its device file (what systemd starts) |
 
 Every command returns 0 on success, 1 when the job failed (a device
 refused, a device is offline), 2 for bad input (a config problem).
@@ -31,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "flash": ("lobbyq.device.flash_cli", "update a bus device's firmware"),
     "trace": ("lobbyq.device.trace_cli", "print a counter bus's frames, decoded, live"),
     "selftest": ("lobbyq.device.selftest_cli", "exercise every device of this Pi and report"),
+    "run": ("lobbyq.device.run_cli", "run this device's app from its device file"),
 }
 
 

@@ -7,12 +7,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from lobbyq.cli import SUBCOMMANDS
 from lobbyq.device.branchfile import load_branch_file
+from lobbyq.device.cli import COMMANDS as DEVICE_COMMANDS
 from lobbyq.device.provision import provision
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,10 +47,10 @@ def test_units_are_watched_notify_services_logging_to_the_journal(path: Path) ->
     assert svc["Restart"] == "on-failure"
     assert svc["StandardOutput"] == svc["StandardError"] == "journal"
     assert svc["User"] == "lobbyq"
-    exe, sub, flag, config = svc["ExecStart"].split()
+    exe, device, run, flag, config = svc["ExecStart"].split()
     assert exe == "/opt/lobbyq/current/bin/lobbyq"
-    assert sub in SUBCOMMANDS
-    assert flag == "--config"
+    assert (device, run, flag) == ("device", "run", "--config")
+    assert SUBCOMMANDS["device"][0] == "lobbyq.device.cli" and "run" in DEVICE_COMMANDS
     assert re.fullmatch(r"/etc/lobbyq/(engine|%i)\.toml", config)
 
 
@@ -107,7 +109,7 @@ def test_install_script_syntax_and_shellcheck() -> None:
         assert subprocess.run(["sh", "-n", str(DEPLOY / script)]).returncode == 0
     shellcheck = shutil.which("shellcheck") or shutil.which(
         "shellcheck",
-        path=str(Path(os.sys.executable).parent),  # type: ignore[attr-defined]
+        path=str(Path(sys.executable).parent),
     )
     if shellcheck is None:
         pytest.skip("shellcheck not installed")

@@ -1,0 +1,95 @@
+"""The engine as systemd starts it: `lobbyq device run` on its provisioned file.
+
+It must log in with its generated credentials through the generated ACL,
+say READY=1 and ping the watchdog over the notify socket, announce itself
+on its retained status topic, and keep its password out of the process's
+command line (which every local user can read).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from drivers.mqtt.client import MqttBus
+from drivers.mqtt.topics import Topics
+from lobbyq.device.config import read_credentials
+from lobbyq.device.status import StatusBoard
+from tests.deploy.conftest import REPO, BranchBroker
+
+
+def _engine_file(bb: BranchBroker, tmp_path: Path) -> Path:
+    text = (bb.out / "engine" / "engine.toml").read_text()
+    text = text.replace("mqtt://127.0.0.1:1883", f"mqtt://127.0.0.1:{bb.local_port}")
+    text = text.replace("/etc/lobbyq/engine.cred", str(bb.out / "engine" / "engine.cred"))
+    text = text.replace("/etc/lobbyq/queue.toml", str(REPO / "deploy" / "queue.example.toml"))
+    text = text.replace("/var/lib/lobbyq", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "engine.toml"
+    path.write_text(text)
+    return path
+
+
+def test_engine_starts_from_its_device_file_and_talks_to_systemd(
+    branch_broker: BranchBroker, tmp_path: Path
+) -> None:
+    config = _engine_file(branch_broker, tmp_path)
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(20)
+    t = Topics(branch_broker.branch.branch)
+    board = StatusBoard(t)
+    seen = threading.Event()
+
+    def on_status(topic: str, payload: bytes) -> None:
+        row = board.feed(topic, payload)
+        if row is not None and row.device == "engine" and row.state == "online":
+            seen.set()
+
+    tech = MqttBus(branch_broker.url("tech"), "tech-service-test")
+    tech.subscribe(t.status_all, on_status)
+    tech.start()
+    env = {
+        **os.environ,
+        "NOTIFY_SOCKET": str(tmp_path / "notify"),
+        "WATCHDOG_USEC": "2000000",
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lobbyq", "device", "run", "--config", str(config)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        messages = []
+        while not any(m.startswith("READY=1") for m in messages):
+            messages.append(notify.recv(4096).decode())
+        ready = next(m for m in messages if m.startswith("READY=1"))
+        assert "STATUS=branch b0101" in ready
+        while "WATCHDOG=1" not in messages:
+            messages.append(notify.recv(4096).decode())
+        assert seen.wait(10), "the engine's retained status never said online"
+
+        password = read_credentials(branch_broker.cred_file("engine")).password
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        assert password.encode() not in cmdline
+        assert b"device\0run\0--config" in cmdline
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        tech.stop()
+        notify.close()
+    assert proc.returncode == 0, out.decode(errors="replace")[-2000:]
+    assert password.encode() not in out  # nor in its log

@@ -1,0 +1,61 @@
+"""`lobbyq device run`: each role's device file becomes options its real app accepts."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+import pytest
+
+from lobbyq.cli import SUBCOMMANDS
+from lobbyq.device.branchfile import BranchFile, load_branch_file
+from lobbyq.device.launch import app_argv
+from tests.device.conftest import REPO
+
+URL = "mqtts://counter-1:synthetic@kiosk-1.local:8883?ca=/etc/lobbyq/ca.crt"
+
+
+def _parse(command: str, argv: list[str]) -> argparse.Namespace:
+    module = importlib.import_module(SUBCOMMANDS[command][0])
+    parser = argparse.ArgumentParser()
+    module.configure(parser)
+    return parser.parse_args(argv)
+
+
+@pytest.fixture(scope="module")
+def branch() -> BranchFile:
+    return load_branch_file(REPO / "deploy" / "branch.example.toml")
+
+
+def test_counter_options(branch: BranchFile) -> None:
+    command, argv = app_argv(branch.device("counter-3"), URL)
+    args = _parse(command, argv)
+    assert command == "counter"
+    assert (args.broker, args.counter, args.port) == (URL, "3", "/dev/lobbyq-bus")
+    assert (args.keypad_addr, args.ratingpad_addr, args.strip_addr) == (1, 2, 3)
+    assert args.branch_config == "/etc/lobbyq/queue.toml" and args.branch == "b0101"
+
+
+def test_engine_options(branch: BranchFile) -> None:
+    command, argv = app_argv(branch.device("engine"), URL)
+    args = _parse(command, argv)
+    assert command == "engine"
+    assert args.db == "/var/lib/lobbyq/engine.sqlite3"
+    assert args.client_id == "engine" and args.branch == "b0101"
+
+
+def test_kiosk_options(branch: BranchFile) -> None:
+    command, argv = app_argv(branch.device("kiosk-1"), URL)
+    args = _parse(command, argv)
+    assert command == "kiosk"
+    assert args.printer == "/dev/lobbyq-printer" and args.card == "/dev/lobbyq-card"
+    assert args.idcard == "/dev/lobbyq-idcard" and args.qr == "/dev/lobbyq-qr"
+    assert str(args.secret) == "/etc/lobbyq/branch.secret" and args.device == "kiosk-1"
+    assert str(args.branch_config) == "/etc/lobbyq/queue.toml"
+
+
+def test_display_options(branch: BranchFile) -> None:
+    command, argv = app_argv(branch.device("display-hall"), URL)
+    args = _parse(command, argv)
+    assert command == "display"
+    assert (args.name, args.led, args.addr, args.branch) == ("hall", "/dev/lobbyq-hall", 1, "b0101")
