@@ -165,3 +165,18 @@ def test_report_mode_after_config_and_fresh_boot_flag() -> None:
     ident = host.send(Ping())
     assert isinstance(ident, Ident)
     assert ident.status & Status.REPORTING and not ident.status & Status.FRESH_BOOT
+
+
+def test_corrupted_block_fails_verify_and_cannot_run() -> None:
+    dev = KeypadSim(1)
+    host = Host(dev)
+    host.send(EnterBoot())
+    host.send(BootBegin(IMAGE.header.build()))
+    bad = bytearray(IMAGE.payload)
+    bad[300] ^= 0x01  # one bit flipped on the way
+    for off in range(0, len(bad), 128):
+        host.send(BootWrite(off, bytes(bad[off : off + 128])))
+    assert host.send(BootVerify()) == Nak(ErrorCode.BAD_CRC)
+    assert host.send(BootRun()) == Nak(ErrorCode.NOT_VERIFIED)
+    ident = host.send(Ping())
+    assert isinstance(ident, Ident) and ident.status & Status.IN_BOOT
