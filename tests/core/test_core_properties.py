@@ -11,6 +11,7 @@ same state and a snapshot round-trips.
 from __future__ import annotations
 
 import json
+import os
 import random
 from typing import Any
 
@@ -209,7 +210,9 @@ def test_random_sequences_keep_the_invariants(
 
 @pytest.mark.soak
 @settings(
-    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("LOBBYQ_SOAK_EXAMPLES", "500")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     seed=st.integers(0, 2**32 - 1),
