@@ -85,6 +85,7 @@ class ReaderBase:
         self._on_health = on_health
         self._clock = clock
         self.online: bool | None = None  # unknown until the first report
+        self._health_lock = threading.Lock()
         self.link = SerialLink(
             url,
             name=name,
@@ -129,10 +130,11 @@ class ReaderBase:
 
     def report_health(self, online: bool, reason: str) -> None:
         """Tell the application once per change; dump the recorder when lost."""
-        if online == self.online:
-            return
-        was_online = self.online
-        self.online = online
+        with self._health_lock:  # the link thread and a poll thread both report
+            if online == self.online:
+                return
+            was_online = self.online
+            self.online = online
         self.recorder.note(f"health {'online' if online else 'offline'}: {reason}")
         if was_online and not online:  # a loss, not a reader absent from the start
             self.recorder.dump_to(self.log, reason=reason)
