@@ -27,7 +27,10 @@ Constructor (what the demo passes)::
     app.run()                     # on the main thread, until app.stop()
 
 Thread-safe entry points: ``tap_service(code)``, ``inject_touch(x, y)``,
-``save_screenshot(path)``, ``stop()``.
+``save_screenshot(path)``, ``stop()``. With a real broker, register
+``last_will(branch, device)`` as the ``MqttBus`` will so the retained status
+turns offline if the kiosk dies; the kiosk publishes the online status
+(with health) itself at start and on every reconnect.
 """
 
 from __future__ import annotations
@@ -677,6 +680,16 @@ class KioskApp:
         pygame.image.save(surface, str(path))
 
 
+def last_will(branch: str, device: str) -> tuple[str, bytes]:
+    """The retained "offline" status to register as the MQTT last will of a kiosk.
+
+    ``MqttBus(url, device, will=last_will(branch, device))``: the broker
+    publishes it if the kiosk vanishes without saying goodbye.
+    """
+    topic = Topics(branch).status(device)
+    return topic, StatusMsg(device, False, "kiosk", time.time(), VERSION, {}).encode()
+
+
 # -- the `lobbyq kiosk` subcommand ---------------------------------------------
 
 
@@ -736,9 +749,7 @@ def run(args: argparse.Namespace) -> int:
         from kiosk.directory import SqliteDirectory
 
         device = str(kiosk_table.get("device", "kiosk-1"))
-        topics = Topics(config.branch_id)
-        offline = StatusMsg(device, False, "kiosk", time.time(), VERSION, {}).encode()
-        bus = MqttBus(args.broker, device, will=(topics.status(device), offline))
+        bus = MqttBus(args.broker, device, will=last_will(config.branch_id, device))
         readers = any((args.card, args.idcard, args.qr))
         hasher = IdentityHasher(load_secret(args.secret)) if readers else None
         directory = SqliteDirectory(args.directory) if args.directory else None
