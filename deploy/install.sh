@@ -7,8 +7,9 @@
 #   install.sh rollback [--restore-data]
 #   install.sh status
 #
-# OUT is the folder `lobbyq device provision` wrote (with ca.crt, and for the
-# kiosk Pi server.crt and server.key from deploy/mkcerts.sh). ID is a device
+# OUT is the folder `lobbyq device provision` wrote. On the kiosk Pi, if OUT
+# has no ca.crt/server.crt/server.key yet, the branch CA and the broker's
+# certificate are made into OUT with deploy/mkcerts.sh. ID is a device
 # of that branch: on the kiosk Pi `--device engine --device kiosk-1` (the
 # broker comes with the engine), on a counter Pi `--device counter-3`.
 # SRC is a lobbyq wheel or source folder (default: the folder above this script).
@@ -147,10 +148,28 @@ install_device_files() {  # install_device_files OUT ID
     fi
 }
 
+# The branch CA and the broker's certificate, made here with openssl when the
+# provisioning output has none yet; the broker host is the one the counters'
+# device files name, plus this Pi's name and addresses. ca.crt lands in OUT,
+# where the counter installs take it from.
+ensure_certs() {  # ensure_certs OUT
+    out=$1
+    if [ -f "$out/server.crt" ] && [ -f "$out/server.key" ] && [ -f "$out/ca.crt" ]; then
+        return 0
+    fi
+    host=$(sed -n 's|^url = "mqtts://\([^:/"]*\).*|\1|p' "$out"/*/*.toml 2>/dev/null | head -n 1)
+    [ -n "$host" ] || die "no mqtts:// device in $out names the broker host; run $HERE/mkcerts.sh $out <host> <IP>"
+    addrs=$(hostname -I 2>/dev/null || true)
+    say "making the branch CA and the broker certificate for $host $(hostname) $addrs"
+    # shellcheck disable=SC2086 # one name per word
+    run sh "$HERE/mkcerts.sh" "$out" "$host" "$(hostname)" $addrs
+}
+
 install_broker() {  # install_broker OUT
     out=$1
-    for f in broker/mosquitto.conf broker/passwd broker/acl ca.crt server.crt server.key; do
-        [ -f "$out/$f" ] || die "$out/$f not found (server.crt/key: deploy/mkcerts.sh $out <kiosk host> <kiosk IP>)"
+    ensure_certs "$out"
+    for f in broker/mosquitto.conf broker/passwd broker/acl; do
+        [ -f "$out/$f" ] || die "$out/$f not found: provision the branch first"
     done
     if [ -f /etc/mosquitto/mosquitto.conf ] && [ ! -f /etc/mosquitto/mosquitto.conf.debian ]; then
         run cp /etc/mosquitto/mosquitto.conf /etc/mosquitto/mosquitto.conf.debian
@@ -308,5 +327,5 @@ case "$command" in
     upgrade) cmd_upgrade "$@" ;;
     rollback) cmd_rollback "$@" ;;
     status) cmd_status ;;
-    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -33,7 +33,8 @@ fi
 san=""
 for name in "$@"; do
     case "$name" in
-        *[!0-9.]*) entry="DNS:$name" ;;  # anything but digits and dots is a host name
+        *:*) entry="IP:$name" ;;         # IPv6 address
+        *[!0-9.]*) entry="DNS:$name" ;;  # anything else but digits and dots is a host name
         *) entry="IP:$name" ;;
     esac
     san="${san:+$san,}$entry"
