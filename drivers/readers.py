@@ -124,14 +124,19 @@ class ReaderBase:
 
     def on_link(self, up: bool, reason: str) -> None:
         """Default: the link state is the device's health."""
-        self.report_health(up, "connected" if up else reason)
+        self.report_health(up, "connected" if up else reason, force=self.link.gave_up)
+
+    @property
+    def gave_up(self) -> bool:
+        """The port stayed absent past ``reconnect_deadline``: restart to try again."""
+        return self.link.gave_up
 
     # -- helpers --------------------------------------------------------
 
-    def report_health(self, online: bool, reason: str) -> None:
-        """Tell the application once per change; dump the recorder when lost."""
+    def report_health(self, online: bool, reason: str, *, force: bool = False) -> None:
+        """Tell the application once per change (or when ``force``d); dump on a loss."""
         with self._health_lock:  # the link thread and a poll thread both report
-            if online == self.online:
+            if online == self.online and not force:
                 return
             was_online = self.online
             self.online = online

@@ -138,7 +138,7 @@ class IdCardReader(ReaderBase):
             self._link_up.set()  # online is reported at the first answer, not here
         else:
             self._link_up.clear()
-            self.report_health(False, reason)
+            self.report_health(False, reason, force=self.link.gave_up)
 
     # -- poll thread ----------------------------------------------------
 

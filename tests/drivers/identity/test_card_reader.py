@@ -149,3 +149,23 @@ def test_reader_absent_at_start_is_reported_then_found(
         assert [h.online for h in events.health[:2]] == [False, True]
     finally:
         reader.close()
+
+
+def test_reconnect_deadline_gives_up_and_says_so(
+    link_path: Path, hasher: IdentityHasher, wait_for: Callable[..., bool]
+) -> None:
+    sim = CardReaderSim(link_path)
+    health = Events()
+    reader = CardReader(
+        sim.url, hasher, health.identity, health.on_health, backoff_max=0.02, reconnect_deadline=0.2
+    )
+    reader.start()
+    try:
+        assert wait_for(lambda: health.online is True)
+        sim.unplug()
+        assert wait_for(lambda: reader.gave_up)
+        assert wait_for(lambda: health.health[-1].reason == "gave up reconnecting")
+        assert [h.online for h in health.health] == [True, False, False]
+    finally:
+        reader.close()
+        sim.close()
