@@ -238,6 +238,10 @@ class KioskApp:
         self.publish_status(online=True)
 
     def close_io(self) -> None:
+        """Close readers and printer and publish "offline"; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
         for r in self._readers:
             try:
                 r.close()
@@ -280,6 +284,7 @@ class KioskApp:
         return 0
 
     _loop_thread: threading.Thread | None = None
+    _closed = False
 
     # -- the flow ----------------------------------------------------------
 
