@@ -93,3 +93,59 @@ def test_engine_starts_from_its_device_file_and_talks_to_systemd(
         notify.close()
     assert proc.returncode == 0, out.decode(errors="replace")[-2000:]
     assert password.encode() not in out  # nor in its log
+
+
+def test_a_counter_starts_from_its_device_file_with_its_bus(
+    branch_broker: BranchBroker, tmp_path: Path
+) -> None:
+    """The counter app, launched as systemd does, on TLS with its own account and a bus sim."""
+    from drivers.bus.sim import BusSim
+    from drivers.keypad.sim import KeypadSim
+    from drivers.led.sim import StripSim
+    from drivers.ratingpad.sim import RatingPadSim
+
+    sim = BusSim(tmp_path / "lobbyq-bus", [KeypadSim(1), RatingPadSim(2), StripSim(3)])
+    out = branch_broker.out
+    text = (out / "counter-3" / "counter-3.toml").read_text()
+    for old, new in (
+        ("/etc/lobbyq/counter-3.cred", str(out / "counter-3" / "counter-3.cred")),
+        ("/etc/lobbyq/ca.crt", str(branch_broker.ca)),
+        ("/etc/lobbyq/queue.toml", str(REPO / "deploy" / "queue.example.toml")),
+        (":8883", f":{branch_broker.tls_port}"),
+        ("/dev/lobbyq-bus", sim.url),
+    ):
+        text = text.replace(old, new)
+    config = tmp_path / "counter-3.toml"
+    config.write_text(text)
+    t = Topics(branch_broker.branch.branch)
+    board = StatusBoard(t)
+    online = threading.Event()
+
+    def on_status(topic: str, payload: bytes) -> None:
+        row = board.feed(topic, payload)
+        if row is not None and row.device == "counter-3" and row.state == "online":
+            online.set()
+
+    tech = MqttBus(branch_broker.url("tech"), "tech-counter-test")
+    tech.subscribe(t.status_all, on_status)
+    tech.start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lobbyq", "device", "run", "--config", str(config)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert online.wait(15), "counter-3 never reported online"
+        assert sim.device(3).wait_until(lambda s: s.fresh_boot is False, 5)  # configured
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out_text, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out_text, _ = proc.communicate()
+        tech.stop()
+        sim.close()
+    assert b"Traceback" not in out_text, out_text.decode(errors="replace")[-2000:]
