@@ -153,7 +153,11 @@ def mask_name(name: str) -> str:
 
 
 def normalize_ref(payload: str) -> str:
-    """An appointment reference: printable, no whitespace inside, bounded."""
+    """An appointment reference, upper-cased: printable, no whitespace inside, bounded.
+
+    References are case-insensitive (a booking printed as ``demo-a1`` and one
+    stored as ``DEMO-A1`` are the same), so they are hashed in one case.
+    """
     value = payload.strip()
     if not value:
         raise IdentityError("an appointment reference is empty")
@@ -161,7 +165,7 @@ def normalize_ref(payload: str) -> str:
         raise IdentityError(f"an appointment reference is at most {_QR_MAX} characters")
     if not value.isprintable() or any(c.isspace() for c in value):
         raise IdentityError("an appointment reference is printable with no spaces")
-    return value
+    return value.upper()
 
 
 class IdentityHasher:

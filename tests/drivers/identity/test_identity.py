@@ -101,6 +101,7 @@ def test_mask_name(name: str, masked: str) -> None:
 def test_qr_identity_masks_to_the_tail(hasher: IdentityHasher) -> None:
     assert hasher.qr("AB12").masked == "AB12"
     assert hasher.qr("APPT-2026-000123").masked == "…0123"
+    assert hasher.qr("demo-a1") == hasher.qr("DEMO-A1")
     with pytest.raises(IdentityError):
         hasher.qr("has space")
 
