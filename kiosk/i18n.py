@@ -15,7 +15,14 @@ are the English text (the gettext convention), marked in code with ``_()``
 | ``es`` | ``es`` | - |
 
 A missing or fuzzy translation falls back to the English id, and
-``tests/kiosk/test_i18n.py`` fails if any catalog lacks one.
+``tests/kiosk/test_i18n.py`` fails if any catalog lacks one. After changing
+strings, from the repository root::
+
+    pybabel extract -k N_ --ignore-dirs="engine display" -o assets/locale/kiosk.pot kiosk
+    pybabel update -D kiosk -i assets/locale/kiosk.pot -d assets/locale
+
+then translate the new ``msgstr`` entries (no compile step: the kiosk reads
+the ``.po`` files).
 """
 
 from __future__ import annotations
