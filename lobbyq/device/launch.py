@@ -7,10 +7,12 @@ and runs the app in this same process. In-process matters twice: the MQTT
 password (folded into the broker URL) never appears in the process's
 command line, where any local user could read it, and the app stays the
 unit's main process, so its ``READY=1`` and watchdog pings reach systemd.
+An app that reads the device file itself (it has a ``--config`` option) is
+given just that, so the file is interpreted in one place.
 
 | role | options of ``lobbyq <role>`` filled from the device file |
 |---|---|
-| engine | --broker --branch-config --branch --db (data_dir/engine.sqlite3) --client-id |
+| engine | --broker --branch-config --branch --db (data_dir/events.db) --client-id |
 | kiosk | --broker --branch-config --device --printer --card --idcard --qr --secret |
 | counter | --broker --counter --port --branch-config --branch --keypad/strip/ratingpad-addr |
 | display | --broker --branch --name --led --addr |
@@ -23,7 +25,7 @@ from __future__ import annotations
 from lobbyq.device.config import DeviceConfig
 
 APP_FOR_ROLE = {"engine": "engine", "kiosk": "kiosk", "counter": "counter", "display": "display"}
-ENGINE_DB = "engine.sqlite3"
+ENGINE_DB = "events.db"  # the name `lobbyq engine --config` uses too
 
 
 def app_argv(cfg: DeviceConfig, broker_url: str) -> tuple[str, list[str]]:

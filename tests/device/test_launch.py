@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from pathlib import Path
 
 import pytest
 
 from lobbyq.cli import SUBCOMMANDS
 from lobbyq.device.branchfile import BranchFile, load_branch_file
 from lobbyq.device.launch import app_argv
-from tests.device.conftest import REPO
+from tests.device.conftest import REPO, device_cli
 
 URL = "mqtts://counter-1:synthetic@kiosk-1.local:8883?ca=/etc/lobbyq/ca.crt"
 
@@ -40,7 +41,7 @@ def test_engine_options(branch: BranchFile) -> None:
     command, argv = app_argv(branch.device("engine"), URL)
     args = _parse(command, argv)
     assert command == "engine"
-    assert args.db == "/var/lib/lobbyq/engine.sqlite3"
+    assert args.db == "/var/lib/lobbyq/events.db"
     assert args.client_id == "engine" and args.branch == "b0101"
 
 
@@ -59,3 +60,20 @@ def test_display_options(branch: BranchFile) -> None:
     args = _parse(command, argv)
     assert command == "display"
     assert (args.name, args.led, args.addr, args.branch) == ("hall", "/dev/lobbyq-hall", 1, "b0101")
+
+
+def test_an_app_that_reads_the_device_file_gets_just_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kiosk.engine.service as engine_service
+
+    out = tmp_path / "out"
+    assert (
+        device_cli("provision", str(REPO / "deploy" / "branch.example.toml"), "-o", str(out)) == 0
+    )
+    config = out / "engine" / "engine.toml"
+    config.write_text(config.read_text().replace("/etc/lobbyq/engine.cred", "engine.cred"))
+    seen: list[argparse.Namespace] = []
+    monkeypatch.setattr(engine_service, "run", lambda args: seen.append(args) or 0)
+    assert device_cli("run", "--config", str(config)) == 0
+    assert seen[0].config == str(config) and seen[0].broker is None
