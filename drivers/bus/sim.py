@@ -5,7 +5,7 @@ frames from the ``PtyPort``, hands each to the device at that address,
 writes the replies, and sends devices' events unsolicited (in report mode)
 with retries until the host acknowledges them. Faults are scripted here:
 ``silence()``, ``unplug()``/``replug()`` (a power cut for every device on the
-cable), ``send_garbage(n)``.
+cable), ``send_garbage(n)``, ``lossy(rate)`` (frames lost on a noisy line).
 
 Everything a test needs to wait on is a condition on a device
 (``strip.wait_until(lambda s: s.text == "A023")``), never a blind sleep.
@@ -64,6 +64,8 @@ class BusSim:
         self.decoder = FrameDecoder()
         self.bad_frames = 0
         self._silent = False
+        self.loss = 0.0  # chance that any one frame, either way, is lost on the line
+        self.lost_frames = 0
         self._write_lock = threading.Lock()
         # self-pipe: a key press on another thread wakes the select at once
         self._wake_r, self._wake_w = os.pipe()
@@ -101,6 +103,20 @@ class BusSim:
 
     # -- faults -----------------------------------------------------------
 
+    def lossy(self, rate: float) -> None:
+        """Lose each frame (host to device and back) with probability ``rate``:
+        a noisy line, to prove retries act once and events arrive once."""
+        if not 0.0 <= rate < 1.0:
+            raise ValueError("loss rate must be in [0, 1)")
+        self.loss = rate
+
+    def _lost(self) -> bool:
+        with self._write_lock:
+            if self.loss and self.rng.random() < self.loss:
+                self.lost_frames += 1
+                return True
+            return False
+
     def silence(self, on: bool = True) -> None:
         """The whole bus stops answering (e.g. a cut A/B pair); the port stays."""
         self._silent = on
@@ -126,7 +142,8 @@ class BusSim:
 
     def send_garbage(self, n: int) -> bytes:
         """Write ``n`` random bytes toward the host (noise on the line)."""
-        data = self.rng.randbytes(n)
+        with self._write_lock:
+            data = self.rng.randbytes(n)
         self._write(data)
         return data
 
@@ -147,6 +164,12 @@ class BusSim:
         self.close()
 
     # -- the shell --------------------------------------------------------
+
+    def _send_frame(self, data: bytes) -> bool:
+        """A frame onto the line (maybe lost: then it looks sent to the device)."""
+        if self._lost():
+            return True
+        return self._write(data)
 
     def _write(self, data: bytes) -> bool:
         with self._write_lock:
@@ -190,7 +213,7 @@ class BusSim:
             if last is not None and last[0] == ev.seq and now - last[1] < self.event_retry_s:
                 next_due = min(next_due, self.event_retry_s - (now - last[1]))
                 continue
-            if self._write(encode(dev.addr, ev.CMD, ev.seq, ev.payload())):
+            if self._send_frame(encode(dev.addr, ev.CMD, ev.seq, ev.payload())):
                 self._last_sent[id(dev)] = (ev.seq, now)
                 dev.note_sent(ev)
             next_due = min(next_due, self.event_retry_s)
@@ -198,7 +221,7 @@ class BusSim:
 
     def _on_bytes(self, data: bytes) -> None:
         for frame in self.decoder.feed(data):
-            if frame.from_device or self._silent:
+            if frame.from_device or self._silent or self._lost():
                 continue
             try:
                 msg = decode_message(frame)
@@ -210,7 +233,7 @@ class BusSim:
                     nak = Nak(_NAK_FOR.get(exc.reason, ErrorCode.BAD_ARG))
                     for dev in self.devices:
                         if dev.addr == frame.addr and dev.powered and not dev.silent:
-                            self._write(encode(frame.addr, nak.CMD, frame.seq, nak.payload()))
+                            self._send_frame(encode(frame.addr, nak.CMD, frame.seq, nak.payload()))
                             break
                 continue
             raw = frame.payload
@@ -219,7 +242,7 @@ class BusSim:
                     continue
                 reply = dev.handle(frame.addr, frame.seq, msg, raw)
                 if reply is not None:
-                    self._write(encode(frame.addr, reply.CMD, frame.seq, reply.payload()))
+                    self._send_frame(encode(frame.addr, reply.CMD, frame.seq, reply.payload()))
                     if isinstance(reply, Event):
                         dev.note_sent(reply)
         with contextlib.suppress(Exception):
