@@ -11,25 +11,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-if getattr(sys.modules.get("drivers"), "__file__", "") is None:
-    for _name in [m for m in sys.modules if m == "drivers" or m.startswith("drivers.")]:
-        del sys.modules[_name]
+from lobbyq.broker import find_mosquitto, free_port, wait_listening
+from lobbyq.device.branchfile import BranchFile, parse_branch_file
+from lobbyq.device.brokerfiles import BrokerLayout, render_mosquitto_conf
+from lobbyq.device.config import BrokerSettings, broker_url, read_credentials
+from lobbyq.device.provision import provision
 
-from lobbyq.broker import find_mosquitto, free_port, wait_listening  # noqa: E402
-from lobbyq.device.branchfile import BranchFile, parse_branch_file  # noqa: E402
-from lobbyq.device.brokerfiles import BrokerLayout, render_mosquitto_conf  # noqa: E402
-from lobbyq.device.config import BrokerSettings, broker_url, read_credentials  # noqa: E402
-from lobbyq.device.provision import provision  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _branch(branch_id: str) -> BranchFile:

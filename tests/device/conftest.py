@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,20 +10,13 @@ from typing import Any
 
 import pytest
 
-# A bare ``pytest`` puts ``tests/`` on sys.path, where ``tests/drivers`` would
-# shadow the product package ``drivers``; put the repository root first.
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-if getattr(sys.modules.get("drivers"), "__file__", "") is None:
-    for _name in [m for m in sys.modules if m == "drivers" or m.startswith("drivers.")]:
-        del sys.modules[_name]
+from drivers.bus.sim import BusSim
+from drivers.keypad.sim import KeypadSim
+from drivers.led.sim import StripSim
+from drivers.ratingpad.sim import RatingPadSim
+from lobbyq.device.branchfile import BranchFile, parse_branch_file
 
-from drivers.bus.sim import BusSim  # noqa: E402
-from drivers.keypad.sim import KeypadSim  # noqa: E402
-from drivers.led.sim import StripSim  # noqa: E402
-from drivers.ratingpad.sim import RatingPadSim  # noqa: E402
-from lobbyq.device.branchfile import BranchFile, parse_branch_file  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def counter_doc() -> dict[str, Any]:
