@@ -17,6 +17,8 @@ Prints one JSON object (with --json) or a table:
   of the end-to-end call latency;
 - ``replug_recovery_s``: worst time from replug to every device online again,
   over N unplug/replug cycles per device kind (goal < 1 s);
+- ``idle_cpu_pct_counter_bus``: CPU share of an idle counter bus (host and
+  three simulated devices in this process), report vs poll mode;
 - ``cpu_s`` and ``max_rss_mb`` of the whole run, and ``loadavg_1m``: the
   latency tails are scheduler-bound on a busy two-core machine, so read them
   with the load beside them.
@@ -185,6 +187,27 @@ def key_to_strip(tmp: Path, presses: int) -> list[float]:
     return lat
 
 
+def idle_cpu(tmp: Path, seconds: float) -> dict[str, float]:
+    """CPU share of one idle counter bus (3 devices), default keep-alive, host and sims."""
+    from drivers.bus.rigs import CounterRig
+
+    out: dict[str, float] = {}
+    for name, report in (("report_mode", True), ("poll_mode", False)):
+        rig = CounterRig.build(tmp / f"idle-{name}")
+        try:
+            with BusMaster(
+                rig.url, devices=[1, 2, 3], report_events=report, baudrate=1_000_000
+            ) as m:
+                for a in (1, 2, 3):
+                    m.wait_online(a, 5)
+                c0, t0 = time.process_time(), time.perf_counter()
+                time.sleep(seconds)
+                out[name] = round(100 * (time.process_time() - c0) / (time.perf_counter() - t0), 2)
+        finally:
+            rig.close()
+    return out
+
+
 def replug_worst(tmp: Path, cycles: int) -> dict[str, float]:
     kinds: dict[str, Callable[[], list[DeviceSim]]] = {
         "keypad": lambda: [KeypadSim(1)],
@@ -233,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         poll = key_latency(tmp, args.presses, report=False)
         k2s = key_to_strip(tmp, args.presses)
         replug = replug_worst(tmp, cycles)
+        idle = idle_cpu(tmp, 2.0 if args.quick else 5.0)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {
         "decode_fps": decode_fps,
@@ -252,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             "bus_share_p99_under_2ms": pct([x * 1000 for x in k2s], 99) < 2.0,
             "no_fuzz_failures": fuzz_failures == 0,
         },
+        "idle_cpu_pct_counter_bus": idle,
         "loadavg_1m": round(os.getloadavg()[0], 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
