@@ -22,6 +22,7 @@ counter and teller:
 | ratings | {"value/scale": count} |
 | rated, unrated, unrated_rate | ratings given, services left unrated, unrated / (rated + unrated) |
 | satisfaction_rate | ratings in the top two values of their scale (4-5 of 5, 2-3 of 3) / rated |
+| by_hour (branch block) | {"HH": {issued, mean_wait_s}} by local hour of issue (staffing) |
 
 Waits count toward the service, counter and teller of the first call;
 service times toward the ones that finished the ticket.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from kiosk.engine.core import Event, event_to_dict
@@ -118,7 +120,19 @@ class _Day:
     counter: dict[str, _Tally] = field(default_factory=dict)
     teller: dict[str, _Tally] = field(default_factory=dict)
     issued_at: dict[str, float] = field(default_factory=dict)
+    issued_hour: dict[str, str] = field(default_factory=dict)
     first_called: set[str] = field(default_factory=set)
+    hour_issued: dict[str, int] = field(default_factory=dict)
+    hour_waits: dict[str, list[float]] = field(default_factory=dict)
+
+    def by_hour(self) -> dict[str, dict[str, Any]]:
+        return {
+            h: {
+                "issued": n,
+                "mean_wait_s": round(sum(w) / len(w), 1) if (w := self.hour_waits.get(h)) else None,
+            }
+            for h, n in sorted(self.hour_issued.items())
+        }
 
     def tallies(
         self, service: str | None, counter: str | None = None, teller: str | None = None
@@ -142,12 +156,15 @@ def _day_of(ticket: str) -> str:
     return ticket[:10]
 
 
-def _fold(day: _Day, d: Mapping[str, Any]) -> None:
+def _fold(day: _Day, d: Mapping[str, Any], tz: tzinfo) -> None:
     kind = d["kind"]
     tid = d.get("ticket", "")
     service, counter, teller = d.get("service"), d.get("counter"), d.get("teller")
     if kind == "ticket_issued":
         day.issued_at[tid] = d["at"]
+        hour = f"{datetime.fromtimestamp(d['at'], tz).hour:02d}"
+        day.issued_hour[tid] = hour
+        day.hour_issued[hour] = day.hour_issued.get(hour, 0) + 1
         for t in day.tallies(service):
             t.issued += 1
             if d.get("identity_kind"):
@@ -162,6 +179,7 @@ def _fold(day: _Day, d: Mapping[str, Any]) -> None:
         if first:
             day.first_called.add(tid)
             wait = d["at"] - day.issued_at[tid]
+            day.hour_waits.setdefault(day.issued_hour[tid], []).append(wait)
         for t in tallies:
             t.called += 1
             if first:
@@ -200,13 +218,17 @@ def _fold(day: _Day, d: Mapping[str, Any]) -> None:
 
 
 def daily_stats(
-    events: Iterable[Mapping[str, Any] | Event], day: str | None = None
+    events: Iterable[Mapping[str, Any] | Event],
+    day: str | None = None,
+    tz: tzinfo | None = None,
 ) -> dict[str, Any]:
     """Figures per business day from an event log (dicts or Event objects), oldest first.
 
     Returns {"days": {date: {"branch": {...}, "by_service": {...},
-    "by_counter": {...}, "by_teller": {...}}}}; `day` keeps only that date.
+    "by_counter": {...}, "by_teller": {...}}}}; `day` keeps only that date;
+    `tz` is the branch's local time for `by_hour` (UTC if not given).
     """
+    zone = tz if tz is not None else timezone(timedelta(0))
     days: dict[str, _Day] = {}
     for ev in events:
         d = event_to_dict(ev) if isinstance(ev, Event) else ev
@@ -216,11 +238,11 @@ def daily_stats(
         date = _day_of(tid)
         if day is not None and date != day:
             continue
-        _fold(days.setdefault(date, _Day()), d)
+        _fold(days.setdefault(date, _Day()), d, zone)
     return {
         "days": {
             date: {
-                "branch": dd.branch.to_dict(True),
+                "branch": dd.branch.to_dict(True) | {"by_hour": dd.by_hour()},
                 "by_service": {k: dd.service[k].to_dict(True) for k in _natural(dd.service)},
                 "by_counter": {k: dd.counter[k].to_dict(False) for k in _natural(dd.counter)},
                 "by_teller": {k: dd.teller[k].to_dict(False) for k in _natural(dd.teller)},

@@ -11,16 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from kiosk.engine.core import BranchConfig, CoreError
+from kiosk.engine.core.dayclock import branch_tz
 from kiosk.engine.stats import daily_stats
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--day", help="business day as YYYY-MM-DD (default: every day in the log)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--branch-config", type=Path, help="branch TOML, for local hours in by_hour (default UTC)"
+    )
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument(
         "--db", type=Path, help="the engine's event log (SQLite, as given to lobbyq engine --db)"
@@ -73,6 +79,10 @@ def print_table(result: dict[str, Any], out: TextIO) -> None:
                 f"{_pct(b.get('identification_rate')) if 'issued' in b else '':>7}",
                 file=out,
             )
+        hours = d["branch"]["by_hour"]
+        if hours:
+            flow = "  ".join(f"{h}h {v['issued']}" for h, v in hours.items())
+            print(f"  tickets by hour: {flow}", file=out)
     if not result["days"]:
         print("no tickets in the log for that day", file=out)
 
@@ -86,8 +96,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"lobbyq stats: no event log at {args.db}", file=sys.stderr)
                 return 2
             events = _db_events(args.db)
-        result = daily_stats(events, args.day)
-    except (OSError, ValueError, RuntimeError) as exc:
+        tz = None
+        if args.branch_config is not None:
+            with args.branch_config.open("rb") as f:
+                config = BranchConfig.from_dict(tomllib.load(f))
+            tz = branch_tz(config)
+        result = daily_stats(events, args.day, tz)
+    except (OSError, ValueError, RuntimeError, CoreError) as exc:
         print(f"lobbyq stats: {exc}", file=sys.stderr)
         return 2
     if args.json:

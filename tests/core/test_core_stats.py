@@ -9,6 +9,7 @@ from typing import Any
 
 from kiosk.engine import stats_cli
 from kiosk.engine.core import event_to_dict
+from kiosk.engine.core.dayclock import branch_tz
 from kiosk.engine.stats import daily_stats, percentile
 
 
@@ -63,6 +64,9 @@ def test_figures_of_a_scripted_day(desk: Any) -> None:
     assert day["by_counter"]["1"]["served"] == 3 and day["by_counter"]["2"]["recalls"] == 1
     assert day["by_teller"]["t1"]["rated"] == 2 and day["by_teller"]["t2"]["served"] == 0
     assert "issued" not in day["by_counter"]["1"]
+    assert b["by_hour"] == {"01": {"issued": 4, "mean_wait_s": 260.0}}  # UTC by default
+    local = daily_stats(desk.log, tz=branch_tz(desk.config))["days"]["2026-01-05"]["branch"]
+    assert local["by_hour"] == {"09": {"issued": 4, "mean_wait_s": 260.0}}
     assert daily_stats(desk.log, day="2026-01-06") == {"days": {}}
     # Dicts (as read from the log) give the same figures as event objects.
     assert daily_stats([event_to_dict(e) for e in desk.log]) == result

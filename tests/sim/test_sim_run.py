@@ -15,6 +15,7 @@ from kiosk.engine.core import (
     CounterPaused,
     CounterResumed,
     TicketCalled,
+    TicketIssued,
     TicketRated,
     evolve,
 )
@@ -61,6 +62,16 @@ def test_branch_day_exercises_pauses_no_shows_and_ratings(examples: Path) -> Non
     for e in run.events:
         replay = evolve(replay, e)
     assert replay == run.state
+
+
+def test_identified_customers_carry_only_a_hash_and_a_masked_form(examples: Path) -> None:
+    run = simulate(load_scenario(examples / "branch-day.toml"), keep_events=True)
+    issued = [e for e in run.events if isinstance(e, TicketIssued)]
+    share = sum(e.identity_kind is not None for e in issued) / len(issued)
+    assert 0.45 < share < 0.75  # identified_rate = 0.6
+    for e in issued:
+        if e.identity_masked is not None:
+            assert e.identity_masked.startswith("**** ") and len(e.identity_masked) == 9
 
 
 def test_priority_classes_wait_less_under_priority_aging(examples: Path) -> None:

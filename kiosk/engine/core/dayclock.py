@@ -24,6 +24,11 @@ def _tz(zone: str | None, offset_min: int) -> tzinfo:
     return timezone(timedelta(minutes=offset_min))
 
 
+def branch_tz(config: BranchConfig) -> tzinfo:
+    """The branch's local time zone (its zone name, or its fixed offset)."""
+    return _tz(config.zone, config.utc_offset_min)
+
+
 def business_day(config: BranchConfig, now: float) -> tuple[str, float]:
     """The ISO date of the business day containing `now`, and the epoch it ends at."""
     tz = _tz(config.zone, config.utc_offset_min)

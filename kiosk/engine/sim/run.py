@@ -31,6 +31,7 @@ from kiosk.engine.core import (
     Command,
     Event,
     Finish,
+    Identity,
     IssueTicket,
     Login,
     NoShow,
@@ -126,7 +127,16 @@ class _Driver:
             if a.customer_class == "appointment":
                 # A simulated appointment is due the moment its customer arrives.
                 appt = Appointment(ref=f"appt-{len(self.by_ticket) + 1}", due=self.now_epoch())
-            events = self.do(IssueTicket, a.service, a.customer_class, None, appt)
+            ident = None
+            if a.identified:
+                # A synthetic identity: a random keyed-hash-shaped value and a masked
+                # form. No card number exists anywhere in the simulator.
+                n = len(self.by_ticket) + 1
+                digest = f"{self.scenario.start_epoch:.0f}{n:08d}".encode().hex()[:64]
+                ident = Identity(
+                    kind="card", hash=digest.ljust(32, "0"), masked=f"**** {n % 10000:04d}"
+                )
+            events = self.do(IssueTicket, a.service, a.customer_class, ident, appt)
             issued = next((e for e in events if isinstance(e, TicketIssued)), None)
             if issued is None:
                 log.dropped = True

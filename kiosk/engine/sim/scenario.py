@@ -61,6 +61,7 @@ class Arrival:
     service_min: float
     no_show: bool = False
     rating: int | None = None
+    identified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,11 @@ def scenario_from_dict(doc: Mapping[str, Any], name: str = "") -> Scenario:
     rating_rate = _num(sim, "rating_rate", "", 0.0)
     if rating_rate > 1.0:
         raise _err("rating_rate", "is above 1", "use a probability, e.g. 0.7")
+    identified_rate = _num(sim, "identified_rate", "", 0.0)
+    if identified_rate > 1.0:
+        raise _err("identified_rate", "is above 1", "use a probability, e.g. 0.6")
+    # Its own generator, so adding identification to a scenario keeps its customers.
+    id_rng = random.Random(f"{seed}-identity")
 
     planned: list[tuple[float, int, str, str]] = []
     order = 0
@@ -231,6 +237,7 @@ def scenario_from_dict(doc: Mapping[str, Any], name: str = "") -> Scenario:
             service_min=times[service].draw(rng),
             no_show=no_show_rate > 0 and rng.random() < no_show_rate,
             rating=_draw_rating(rng) if rating_rate > 0 and rng.random() < rating_rate else None,
+            identified=identified_rate > 0 and id_rng.random() < identified_rate,
         )
         for at, _, service, cls in planned
     )
