@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import select
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,28 +30,52 @@ from drivers.recorder import FlightRecorder
 
 EV_KEY = 1
 
-EventSource = Callable[[str], Iterable[KeyEvent]]
+EventSource = Callable[[str, threading.Event], Iterable[KeyEvent]]
+"""``open_events(path, stop)``: open the device now (raising ``OSError`` if it is
+absent) and return its key events, ending soon after ``stop`` is set."""
+
+_POLL_S = 0.2  # how often a quiet device checks for stop
 
 
 class WedgeUnavailable(DriverError):
     """The keyboard-wedge reader cannot run here (no evdev package or device)."""
 
 
-def evdev_events(path: str) -> Iterator[KeyEvent]:
-    """Key events from an evdev device, grabbed so no other program sees them."""
+def _import_evdev() -> Any:
     try:
-        evdev: Any = importlib.import_module("evdev")
+        return importlib.import_module("evdev")
     except ImportError as exc:
         raise WedgeUnavailable(
             "the keyboard-wedge card reader needs the 'evdev' Python package "
             "(pip install evdev); serial readers do not"
         ) from exc
-    device = evdev.InputDevice(path)
+
+
+def evdev_events(path: str, stop: threading.Event) -> Iterator[KeyEvent]:
+    """Open and grab an evdev device (so no other program sees its keys); its key events."""
+    evdev = _import_evdev()
+    device = evdev.InputDevice(path)  # OSError now if absent, before "connected"
     try:
         device.grab()
-        for ev in device.read_loop():
-            if ev.type == EV_KEY:
-                yield KeyEvent(int(ev.code), int(ev.value))
+    except OSError:
+        device.close()
+        raise
+    return _device_events(device, stop)
+
+
+def _device_events(device: Any, stop: threading.Event) -> Iterator[KeyEvent]:
+    try:
+        while not stop.is_set():
+            ready, _, _ = select.select([device.fd], [], [], _POLL_S)
+            if not ready:
+                continue
+            try:
+                batch = list(device.read())
+            except BlockingIOError:
+                continue  # woken with nothing to read: not a lost device
+            for ev in batch:
+                if ev.type == EV_KEY:
+                    yield KeyEvent(int(ev.code), int(ev.value))
     finally:
         with contextlib.suppress(OSError):
             device.ungrab()
@@ -104,13 +129,7 @@ class WedgeReader:
     def start(self) -> None:
         """Check evdev is usable, then start the reading thread."""
         if self._open_events is evdev_events:
-            try:
-                importlib.import_module("evdev")
-            except ImportError as exc:
-                raise WedgeUnavailable(
-                    "the keyboard-wedge card reader needs the 'evdev' Python package "
-                    "(pip install evdev); serial readers do not"
-                ) from exc
+            _import_evdev()
         if self._thread is not None:
             return
         self._stop.clear()
@@ -118,7 +137,7 @@ class WedgeReader:
         self._thread.start()
 
     def close(self) -> None:
-        """Stop reading; the thread ends at its next event or reopen attempt."""
+        """Stop reading; the thread ends within the event source's poll time."""
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -133,7 +152,7 @@ class WedgeReader:
         backoff = self._backoff[0]
         while not self._stop.is_set():
             try:
-                events = iter(self._open_events(self.path))
+                events = iter(self._open_events(self.path, self._stop))
                 self.parser.reset()
                 self._health(True, "connected")
                 backoff = self._backoff[0]

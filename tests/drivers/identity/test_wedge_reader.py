@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import queue
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -23,15 +25,18 @@ class FakeDevice:
         self.opens = 0
         self.absent = False
 
-    def open(self, path: str) -> Iterator[KeyEvent]:
+    def open(self, path: str, stop: threading.Event) -> Iterator[KeyEvent]:
         if self.absent:
             raise FileNotFoundError(2, "No such device", path)
         self.opens += 1
-        return self._events()
+        return self._events(stop)
 
-    def _events(self) -> Iterator[KeyEvent]:
-        while True:
-            ev = self.q.get()
+    def _events(self, stop: threading.Event) -> Iterator[KeyEvent]:
+        while not stop.is_set():
+            try:
+                ev = self.q.get(timeout=0.05)
+            except queue.Empty:
+                continue
             if ev is None:
                 raise OSError(19, "No such device")
             yield ev
@@ -71,8 +76,28 @@ def test_wedge_reader_swipes_and_survives_unplug(
         assert wait_for(lambda: len(events.identities) == 2)
         assert events.rejects == []  # the half swipe was forgotten, not misread
     finally:
-        dev.q.put(KeyEvent(0, 0))
         reader.close()
+
+
+def test_absent_device_is_offline_until_it_appears(
+    hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+) -> None:
+    dev = FakeDevice()
+    dev.absent = True
+    reader = WedgeReader(
+        "kbd", hasher, events.identity, events.on_health, open_events=dev.open, backoff_max=0.02
+    )
+    reader.start()
+    try:
+        assert wait_for(lambda: events.online is False)
+        assert "No such device" in events.health[0].reason
+        dev.absent = False
+        assert wait_for(lambda: events.online is True)
+        assert [h.online for h in events.health] == [False, True]  # no flapping
+        t0 = time.monotonic()
+    finally:
+        reader.close()
+    assert time.monotonic() - t0 < 1.0  # close is prompt on a quiet device
 
 
 def test_missing_evdev_is_a_clear_error(
@@ -83,4 +108,4 @@ def test_missing_evdev_is_a_clear_error(
     with pytest.raises(WedgeUnavailable, match="evdev"):
         reader.start()
     with pytest.raises(WedgeUnavailable, match="pip install evdev"):
-        next(iter(evdev_events("/dev/input/event0")))
+        evdev_events("/dev/input/event0", threading.Event())
