@@ -19,8 +19,12 @@ from kiosk.engine.core import (
     InvalidEvent,
     command_from_dict,
     command_to_dict,
+    counter_view,
     event_from_dict,
     event_to_dict,
+    notice_view,
+    queue_view,
+    recent_calls,
     state_from_dict,
     state_to_dict,
 )
@@ -257,3 +261,22 @@ def test_a_card_number_never_reaches_events_or_snapshots(desk: Any) -> None:
     blob = json.dumps([event_to_dict(e) for e in desk.log]) + json.dumps(state_to_dict(desk.state))
     assert digest in blob and masked in blob
     assert number not in blob and number[:12] not in blob
+
+
+def test_views_are_json_safe_and_carry_no_identity(desk: Any) -> None:
+    desk.staff("1", "2")
+    desk.issue("A", identity={"kind": "card", "hash": "ab" * 16, "masked": "**** 0042"})
+    desk.issue("B", customer_class="vip")
+    desk.called("1")
+    desk.do("hold", counter="1")
+    desk.do("set_notice", notice="custom", text="Window 3 is closed today")
+    views = [
+        queue_view(desk.state, desk.now),
+        counter_view(desk.state, "1"),
+        counter_view(desk.state, "2"),
+        recent_calls(desk.state),
+        notice_view(desk.state),
+    ]
+    blob = json.dumps(views, ensure_ascii=False)
+    assert json.loads(blob) == views
+    assert "ab" * 16 not in blob and "0042" not in blob

@@ -577,7 +577,9 @@ def _rollover(state: BranchState, now: float, events: Events) -> None:
     """A new business day: unrated, expired, then the day event that resets numbering."""
     day, ends_at = business_day(state.config, now)
     if day == state.day:
-        # The clock was set back across the boundary: keep the day, move the end.
+        # Only when the rollover time or zone changed since the day began (a
+        # restart with a new config): same day, later end. `day_ends_at` is a
+        # cache of `business_day`, so setting it needs no event.
         state.day_ends_at = ends_at
         return
     for tid in list(state.pending_ratings):

@@ -35,8 +35,13 @@ def capacity(state: BranchState, service: str) -> tuple[float, int]:
 def expected_wait_s(state: BranchState, service: str, ahead: int) -> float | None:
     """Seconds a ticket with `ahead` people before it should wait (None: no counter open)."""
     c, idle = capacity(state, service)
+    return wait_formula(ahead, c, idle, state.avg_service_s[service])
+
+
+def wait_formula(ahead: int, c: float, idle: int, mean_service_s: float) -> float | None:
+    """The estimate itself, for callers that already know the capacity (queue views)."""
     if c == 0.0:
         return None
     if ahead < idle:
         return 0.0
-    return round((ahead - idle + 0.5) * state.avg_service_s[service] / c, 1)
+    return round((ahead - idle + 0.5) * mean_service_s / c, 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.engine.core.estimate import capacity, expected_wait_s
+from kiosk.engine.core.estimate import capacity, wait_formula
 from kiosk.engine.core.state import BranchState
 
 
@@ -28,6 +28,8 @@ def queue_view(state: BranchState, now: float) -> dict[str, Any]:
     tickets = state.tickets
     for svc in state.config.services:
         q = state.queues[svc.code]
+        c, idle = capacity(state, svc.code)
+        mean = state.avg_service_s[svc.code]
         rows = []
         for i, entry in enumerate(q):
             t = tickets[entry[3]]
@@ -36,14 +38,14 @@ def queue_view(state: BranchState, now: float) -> dict[str, Any]:
                     "number": t.number,
                     "class": t.customer_class,
                     "waited_s": round(max(0.0, now - t.issued_at), 1),
-                    "expected_wait_s": expected_wait_s(state, svc.code, i),
+                    "expected_wait_s": wait_formula(i, c, idle, mean),
                 }
             )
         services[svc.code] = {
             "name": dict(svc.names),
             "waiting": len(q),
-            "open_counters": capacity(state, svc.code)[0],
-            "expected_wait_s": expected_wait_s(state, svc.code, len(q)),
+            "open_counters": c,
+            "expected_wait_s": wait_formula(len(q), c, idle, mean),
             "tickets": rows,
         }
     return {
