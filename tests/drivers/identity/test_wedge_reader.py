@@ -109,3 +109,76 @@ def test_missing_evdev_is_a_clear_error(
         reader.start()
     with pytest.raises(WedgeUnavailable, match="pip install evdev"):
         evdev_events("/dev/input/event0", threading.Event())
+
+
+def test_evdev_adapter_grabs_reads_and_releases(
+    hasher: IdentityHasher,
+    synth: Synthetic,
+    events: Events,
+    wait_for: Callable[..., bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class InputEvent:
+        type: int
+        code: int
+        value: int
+
+    devices: list[FakeInputDevice] = []
+
+    class FakeInputDevice:
+        """What the reader uses of python-evdev's InputDevice."""
+
+        def __init__(self, path: str) -> None:
+            self.rfd, self.wfd = os.pipe()
+            self.fd = self.rfd
+            self.pending: queue.Queue[InputEvent] = queue.Queue()
+            self.grabbed = self.closed = False
+            devices.append(self)
+
+        def grab(self) -> None:
+            self.grabbed = True
+
+        def ungrab(self) -> None:
+            self.grabbed = False
+
+        def read(self) -> Iterator[InputEvent]:
+            os.read(self.rfd, 4096)
+            if self.pending.empty():
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+            while not self.pending.empty():
+                yield self.pending.get()
+
+        def close(self) -> None:
+            self.closed = True
+            os.close(self.rfd)
+            os.close(self.wfd)
+
+        def type_text(self, text: str) -> None:
+            for ev in encode_keys(text):
+                self.pending.put(InputEvent(4, 4, 0))  # EV_MSC scan code: ignored
+                self.pending.put(InputEvent(1, ev.code, ev.value))
+            os.write(self.wfd, b"!")
+
+    fake = types.ModuleType("evdev")
+    fake.InputDevice = FakeInputDevice  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "evdev", fake)
+    reader = WedgeReader("event7", hasher, events.identity, events.on_health)
+    reader.start()
+    try:
+        assert wait_for(lambda: events.online is True)
+        (dev,) = devices
+        assert dev.grabbed
+        os.write(dev.wfd, b"!")  # a wake-up with nothing to read is not a lost device
+        pan = synth.pan()
+        dev.type_text(encode_swipe(None, encode_track2(pan, "3012", "201")).decode())
+        assert wait_for(lambda: len(events.identities) == 1)
+        assert events.identities == [hasher.card(pan)]
+        assert events.online is True
+    finally:
+        reader.close()
+    assert dev.closed and not dev.grabbed
