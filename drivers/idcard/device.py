@@ -42,6 +42,8 @@ from drivers.recorder import FlightRecorder
 IdentityCallback = Callable[[Identity], None]
 
 _READ_OPS = frozenset({Op.READ_BASE, Op.READ_BASE_FP, Op.READ_NEW_ADDRESS})
+# Answers meaning the reader itself cannot work: it is offline for the kiosk.
+_READER_FAULTS = frozenset({Status.SELF_TEST_FAILED, Status.NOT_AUTHORIZED})
 
 
 class IdCardReader(ReaderBase):
@@ -160,6 +162,9 @@ class IdCardReader(ReaderBase):
     def poll_once(self) -> Identity | None:
         """One find/select/read round; returns the identity if one was delivered."""
         found = self.transact(Op.FIND_CARD)
+        if found.sw3 in _READER_FAULTS:
+            self.report_health(False, f"reader fault: {Status(found.sw3).name}")
+            return None
         self.report_health(True, "responding")
         if found.sw3 != Status.CARD_FOUND:
             self._present = None

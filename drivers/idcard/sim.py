@@ -60,6 +60,8 @@ class IdCardReaderSim(DeviceSim):
         self.card: SimCard | None = None
         self.read_status: int = Status.OK
         """SW3 for READ_BASE: set e.g. ``Status.READ_FAILED`` to script a bad read."""
+        self.reader_fault: int | None = None
+        """An SW3 such as ``Status.SELF_TEST_FAILED`` answered to every command."""
         self.commands: list[Command] = []
         self._halted = False
         self._decoder = CommandDecoder()
@@ -112,6 +114,8 @@ class IdCardReaderSim(DeviceSim):
     def answer(self, cmd: Command) -> bytes:
         """The reader's reply to one command, from the simulated state."""
         op = cmd.op
+        if self.reader_fault is not None:
+            return encode_response(self.reader_fault)
         with self._state_lock:
             card = self.card
             if op is Op.FIND_CARD:

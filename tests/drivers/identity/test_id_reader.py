@@ -176,3 +176,15 @@ def test_close_is_prompt_even_while_waiting_for_an_answer(
         t0 = time.monotonic()
         reader.close()
         assert time.monotonic() - t0 < 1.0
+
+
+def test_reader_fault_status_is_reported_offline(
+    rig: Rig, events: Events, wait_for: Callable[..., bool]
+) -> None:
+    sim, _ = rig
+    assert wait_for(lambda: events.online is True)
+    sim.reader_fault = Status.SELF_TEST_FAILED
+    assert wait_for(lambda: events.online is False)
+    assert events.health[-1].reason == "reader fault: SELF_TEST_FAILED"
+    sim.reader_fault = None
+    assert wait_for(lambda: events.online is True)
