@@ -20,6 +20,8 @@ from kiosk.ui.layout import Button, Frame, Label, Panel, Picture, QrCode, Rect
 
 Color = tuple[int, int, int]
 
+TEXT_CACHE = 400  # rendered text blocks kept (a few MB: every screen of two languages)
+
 BG: Color = (255, 255, 255)
 TEXT: Color = (17, 17, 17)
 MUTED: Color = (60, 60, 60)
@@ -130,6 +132,8 @@ class Painter:
         self.fonts = fonts
         self._logo_path = logo_path
         self._logo: pygame.Surface | None = None
+        # Screens repeat: a text block is wrapped and rendered once, then blitted.
+        self._cache: dict[tuple[object, ...], list[tuple[pygame.Surface, int, int]]] = {}
 
     def paint(self, surface: pygame.Surface, frame: Frame) -> None:
         surface.fill(BG)
@@ -170,16 +174,40 @@ class Painter:
     ) -> None:
         if not text:
             return
+        key = (text, size, lang, bold, color, align, middle, rect.w, rect.h)
+        pieces = self._cache.get(key)
+        if pieces is None:
+            pieces = self._lay_out(rect, text, size, lang, bold, color, align, middle)
+            if len(self._cache) >= TEXT_CACHE:
+                self._cache.pop(next(iter(self._cache)))  # oldest first
+            self._cache[key] = pieces
+        for img, dx, dy in pieces:
+            surface.blit(img, (rect.x + dx, rect.y + dy))
+
+    def _lay_out(
+        self,
+        rect: Rect,
+        text: str,
+        size: int,
+        lang: str,
+        bold: bool,
+        color: Color,
+        align: str,
+        middle: bool,
+    ) -> list[tuple[pygame.Surface, int, int]]:
+        """Wrap, fit and render a text block once; offsets are relative to its rect."""
         font = self.fonts.font(lang, bold)
         s, lines, line_h = fit(font, text, size, rect)
         total = line_h * len(lines)
-        y = rect.y + (max(0, (rect.h - total) // 2) if middle else 0)
+        y = max(0, (rect.h - total) // 2) if middle else 0
+        out: list[tuple[pygame.Surface, int, int]] = []
         for line in lines:
             if line:
                 img, box = font.render(line, color, size=s)
-                x = rect.x + (rect.w - box.width) // 2 if align == "center" else rect.x
-                surface.blit(img, (x, y + (line_h - box.height) // 2))
+                x = (rect.w - box.width) // 2 if align == "center" else 0
+                out.append((img, x, y + (line_h - box.height) // 2))
             y += line_h
+        return out
 
     def _picture(self, surface: pygame.Surface, p: Picture) -> None:
         if self._logo is None and self._logo_path is not None and self._logo_path.exists():
