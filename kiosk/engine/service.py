@@ -14,6 +14,7 @@ refusal when they carry a usable id, and change nothing.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import queue
 import signal
@@ -403,6 +404,9 @@ def run(args: argparse.Namespace) -> int:
     will = (topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode())
     bus = MqttBus(url, args.client_id, will=will, clean_start=False)
     engine = Engine(config, store, bus)
+    # The replayed state is long-lived: keep the collector from rescanning it
+    # on every burst of commands (about a quarter of the core's time).
+    gc.freeze()
     bus.on_connection(
         lambda up: (
             bus.publish(topics.status("engine"), engine.status_message(True), retain=True)
