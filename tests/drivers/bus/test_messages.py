@@ -143,7 +143,10 @@ def test_samples_cover_every_message_class() -> None:
     assert {c for c in MESSAGES.values() if c is not Event} <= kinds
 
 
-text = st.text(alphabet=st.characters(codec="gb18030", exclude_categories=["Cs"]), max_size=10)
+# up to 32 bytes: fits every display (a GB18030 character takes 1, 2 or 4 bytes)
+text = st.text(
+    alphabet=st.characters(codec="gb18030", exclude_categories=["Cs"]), max_size=10
+).filter(lambda t: len(t.encode("gb18030")) <= 32)
 MESSAGE_STRATEGIES = st.one_of(
     st.builds(Poll, st.integers(0, 255)),
     st.builds(EvtAck, st.integers(0, 255)),
