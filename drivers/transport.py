@@ -37,6 +37,7 @@ from drivers.errors import LinkDown
 from drivers.recorder import FlightRecorder
 
 _READ_TIMEOUT_S = 0.1  # bounds shutdown time only; reads return on the first byte
+_STABLE_S = 1.0  # a port that stayed up this long earns a fresh backoff
 
 
 class SerialLink:
@@ -156,6 +157,7 @@ class SerialLink:
     def _run(self) -> None:
         backoff = self.backoff_initial
         down_since: float | None = None
+        up_since = self._clock()
         while not self._stop.is_set():
             if self._port is None:
                 try:
@@ -185,7 +187,7 @@ class SerialLink:
                     self._port = port
                 if self._state is False:
                     self.reconnects += 1
-                backoff = self.backoff_initial
+                up_since = self._clock()
                 down_since = None
                 self._connected_evt.set()
                 self._set_state(True, "connected")
@@ -200,6 +202,13 @@ class SerialLink:
                 self._drop_port()
                 down_since = self._clock()
                 self._set_state(False, f"read failed: {exc}")
+                if down_since - up_since < _STABLE_S:
+                    # opens then fails at once (a flaky adapter): back off
+                    # instead of spinning through open/fail cycles
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self.backoff_max)
+                else:
+                    backoff = self.backoff_initial
                 continue
             if data:
                 self._deliver(data)
