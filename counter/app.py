@@ -21,11 +21,13 @@ Constructor (the demo builds it in-process)::
 - ``master_options``: keyword arguments for the ``BusMaster`` it creates
   (``baudrate``, ``keepalive_s``...).
 
-Threads: one flow thread owns the state and performs effects in order;
-MQTT handlers, bus events, timers and reply waiters only queue events for it.
-A command is published once by ``Requester`` and waited for on a short-lived
-waiter thread, which resends the same id until ``request_timeout_s`` and
-then reports ``NoReply`` (the teller hears the offline beep).
+Threads: the flow runs under one lock, so its steps keep one order. Bus
+events, snapshots, timers and link news are queued for the flow thread; an
+engine reply is stepped right on the MQTT thread that brings it, so the
+strip shows a call without waiting for another thread to wake. Each command
+is published once by ``Requester``; one waiter thread resends the same id
+until ``request_timeout_s`` and then reports ``NoReply`` (the teller hears
+the offline beep).
 """
 
 from __future__ import annotations
@@ -200,6 +202,8 @@ class CounterApp:
         self._requester: Requester | None = None
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
+        self._flow_lock = threading.RLock()
+        self._busy = 0
         self.effects_done = 0
 
     # -- lifecycle ----------------------------------------------------------------
@@ -288,8 +292,9 @@ class CounterApp:
 
     # -- the flow thread --------------------------------------------------------------
     def _run(self) -> None:
-        self.state, fx = f.boot(self.state)
-        self._perform(fx)
+        with self._flow_lock:
+            self.state, fx = f.boot(self.state)
+            self._perform(fx)
         while True:
             if self._events.empty():
                 self._idle.set()
@@ -297,18 +302,34 @@ class CounterApp:
             self._idle.clear()
             if ev is None:
                 return
+            self._handle(ev)
+
+    def _handle(self, ev: f.Event) -> None:
+        """One step of the flow and its effects, on whichever thread brings the event.
+
+        The lock keeps steps in one order. Most events come through the queue
+        to the flow thread; an engine reply is handled right on the MQTT
+        thread (see ``_on_reply``), which saves a thread wake-up on the way
+        from the engine to the strip.
+        """
+        with self._flow_lock:
+            self._busy += 1
             try:
                 self.state, fx = f.step(self.state, ev)
             except Exception:
                 self._log.exception("the counter flow failed on %r; event dropped", ev)
-                continue
-            self._perform(fx)
+                self._busy -= 1
+                return
+            try:
+                self._perform(fx)
+            finally:
+                self._busy -= 1
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until the flow has handled every queued event (tests, benchmarks)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._idle.wait(0.01) and self._events.empty():
+            if self._idle.wait(0.01) and self._events.empty() and not self._busy:
                 return True
         return False
 
@@ -374,12 +395,16 @@ class CounterApp:
             return  # the requester logs it
         n = self._take(reply.id)
         if n is not None:
-            self._post_reply(n, reply)
+            self._post_reply(n, reply, now=True)
 
-    def _post_reply(self, n: int, reply: ReplyMsg) -> None:
+    def _post_reply(self, n: int, reply: ReplyMsg, *, now: bool = False) -> None:
         if not reply.ok:
             self._log.info("command %s refused: %s (%s)", reply.id, reply.code, reply.reason)
-        self._events.put(f.Replied(n, reply.ok, reply.code, reply.reason, reply.events))
+        ev = f.Replied(n, reply.ok, reply.code, reply.reason, reply.events)
+        if now and self._thread is not None:
+            self._handle(ev)  # on this (MQTT) thread: the strip hears of a call at once
+        else:
+            self._events.put(ev)
 
     def _wait_loop(self) -> None:
         """Resend each command with its id until answered or the bound passes (one at a time)."""

@@ -18,11 +18,13 @@ Constructor (the demo builds it in-process)::
   or None for a silent display; ``screen``: a
   :class:`kiosk.display.screen.HallScreen` or None.
 
-Data flow: MQTT handlers (the bus thread) only fold messages into the pure
+Data flow: MQTT handlers (the bus thread) fold messages into the pure
 :mod:`kiosk.display.board` under a lock and wake the painter thread, which
-lays the board out and sends only changed zones (``HallFrameBuffer``). A
-``ticket_called`` event is the fast path (it leaves the engine before the
-retained state); the retained ``state/...`` topics are the truth after a
+lays the board out and sends only changed zones (``HallFrameBuffer``) and
+draws the screen. A ``ticket_called`` event is the fast path: it leaves the
+engine before the retained state, and its handler paints the LED itself
+(under the paint lock) instead of waiting for the painter to wake. The
+retained ``state/...`` topics are the truth after a
 restart. The device id on MQTT is ``display-<name>``; its retained status
 reports the LED's health.
 """
@@ -85,7 +87,8 @@ class HallDisplayApp:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._dirty = True
-        self._painting = False
+        self._painting = 0  # paints claimed or under way
+        self._paint_lock = threading.Lock()
         self._stop = False
         self.board = b.Board()
         self._zones = zones
@@ -157,6 +160,8 @@ class HallDisplayApp:
             return
         before = self.board.calls_seq
         self._update(lambda bd: b.on_called(bd, ev.seq, ev.body))
+        if self.board.calls_seq > before and self._thread is not None:
+            self._paint_latest(screen=False)  # the painter thread follows for the screen
         number, counter = ev.body.get("number"), ev.body.get("counter")
         if (
             self.voice is not None
@@ -227,17 +232,33 @@ class HallDisplayApp:
                     self._tick += 1
                     next_info = time.monotonic() + self.info_period_s
                 self._dirty = False
-                self._painting = True
+                self._painting += 1  # claimed under the same lock: wait_idle sees no gap
+            self._paint_latest(screen=True, claimed=True)
+
+    def _paint_latest(self, *, screen: bool, claimed: bool = False) -> None:
+        """Show the newest board on the LED (and the screen, from the painter thread only).
+
+        The paint lock keeps one painter at a time: a ``ticket_called`` paints
+        the LED right on the MQTT thread (no wake-up on the way to the hall),
+        and the painter thread does everything else.
+        """
+        if not claimed:
+            with self._wake:
+                self._painting += 1
+        with self._paint_lock:
+            with self._wake:
                 board = self.board
                 fb = self._fb
                 online = self._led_online
             try:
                 self._paint(board, fb, online)
+                if screen and self.screen is not None:
+                    self.screen.draw(board, self._tick)
             except Exception:
                 self._log.exception("painting the hall display failed")
             finally:
                 with self._wake:
-                    self._painting = False
+                    self._painting -= 1
 
     def _paint(self, board: b.Board, fb: HallFrameBuffer | None, online: bool) -> None:
         if fb is not None and self.master is not None and online:
@@ -253,8 +274,6 @@ class HallDisplayApp:
             except DriverError as exc:
                 fb.invalidate()
                 self._log.warning("hall LED update failed (%s); will redraw", exc)
-        if self.screen is not None:
-            self.screen.draw(board, self._tick)
 
     # -- status --------------------------------------------------------------------
     def _publish_status(self) -> None:
