@@ -9,6 +9,7 @@ caller's thread: the app calls this only from the pygame main loop.
 from __future__ import annotations
 
 import unicodedata
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from kiosk.ui.layout import Button, Frame, Label, Panel, Picture, QrCode, Rect
 
 Color = tuple[int, int, int]
 
-TEXT_CACHE = 400  # rendered text blocks kept (a few MB: every screen of two languages)
+TEXT_CACHE_BYTES = 6 * 1024 * 1024  # rendered text kept: every screen of a couple of languages
 
 BG: Color = (255, 255, 255)
 TEXT: Color = (17, 17, 17)
@@ -133,7 +134,10 @@ class Painter:
         self._logo_path = logo_path
         self._logo: pygame.Surface | None = None
         # Screens repeat: a text block is wrapped and rendered once, then blitted.
-        self._cache: dict[tuple[object, ...], list[tuple[pygame.Surface, int, int]]] = {}
+        self._cache: OrderedDict[tuple[object, ...], list[tuple[pygame.Surface, int, int]]] = (
+            OrderedDict()
+        )
+        self._cache_bytes = 0
 
     def paint(self, surface: pygame.Surface, frame: Frame) -> None:
         surface.fill(BG)
@@ -178,9 +182,14 @@ class Painter:
         pieces = self._cache.get(key)
         if pieces is None:
             pieces = self._lay_out(rect, text, size, lang, bold, color, align, middle)
-            if len(self._cache) >= TEXT_CACHE:
-                self._cache.pop(next(iter(self._cache)))  # oldest first
+            cost = sum(img.get_width() * img.get_height() * 4 for img, _x, _y in pieces)
+            while self._cache and self._cache_bytes + cost > TEXT_CACHE_BYTES:
+                _old, old = self._cache.popitem(last=False)  # least recently used first
+                self._cache_bytes -= sum(i.get_width() * i.get_height() * 4 for i, _x, _y in old)
             self._cache[key] = pieces
+            self._cache_bytes += cost
+        else:
+            self._cache.move_to_end(key)
         for img, dx, dy in pieces:
             surface.blit(img, (rect.x + dx, rect.y + dy))
 
