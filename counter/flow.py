@@ -292,7 +292,7 @@ def idle_line(state: CounterState) -> str:
 
 
 def strip_line(state: CounterState) -> tuple[str, bool]:
-    """What the counter LED strip shows now: thanks, the call, paused, closed or welcome."""
+    """What the strip shows now: thanks, the call, paused, closed, or welcome when open."""
     t = state.config.texts
     v = state.view
     if state.thanks:
@@ -301,8 +301,8 @@ def strip_line(state: CounterState) -> tuple[str, bool]:
         return t.serving.format(number=v.current, counter=state.config.counter), state.blink
     if v.status == PAUSED:
         return t.paused, False
-    if v.status == CLOSED and v.teller is not None:
-        return t.closed, False
+    if v.status == CLOSED:
+        return t.closed, False  # nobody serves here: never invite customers to wait
     return t.welcome, False
 
 

@@ -42,7 +42,7 @@ def branch(tmp_path: Path) -> Iterator[Branch]:
     app.start()
     kiosk = Requester(bus, Topics(config.branch_id), "kiosk-1")
     try:
-        assert strip.wait_until(lambda s: s.text == "欢迎光临 Welcome", 5.0)
+        assert strip.wait_until(lambda s: s.text == "暂停服务 Closed", 5.0)
         yield Branch(config, bus, engine, kiosk, sim, keypad, pad, strip, app)
     finally:
         app.stop()
