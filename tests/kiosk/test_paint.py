@@ -23,10 +23,10 @@ def fonts() -> FontBook:
 
 
 def test_wrap_breaks_latin_at_spaces_and_cjk_anywhere(fonts: FontBook) -> None:
-    en = wrap(fonts.font("en"), "Please keep this ticket and listen for your number.", 24, 200)
+    sentence = "Please keep this ticket and listen for your number."
+    en = wrap(fonts.font("en"), sentence, 24, 200)
     assert len(en) > 1 and all(not line.startswith(" ") for line in en)
-    words = "Please keep this ticket and listen for your number.".split()
-    assert " ".join(en).split() == words
+    assert " ".join(en).split() == sentence.split(" ")
     zh = wrap(fonts.font("zh-Hans"), "请妥善保管本票，留意叫号。" * 3, 24, 150)
     assert len(zh) > 2 and "".join(zh) == "请妥善保管本票，留意叫号。" * 3
     assert wrap(fonts.font("en"), "one\ntwo", 24, 500) == ["one", "two"]
