@@ -93,6 +93,7 @@ if TYPE_CHECKING:
 
 VERSION = "0.1.0"
 MAX_SLEEP_S = 30.0
+MAX_ABANDONED = 256
 
 
 class KioskError(Exception):
@@ -175,7 +176,8 @@ class KioskApp:
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._running = threading.Event()
-        self._abandoned: set[str] = set()
+        # Commands given up on, oldest first; bounded so a long outage cannot grow it.
+        self._abandoned: dict[str, None] = {}
         self._abandoned_lock = threading.Lock()
         self._print_deadline: tuple[int, float] | None = None
         self._request_pool = ThreadPoolExecutor(1, thread_name_prefix=f"{self.device}-engine")
@@ -365,7 +367,9 @@ class KioskApp:
             reply = self._requester.wait(cmd_id, payload, self.request_timeout)
         except EngineUnavailable:
             with self._abandoned_lock:
-                self._abandoned.add(cmd_id)
+                self._abandoned[cmd_id] = None
+                while len(self._abandoned) > MAX_ABANDONED:
+                    self._abandoned.pop(next(iter(self._abandoned)))
             self.log.warning("engine did not answer issue_ticket %s; nothing shown", cmd_id)
             self._set_health("engine", "unreachable")
             self._post(IssueFailed(eff.issue_no, "unavailable", "timeout", self.clock()))
@@ -393,7 +397,7 @@ class KioskApp:
         with self._abandoned_lock:
             orphan = isinstance(cmd_id, str) and cmd_id in self._abandoned
             if orphan:
-                self._abandoned.discard(str(cmd_id))
+                self._abandoned.pop(str(cmd_id), None)
         number = ev.body.get("number")
         if orphan and isinstance(number, str) and self._requester is not None:
             self.log.warning("ticket %s was issued after the kiosk gave up; cancelling it", number)
