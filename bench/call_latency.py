@@ -194,7 +194,7 @@ def _renice(nice: int) -> None:
             raise SystemExit(f"cannot set nice {nice}: {exc}") from exc
 
 
-NUMBER = re.compile(r"请([A-Z]+[0-9]+)号")
+NUMBER = re.compile(r"^([A-Z]+[0-9]+) 请到")
 
 
 def run(calls: int, sync: str, quiet: bool, nice: int = 0) -> dict[str, Any]:

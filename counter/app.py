@@ -46,12 +46,14 @@ from counter.texts import Texts
 from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline, KeyPressed, RatingGiven
 from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
+from drivers.keypad.codes import KeypadCap
 from drivers.mqtt.bus import Bus
 from drivers.mqtt.messages import AlertMsg, ProtocolError, ReplyMsg, StateMsg, StatusMsg
 from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
 from drivers.mqtt.topics import Topics
 
 VERSION = "0.1.0"
+DEFAULT_STRIP_COLUMNS = 16
 
 
 class BranchLike(Protocol):
@@ -203,6 +205,8 @@ class CounterApp:
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._flow_lock = threading.RLock()
+        self._strip_columns = DEFAULT_STRIP_COLUMNS  # until the strip says (IDENT)
+        self._keypad_has_text = True
         self._busy = 0
         self.effects_done = 0
 
@@ -284,6 +288,10 @@ class CounterApp:
         elif isinstance(ev, RatingGiven) and part == "ratingpad":
             self._events.put(f.RatingPressed(int(ev.value), int(ev.reason)))
         elif isinstance(ev, DeviceOnline):
+            if part == "strip" and ev.info.caps:
+                self._strip_columns = int(ev.info.caps)
+            elif part == "keypad":
+                self._keypad_has_text = bool(ev.info.caps & KeypadCap.TEXT_LINE)
             self._set_health(part, "ok")  # first: the flow's redraw must not be skipped
             self._events.put(f.DeviceChanged(part, True))
         elif isinstance(ev, DeviceOffline):
@@ -353,13 +361,14 @@ class CounterApp:
         if isinstance(e, f.Send):
             self._send(e)
         elif isinstance(e, f.StripShow):
-            m.strip_show(
-                a["strip"], e.text, blink=e.blink, scroll=len(e.text.encode("gb18030")) > 16
-            )
+            # Columns: an ASCII character takes one, a Chinese character two (its GB18030 bytes).
+            wide = len(e.text.encode("gb18030")) > self._strip_columns
+            m.strip_show(a["strip"], e.text, blink=e.blink, scroll=wide)
         elif isinstance(e, f.Beep):
             m.keypad_beep(a["keypad"], e.pattern)
         elif isinstance(e, f.KeypadText):
-            m.keypad_text(a["keypad"], e.text)
+            if self._keypad_has_text:  # else the beep alone tells the teller
+                m.keypad_text(a["keypad"], e.text)
         elif isinstance(e, f.KeypadLeds):
             m.keypad_leds(a["keypad"], e.mask)
         elif isinstance(e, f.RatingPrompt):

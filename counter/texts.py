@@ -54,7 +54,7 @@ class Texts:
     welcome: str = "欢迎光临 Welcome"
     closed: str = "暂停服务 Closed"
     paused: str = "暂停服务 请稍候 Paused"
-    serving: str = "请{number}号 到{counter}号窗口"
+    serving: str = "{number} 请到{counter}号窗口"  # 16 columns: fits a strip
     thanks: str = "谢谢您的评价 Thank you"
     kp_logged_out: str = "请输入工号+登录"
     kp_idle: str = "{teller} 就绪"

@@ -9,6 +9,8 @@ from pathlib import Path
 from flowkit import FAST_BUS, Branch
 
 from counter.app import CounterApp
+from drivers.bus.codes import TextEffect
+from drivers.bus.messages import KeypadText
 from drivers.bus.sim import BusSim
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.keypad.sim import KeypadSim
@@ -35,7 +37,8 @@ def test_call_shows_the_number_on_the_strip_and_rating_reaches_the_engine(branch
     login(br)
     number = br.issue("C")
     br.keypad.press(Key.CALL)
-    assert br.strip.wait_until(lambda s: s.text == f"请{number}号 到3号窗口" and s.blinking, 3.0)
+    assert br.strip.wait_until(lambda s: s.text == f"{number} 请到3号窗口" and s.blinking, 3.0)
+    assert br.strip.effect == TextEffect.BLINK  # fits the strip's 16 columns: no scrolling
     assert br.keypad.wait_until(lambda k: k.text == f"已叫 {number}", 3.0)
     assert BeepPattern.DOUBLE in br.keypad.beeps
     assert br.keypad.wait_until(lambda k: bool(k.leds & KeypadLed.SERVING), 3.0)
@@ -89,7 +92,7 @@ def test_a_rebooted_counter_shows_what_the_engine_says(branch: Branch) -> None:
     login(br)
     number = br.issue("D")
     br.keypad.press(Key.CALL)
-    assert br.strip.wait_until(lambda s: s.text == f"请{number}号 到3号窗口", 3.0)
+    assert br.strip.wait_until(lambda s: s.text == f"{number} 请到3号窗口", 3.0)
     br.app.stop()
     status = br.bus.retained(br.app.topics.status("counter-3"))
     assert status is not None and not StatusMsg.decode(status).online
@@ -99,7 +102,7 @@ def test_a_rebooted_counter_shows_what_the_engine_says(branch: Branch) -> None:
     again = CounterApp("3", br.bus, br.sim.url, br.config, master_options=FAST_BUS)
     again.start()
     try:
-        assert br.strip.wait_until(lambda s: s.text == f"请{number}号 到3号窗口", 5.0)
+        assert br.strip.wait_until(lambda s: s.text == f"{number} 请到3号窗口", 5.0)
         assert br.keypad.wait_until(lambda k: k.text == f"{number} 服务中", 3.0)
     finally:
         again.stop()
@@ -166,12 +169,42 @@ def test_a_lost_then_duplicated_command_acts_once(tmp_path: Path) -> None:
         keypad.type_number("1024")
         assert keypad.wait_until(lambda k: k.text == "1024 就绪", 5.0)
         keypad.press(Key.CALL)
-        assert strip.wait_until(lambda s: s.text == "请C001号 到3号窗口", 5.0)
+        assert strip.wait_until(lambda s: s.text == "C001 请到3号窗口", 5.0)
         assert app.wait_idle(3.0)
         topic = Topics(config.branch_id).evt("ticket_called")
         calls = [json.loads(p)["number"] for t, p, _ in list(bus.published) if t == topic]
         assert calls == ["C001"]  # C002 was never called by a resend
         assert all(n >= 2 for n in bus.seen.values())  # every command really was resent
+    finally:
+        app.stop()
+        engine.stop()
+        sim.close()
+        store.close()
+
+
+def test_a_keypad_without_a_text_line_gets_beeps_only(tmp_path: Path) -> None:
+    from kiosk.engine.core import BranchConfig
+    from kiosk.engine.service import Engine
+    from kiosk.engine.store import EventStore
+
+    config = BranchConfig.default()
+    bus = MemoryBus()
+    store = EventStore(tmp_path / "log.db", synchronous="OFF")
+    engine = Engine(config, store, bus)
+    keypad, pad, strip = KeypadSim(1, text_line=False), RatingPadSim(2), StripSim(3)
+    sim = BusSim(tmp_path / "c3", [keypad, pad, strip], event_retry_s=0.02)
+    app = CounterApp("3", bus, sim.url, config, master_options=FAST_BUS)
+    bus.start()
+    engine.start()
+    app.start()
+    try:
+        assert strip.wait_until(lambda s: s.text == "暂停服务 Closed", 5.0)
+        keypad.type_number("1024")
+        assert app.wait_idle(3.0)
+        assert keypad.wait_until(lambda k: bool(k.leds & KeypadLed.ONLINE), 3.0)
+        keypad.press(Key.CALL)  # nobody waits
+        assert keypad.wait_until(lambda k: k.beeps[-1:] == [BeepPattern.ERROR], 3.0)
+        assert keypad.received_of(KeypadText) == []  # never a frame it would refuse
     finally:
         app.stop()
         engine.stop()

@@ -192,12 +192,12 @@ def test_call_shows_the_number_on_strip_and_keypad(open_counter: CounterState) -
     state, fx = step(state, Replied(n, True, events=(called("A023"),)))
     assert Beep(BeepPattern.DOUBLE) in fx
     assert last(fx, KeypadText).text == "已叫 A023"
-    assert last(fx, StripShow) == StripShow("请A023号 到3号窗口", blink=True)
+    assert last(fx, StripShow) == StripShow("A023 请到3号窗口", blink=True)
     assert StartTimer(T_BLINK, 10.0) in fx
     assert last(fx, KeypadLeds).mask & KeypadLed.SERVING
     assert state.view.current == "A023" and state.view.seq == 11 and state.pending is None
     state, fx = step(state, TimerFired(T_BLINK))
-    assert fx == [StripShow("请A023号 到3号窗口", blink=False)]
+    assert fx == [StripShow("A023 请到3号窗口", blink=False)]
 
 
 def test_queue_empty_and_refusals_beep_and_say_why(open_counter: CounterState) -> None:
@@ -369,7 +369,7 @@ def test_reboot_restores_from_the_retained_counter_state() -> None:
     }
     state, fx = step(state, Snapshot(40, snap))
     assert state.view.current == "B007" and state.view.held == ("A002",)
-    assert last(fx, StripShow).text == "请B007号 到3号窗口"
+    assert last(fx, StripShow).text == "B007 请到3号窗口"
     assert last(fx, KeypadText).text == "B007 服务中"
     # an older snapshot never wins over newer news
     state, fx = step(state, Snapshot(39, {"status": "closed"}))
