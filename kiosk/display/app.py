@@ -43,7 +43,7 @@ from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
 from drivers.led.hall import HallFrameBuffer
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import EventMsg, ProtocolError, StateMsg, StatusMsg
+from drivers.mqtt.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
 from drivers.mqtt.topics import Topics
 from kiosk.display import board as b
 from kiosk.display.voice import Call, VoiceQueue
@@ -216,6 +216,10 @@ class HallDisplayApp:
                 self._led_online = False
             self._log.warning("hall LED offline: %s", ev.reason)
             self._publish_status()
+            alert = AlertMsg(
+                self.device, "hall_led_offline", "warning", f"hall LED: {ev.reason}", self._clock()
+            )
+            self.bus.publish(self.topics.alert(self.device), alert.encode())
 
     def _paint_loop(self) -> None:
         next_info = time.monotonic() + self.info_period_s

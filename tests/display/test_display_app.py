@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,21 @@ def test_notice_and_status(hall: Hall) -> None:
     assert raw is not None
     status = StatusMsg.decode(raw)
     assert status.kind == "display" and status.health["hall_led"] == "ok"
+    hall.led.silence()  # the display dies: the status says so and an alert goes out
+    assert _wait(lambda: b"hall_led_offline" in b"".join(
+        p for t, p, _ in list(hall.bus.published) if t == T.alert("display-hall")
+    ))  # fmt: skip
+    raw = hall.bus.retained(T.status("display-hall"))
+    assert raw is not None and StatusMsg.decode(raw).health["hall_led"] == "offline"
+
+
+def _wait(cond: Callable[[], bool], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def test_screen_screenshot_headless(tmp_path: Path) -> None:
