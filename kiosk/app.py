@@ -56,9 +56,10 @@ from drivers.mqtt.request import EngineUnavailable, Requester
 from drivers.mqtt.topics import Topics
 from kiosk.directory import CustomerDirectory, EmptyDirectory, Entry
 from kiosk.engine.core.config import BranchConfig
+from kiosk.engine.core.errors import ConfigError
 from kiosk.health import Alert, Health, printer_error_word, printer_word
 from kiosk.i18n import Catalogs
-from kiosk.ui import engine_io
+from kiosk.ui import KioskError, engine_io
 from kiosk.ui.content import Content, build_content, default_assets_dir, load_slides
 from kiosk.ui.flow import (
     Appointment,
@@ -94,10 +95,6 @@ if TYPE_CHECKING:
 VERSION = "0.1.0"
 MAX_SLEEP_S = 30.0
 MAX_ABANDONED = 256
-
-
-class KioskError(Exception):
-    """The kiosk cannot start: bad configuration, missing font, no printer driver."""
 
 
 class TicketSink(Protocol):
@@ -785,6 +782,6 @@ def run(args: argparse.Namespace) -> int:
             return app.run()
         finally:
             bus.stop()
-    except KioskError as exc:
+    except (KioskError, ConfigError) as exc:
         log.error("%s", exc)
         return 2

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Protocol
 
 from drivers.identity import Identity, IdentityHasher, id_check_char
+from kiosk.ui import KioskError
 
 FORMAT = "lobbyq-directory"
 VERSION = "1"
@@ -62,7 +63,7 @@ CREATE INDEX IF NOT EXISTS appointments_by_customer ON appointments (customer_ha
 REF_DIGITS = 32
 
 
-class DirectoryError(Exception):
+class DirectoryError(KioskError):
     """A directory file that is missing, of another format, or unreadable."""
 
 

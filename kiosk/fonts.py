@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drivers.printer.fonts import FontFace, FontNotFound, Region, find_cjk_font
+from kiosk.ui import KioskError
 
 if TYPE_CHECKING:
     import pygame.freetype
@@ -31,7 +32,7 @@ _FAMILY_TAG: dict[Region, str] = {"sc": "SC", "tc": "TC", "hk": "HK", "jp": "JP"
 _MAX_FACES = 16
 
 
-class KioskFontError(LookupError):
+class KioskFontError(KioskError, LookupError):
     """No installed font can draw the kiosk's text (install fonts-noto-cjk)."""
 
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from kiosk.ui import KioskError
+
 Lang = Literal["zh-Hans", "zh-Hant", "en", "es"]
 LANGS: tuple[Lang, ...] = ("zh-Hans", "zh-Hant", "en", "es")
 DEFAULT_LANG: Lang = "zh-Hans"
@@ -46,7 +48,7 @@ LANG_NAMES: Mapping[Lang, str] = {
 }
 
 
-class I18nError(Exception):
+class I18nError(KioskError):
     """A catalog that cannot be read or a language the kiosk does not speak."""
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from kiosk.engine.core.config import BranchConfig
 from kiosk.i18n import LANGS, N_, Catalogs
+from kiosk.ui import KioskError
 
 #: Services the seeds name as machine work (withdrawal, bill payment, transfer)
 #: are flagged per branch; these words only seed the default cash group.
@@ -43,7 +44,7 @@ ZONE_TEMPLATE = N_("Counters {counters}")
 MACHINE_WHERE_DEFAULT = N_("The self-service machines are by the entrance, on your left.")
 
 
-class ContentError(ValueError):
+class ContentError(KioskError, ValueError):
     """A ``[kiosk]`` table or a slide file the kiosk cannot use; the text names the key."""
 
 
