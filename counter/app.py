@@ -48,7 +48,14 @@ from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
 from drivers.keypad.codes import KeypadCap
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import AlertMsg, ProtocolError, ReplyMsg, StateMsg, StatusMsg
+from drivers.mqtt.messages import (
+    AlertMsg,
+    EventMsg,
+    ProtocolError,
+    ReplyMsg,
+    StateMsg,
+    StatusMsg,
+)
 from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
 from drivers.mqtt.topics import Topics
 
@@ -218,6 +225,7 @@ class CounterApp:
         )
         self.bus.subscribe(self.topics.reply(self.device), self._on_reply)
         self.bus.subscribe(self.topics.state_counter(self.counter_id), self._on_counter_state)
+        self.bus.subscribe(self.topics.evt("wait_alert"), self._on_wait_alert)
         self.bus.on_connection(self._on_connection)
         self.master.subscribe(self._on_bus_event)
         if self._own_master:
@@ -273,6 +281,16 @@ class CounterApp:
             self._log.warning("ignored bad counter state: %s", exc)
             return
         self._events.put(f.Snapshot(msg.seq, msg.body))
+
+    def _on_wait_alert(self, topic: str, payload: bytes) -> None:
+        try:
+            ev = EventMsg.decode(payload)
+        except ProtocolError as exc:
+            self._log.warning("ignored a bad wait alert: %s", exc)
+            return
+        service, number, waited = (ev.body.get(k) for k in ("service", "number", "waited_s"))
+        if isinstance(service, str) and isinstance(number, str) and isinstance(waited, int | float):
+            self._events.put(f.WaitAlert(service, number, float(waited)))
 
     def _on_connection(self, up: bool) -> None:
         self._events.put(f.LinkChanged(up))

@@ -100,6 +100,7 @@ class EngineView:
     teller: str | None = None
     current: str | None = None
     held: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
     seq: int = -1
 
 
@@ -187,6 +188,15 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitAlert:
+    """The engine's ``wait_alert``: a ticket has waited past its service's threshold."""
+
+    service: str
+    number: str
+    waited_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     name: str
 
@@ -212,6 +222,7 @@ Event = (
     | Replied
     | NoReply
     | Snapshot
+    | WaitAlert
     | TimerFired
     | LinkChanged
     | DeviceChanged
@@ -347,11 +358,15 @@ def _view_from_snapshot(body: Mapping[str, Any], seq: int) -> EngineView:
         number = h.get("number") if isinstance(h, Mapping) else h
         if isinstance(number, str):
             held.append(number)
+    services = body.get("services")
     return EngineView(
         status=status if status in (OPEN, CLOSED, PAUSED) else CLOSED,
         teller=teller if isinstance(teller, str) and teller else None,
         current=current if isinstance(current, str) and current else None,
         held=tuple(held),
+        services=tuple(x for x in services if isinstance(x, str))
+        if isinstance(services, list)
+        else (),
         seq=seq,
     )
 
@@ -683,6 +698,8 @@ def step(state: CounterState, event: Event) -> tuple[CounterState, list[Effect]]
                 and not state.typed
             ):
                 fx.append(_kp(idle_line(state)))
+    elif isinstance(event, WaitAlert):
+        state, fx = _on_wait_alert(state, event)
     elif isinstance(event, TimerFired):
         state, fx = _on_timer(state, event.name)
     elif isinstance(event, LinkChanged):
@@ -696,6 +713,17 @@ def step(state: CounterState, event: Event) -> tuple[CounterState, list[Effect]]
     state, shown = render(state)
     # The strip first: it is what the customer waits for; the keypad can follow.
     return state, [*shown, *fx]
+
+
+def _on_wait_alert(state: CounterState, ev: WaitAlert) -> tuple[CounterState, list[Effect]]:
+    """Someone this counter serves has waited too long (超时等候): tell the teller, if open."""
+    if ev.service not in state.view.services or state.view.status != OPEN:
+        return state, []
+    fx: list[Effect] = [Beep(BeepPattern.LONG)]
+    if not state.typed and not state.transfer_mode and state.pending is None:
+        minutes = max(1, round(ev.waited_s / 60))
+        fx.append(_kp(state.config.texts.kp_over_wait.format(number=ev.number, minutes=minutes)))
+    return state, fx
 
 
 def _on_timer(state: CounterState, name: str) -> tuple[CounterState, list[Effect]]:

@@ -76,6 +76,7 @@ class Texts:
     kp_bad_entry: str = "输入无效 invalid"
     kp_rated: str = "评价 {value}/{scale}"
     kp_unrated: str = "未评价 unrated"
+    kp_over_wait: str = "超时 {number} 等{minutes}分"
     refusals: Mapping[str, str] = field(default_factory=lambda: dict(REFUSALS))
 
     def refusal(self, code: str | None) -> str:

@@ -16,7 +16,7 @@ from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.keypad.sim import KeypadSim
 from drivers.led.sim import StripSim
 from drivers.mqtt.bus import MemoryBus
-from drivers.mqtt.messages import StatusMsg
+from drivers.mqtt.messages import EventMsg, StatusMsg
 from drivers.mqtt.request import Requester
 from drivers.mqtt.topics import Topics
 from drivers.ratingpad.sim import RatingPadSim
@@ -67,6 +67,16 @@ def test_queue_empty_and_offline_are_felt_at_the_keypad(branch: Branch) -> None:
     assert time.monotonic() - started < 2.0  # the bound is 1 s in this fixture
     assert br.keypad.beeps[-1] == BeepPattern.LONG
     assert br.keypad.wait_until(lambda k: not k.leds & KeypadLed.ONLINE, 3.0)
+
+
+def test_an_over_long_wait_reaches_the_teller(branch: Branch) -> None:
+    br = branch
+    login(br)
+    body = {"ticket": "t", "number": "D004", "service": "D", "waited_s": 1900.0,
+            "threshold_s": 1200.0}  # fmt: skip
+    br.bus.publish(br.app.topics.evt("wait_alert"), EventMsg(99, "wait_alert", 1.0, body).encode())
+    assert br.keypad.wait_until(lambda k: k.text == "超时 D004 等32分", 3.0)
+    assert br.keypad.beeps[-1] == BeepPattern.LONG
 
 
 def test_transfer_and_hold_and_call_back(branch: Branch) -> None:

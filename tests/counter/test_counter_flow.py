@@ -25,6 +25,7 @@ from counter.flow import (
     StartTimer,
     StripShow,
     TimerFired,
+    WaitAlert,
     boot,
     step,
 )
@@ -407,3 +408,24 @@ def test_every_refusal_the_core_knows_has_a_short_keypad_line() -> None:
     assert sorted(set(codes) - set(REFUSALS)) == []
     for line in REFUSALS.values():
         assert len(line.encode(ENCODING)) <= 32, line
+
+
+def test_an_over_long_wait_for_this_counter_is_heard() -> None:
+    state, _ = boot(make_state(status="open", teller="1024", services=("C", "D"), seq=3))
+    state, fx = step(state, WaitAlert("D", "D004", 1850.0))
+    assert fx[0] == Beep(BeepPattern.LONG)
+    assert last(fx, KeypadText).text == "超时 D004 等31分"
+    # another counter's service, or a closed counter: nothing
+    assert step(state, WaitAlert("A", "A001", 2000.0))[1] == []
+    closed, _ = boot(make_state(status="closed", teller="1024", services=("C",)))
+    assert step(closed, WaitAlert("C", "C001", 2000.0))[1] == []
+    # while the teller types, the beep alone: the typed digits stay on the line
+    typing, _ = run(state, digits("10"))
+    _, fx = step(typing, WaitAlert("C", "C002", 1900.0))
+    assert fx == [Beep(BeepPattern.LONG)]
+    assert typing.typed == "10"
+
+
+def test_the_snapshot_tells_the_counter_its_services() -> None:
+    state, _ = step(make_state(), Snapshot(5, {"status": "open", "services": ["C", "D"]}))
+    assert state.view.services == ("C", "D")

@@ -32,6 +32,7 @@ from counter.flow import (
     Snapshot,
     StripShow,
     TimerFired,
+    WaitAlert,
     step,
 )
 from drivers.bus.text import ENCODING
@@ -81,12 +82,14 @@ events: st.SearchStrategy[Event] = st.one_of(
             {
                 "status": st.sampled_from(["open", "closed", "paused", "bogus"]),
                 "teller": st.sampled_from([None, "1024", ""]),
+                "services": st.sampled_from([["C", "D"], [], "bogus"]),
                 "current": st.one_of(
                     st.none(), NUMBERS, st.builds(lambda n: {"number": n}, NUMBERS)
                 ),
             }
         ),
     ),
+    st.builds(WaitAlert, st.sampled_from(["A", "C", "D"]), NUMBERS, st.floats(0, 1e5)),
     st.builds(TimerFired, st.sampled_from([T_BLINK, T_ENTRY, T_RATING, T_THANKS, "other"])),
     st.builds(LinkChanged, st.booleans()),
     st.builds(DeviceChanged, st.sampled_from(["keypad", "ratingpad", "strip"]), st.booleans()),
