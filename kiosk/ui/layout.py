@@ -321,22 +321,22 @@ class _Builder:
                 card.w - 4 * self.pad,
                 card.h - 2 * self.pad,
             )
-            title_h = int(self.fs(36) * 1.6)
+            title_h = int(self.fs(40) * 1.6)
             body_h = inner.h - title_h
-            if body_h < int(self.fs(28) * 1.3) * 3:
+            if body_h < int(self.fs(32) * 1.3) * 3:
                 # Notices take the room: the slide keeps its title, centred.
-                self.label(inner, pick(slide.title, self.lang), 36, bold=True)
+                self.label(inner, pick(slide.title, self.lang), 40, bold=True)
             else:
                 self.label(
                     Rect(inner.x, inner.y, inner.w, title_h),
                     pick(slide.title, self.lang),
-                    36,
+                    40,
                     bold=True,
                 )
                 self.label(
                     Rect(inner.x, inner.y + title_h, inner.w, body_h),
                     pick(slide.body, self.lang),
-                    28,
+                    32,
                     middle=False,
                 )
         start_w = int(self.W * 0.6)
