@@ -13,6 +13,21 @@ logged, published over MQTT and written to the event log.
 The secret is per branch: hashes are stable within a branch (a directory of
 VIP card hashes works) and useless outside it (a leaked event log does not
 let anyone test card numbers offline without the secret).
+
+Hash input (``hash = HMAC-SHA256(secret, message).hexdigest()``):
+
+=======  ==========================================  ===========================
+kind     message                                      masked
+=======  ==========================================  ===========================
+card     ``lobbyq/identity/v1/card`` NUL PAN digits   ``**** 1234``
+id       ``lobbyq/identity/v1/id`` NUL 18 chars,      ``张*`` (name)
+         upper-case ``X``
+qr       ``lobbyq/identity/v1/qr`` NUL reference,     ``…0042`` (last four)
+         upper-cased
+=======  ==========================================  ===========================
+
+The secret file (:func:`load_secret`) holds the raw secret bytes (32 random
+bytes when created here), mode 0600.
 """
 
 from __future__ import annotations
