@@ -226,6 +226,8 @@ class KioskApp:
         self.bus.subscribe(t.evt("ticket_issued"), self._on_ticket_event)
         self.bus.subscribe(t.status("engine"), self._on_engine_status)
         self.bus.on_connection(self._on_connection)
+        # The link may have come up (or failed) before we listened: say how it is now.
+        self._post(EngineLink(self.bus.connected and self._engine_online, self.clock()))
         # The printer opens on its own thread (python-escpos takes a second to
         # import, the port up to a second to appear) so the screen stays live;
         # a ticket issued meanwhile queues behind it on the same thread.

@@ -221,3 +221,21 @@ def test_real_printer_driver_on_the_simulator_alerts_paper_near_end(
         assert rk.wait_for(lambda s: s.printing == "failed")
         assert sim.wait_for_ticket(0.2) is None
         assert "paper_out" in [a.code for a in _alerts(bus)]
+
+
+def test_broker_and_engine_links_show_on_the_welcome_screen(
+    printer: Any, make_kiosk: Any, bus: Any
+) -> None:
+    rk = make_kiosk(printer=printer)
+    assert rk.wait_for(lambda s: s.engine_up)
+    bus.stop()
+    assert rk.wait_for(lambda s: not s.engine_up)
+    bus.start()
+    assert rk.wait_for(lambda s: s.engine_up)
+    topic = rk.app.topics.status("engine")
+    bus.publish(topic, StatusMsg("engine", False, "engine", 1.0).encode(), retain=True)
+    assert rk.wait_for(lambda s: not s.engine_up)
+    bus.publish(topic, StatusMsg("engine", True, "engine", 2.0).encode(), retain=True)
+    assert rk.wait_for(lambda s: s.engine_up)
+    texts = " ".join(t for _lang, t in rk.app._frame.texts()) if rk.app._frame else ""
+    assert "离线" not in texts
