@@ -50,6 +50,7 @@ from kiosk.display.voice import Call, VoiceQueue
 
 VERSION = "0.1.0"
 DEFAULT_ZONES = 4
+SCREEN_REFRESH_S = 0.5
 SCROLL_OVER_BYTES = 32  # a zone shows about 16 Chinese characters at once
 
 
@@ -229,6 +230,11 @@ class HallDisplayApp:
                     left = next_info - time.monotonic()
                     if left <= 0:
                         break
+                    if self.screen is not None and left > SCREEN_REFRESH_S:
+                        # A window must be redrawn and its events read now and then.
+                        if not self._wake.wait(SCREEN_REFRESH_S):
+                            break
+                        continue
                     self._wake.wait(left)
                 if self._stop:
                     return

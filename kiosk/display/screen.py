@@ -116,6 +116,15 @@ class HallScreen:
         paint(self._surface, board, self._fonts, tick=tick)
         pygame.display.flip()
 
+    def save(self, path: Path) -> bool:
+        """Write what the window shows now to a PNG; False before the first draw."""
+        import pygame
+
+        if self._surface is None:
+            return False
+        pygame.image.save(self._surface, str(path))
+        return True
+
     def pump(self) -> bool:
         """False once the window has been closed."""
         return not self._closed.is_set()

@@ -132,3 +132,28 @@ def test_screen_screenshot_headless(tmp_path: Path) -> None:
     assert img.getpixel((5, 5)) == (220, 40, 40)  # the notice bar is red
     colors = img.getcolors(maxcolors=1 << 20) or []
     assert any(rgb == (255, 196, 0) for _, rgb in colors)  # the newest call is highlighted
+
+
+def test_the_screen_mode_draws_the_calls_in_a_window(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from kiosk.display.screen import HallScreen
+
+    bus = MemoryBus()
+    screen = HallScreen(size=(640, 360))
+    app = HallDisplayApp(bus, None, branch="b1", screen=screen)
+    bus.start()
+    app.start()
+    try:
+        body = {"number": "B007", "counter": "2", "service": "B", "recall": False}
+        bus.publish(T.evt("ticket_called"), EventMsg(3, "ticket_called", 1.0, body).encode())
+        assert _wait(lambda: [(c.number, c.counter) for c in app.board.calls] == [("B007", "2")])
+        assert app.wait_idle(3.0)
+        shot = tmp_path / "screen.png"
+        assert screen.save(shot)
+        img = Image.open(shot).convert("RGB")
+        assert img.size == (640, 360)
+        colors = {rgb for _, rgb in img.getcolors(maxcolors=1 << 20) or []}
+        assert (255, 196, 0) in colors  # the called number, highlighted
+    finally:
+        app.stop()
