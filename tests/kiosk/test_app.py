@@ -237,5 +237,12 @@ def test_broker_and_engine_links_show_on_the_welcome_screen(
     assert rk.wait_for(lambda s: not s.engine_up)
     bus.publish(topic, StatusMsg("engine", True, "engine", 2.0).encode(), retain=True)
     assert rk.wait_for(lambda s: s.engine_up)
-    texts = " ".join(t for _lang, t in rk.app._frame.texts()) if rk.app._frame else ""
-    assert "离线" not in texts
+
+    def banner_shown(_s: Any) -> bool:
+        frame = rk.app._frame
+        return frame is not None and any("离线" in t for _lang, t in frame.texts())
+
+    bus.stop()
+    assert rk.wait_for(banner_shown), "the offline banner is drawn"
+    bus.start()
+    assert rk.wait_for(lambda s: not banner_shown(s)), "and goes away"
