@@ -53,8 +53,9 @@ def test_paper_out_still_issues_keeps_the_number_and_alerts(
     assert [a.code for a in _alerts(bus)] == ["paper_out"]
     st = StatusMsg.decode(bus.retained(rk.app.topics.status("kiosk-1")))
     assert st.health["printer"] == "paper_out"
-    frame_texts = " ".join(t for _l, t in rk.app._frame.texts()) if rk.app._frame else ""
-    assert "B001" in frame_texts
+    assert rk.wait_for(
+        lambda _s: rk.app._frame is not None and any(t == "B001" for _l, t in rk.app._frame.texts())
+    ), "the number is drawn"
 
 
 def test_a_hung_printer_is_given_up_on_and_the_number_stays(
