@@ -89,6 +89,7 @@ class HallDisplayApp:
         self._wake = threading.Condition(self._lock)
         self._dirty = True
         self._painting = 0  # paints claimed or under way
+        self._announced_seq = -1
         self._paint_lock = threading.Lock()
         self._stop = False
         self.board = b.Board()
@@ -164,9 +165,14 @@ class HallDisplayApp:
         if self.board.calls_seq > before and self._thread is not None:
             self._paint_latest(screen=False)  # the painter thread follows for the screen
         number, counter = ev.body.get("number"), ev.body.get("counter")
+        with self._wake:
+            # Its own watermark: a snapshot that overtook the event must not silence the call,
+            # and a redelivered event (same seq) must not say it twice.
+            fresh = ev.seq > self._announced_seq
+            self._announced_seq = max(self._announced_seq, ev.seq)
         if (
             self.voice is not None
-            and ev.seq > before
+            and fresh
             and isinstance(number, str)
             and isinstance(counter, str)
         ):

@@ -64,6 +64,7 @@ def test_a_call_blinks_on_top_and_is_announced(hall: Hall) -> None:
     hall.call(6, "B001", "2")
     assert hall.led.wait_until(lambda d: d.zones[1] == want and d.blinking == {0}, 3.0)
     hall.call(7, "A023", "3", recall=True)
+    hall.call(7, "A023", "3", recall=True)  # redelivered by the broker: said once
     assert hall.voice.wait_idle(5.0)
     assert [(c.number, c.recall) for c in hall.voice.spoken] == [
         ("A023", False), ("B001", False), ("A023", True)
