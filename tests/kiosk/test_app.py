@@ -124,17 +124,21 @@ def test_touches_drive_the_flow_and_screenshots_are_saved(
     rk = make_kiosk(printer=printer)
 
     def press(target: str) -> None:
-        frame = rk.app._frame
-        assert frame is not None
-        b = next(b for b in frame.buttons if b.id == target)
+        """Touch the centre of ``target`` once the painted frame shows it."""
+
+        def drawn(_s: Any) -> bool:
+            frame = rk.app._frame
+            return frame is not None and any(b.id == target for b in frame.buttons)
+
+        assert rk.wait_for(drawn), f"{target} never drawn"
+        assert rk.app._frame is not None
+        b = next(b for b in rk.app._frame.buttons if b.id == target)
         rk.app.inject_touch(b.rect.x + b.rect.w / 2, b.rect.y + b.rect.h / 2)
 
     press("lang:en")
     assert rk.wait_for(lambda s: s.screen == "ask" and s.lang == "en")
-    time.sleep(0.05)
     press("svc:A")
     assert rk.wait_for(lambda s: s.screen == "identify")
-    time.sleep(0.05)
     press("skip")
     assert rk.wait_for(lambda s: s.printing == "printed")
     assert printer.tickets[0].lang == "en"
