@@ -7,11 +7,13 @@ the sequence such readers expect, a few times a second:
 2. SELECT_CARD (20 02): ``90`` when the card answered;
 3. READ_BASE (30 01): ``90`` with the text block and the photo.
 
-The ID number is hashed the moment the text block is parsed; the photo is
-dropped by the codec. A card left on the reader is delivered once: the
-reader's hash of the card present is remembered until FIND_CARD says the
-field is empty. A reader that stops answering is reported offline (and its
-flight recorder dumped) and online again at its next answer.
+The decisions (what to send next, deliver, reject, report) are the pure
+state machine in :mod:`drivers.idcard.session`; this module is its shell:
+a poll thread, the serial link, waiting with retries, and performing the
+effects. The ID number is hashed the moment the text block is parsed; the
+photo is dropped by the codec. A card left on the reader is delivered once.
+A reader that stops answering is reported offline (and its flight recorder
+dumped) and online again at its next answer.
 """
 
 from __future__ import annotations
@@ -26,24 +28,23 @@ from drivers.errors import DeviceTimeout, LinkDown
 from drivers.idcard.codec import (
     BadFrame,
     Command,
-    InfoError,
     Op,
     Response,
     ResponseDecoder,
-    Status,
     describe,
     encode_command,
-    parse_base_data,
 )
-from drivers.identity import Identity, IdentityError, IdentityHasher
+from drivers.idcard.session import Deliver, Effect, Health, Reject, Send, Session
+from drivers.idcard.session import answer as session_answer
+from drivers.idcard.session import start as session_start
+from drivers.idcard.session import timeout as session_timeout
+from drivers.identity import Identity, IdentityHasher
 from drivers.readers import HealthCallback, ReaderBase, RejectCallback
 from drivers.recorder import FlightRecorder
 
 IdentityCallback = Callable[[Identity], None]
 
 _READ_OPS = frozenset({Op.READ_BASE, Op.READ_BASE_FP, Op.READ_NEW_ADDRESS})
-# Answers meaning the reader itself cannot work: it is offline for the kiosk.
-_READER_FAULTS = frozenset({Status.SELF_TEST_FAILED, Status.NOT_AUTHORIZED})
 
 
 class IdCardReader(ReaderBase):
@@ -99,7 +100,7 @@ class IdCardReader(ReaderBase):
         self._link_up = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._present: str | None = None  # hash (or reject reason) of the card in the field
+        self._session = Session()
         self.reads = 0
         self.rejects = 0
         self.timeouts = 0
@@ -151,8 +152,7 @@ class IdCardReader(ReaderBase):
             try:
                 self.poll_once()
             except DeviceTimeout:
-                self.timeouts += 1
-                self.report_health(False, "not responding")
+                self.timeouts += 1  # health was reported by the session
             except LinkDown:
                 pass  # the link reports it; we wait for it to come back
             except Exception:  # a bug must not end polling for the day
@@ -160,36 +160,50 @@ class IdCardReader(ReaderBase):
             self._stop.wait(self.poll_interval)
 
     def poll_once(self) -> Identity | None:
-        """One find/select/read round; returns the identity if one was delivered."""
-        found = self.transact(Op.FIND_CARD)
-        if found.sw3 in _READER_FAULTS:
-            self.report_health(False, f"reader fault: {Status(found.sw3).name}")
-            return None
-        self.report_health(True, "responding")
-        if found.sw3 != Status.CARD_FOUND:
-            self._present = None
-            return None
-        if self.transact(Op.SELECT_CARD).sw3 != Status.OK:
-            return None  # the card moved off the field between find and select
-        resp = self.transact(Op.READ_BASE)
-        if resp.sw3 != Status.OK:
-            st = resp.status
-            self._reject(f"read-failed: {st.name if st else f'{resp.sw3:02X}'}")
-            return None
-        try:
-            info = parse_base_data(resp.data)
-            identity = self._hasher.id_card(info.id_number, info.name)
-        except (InfoError, IdentityError) as exc:
-            self._reject(f"invalid-card: {exc}")
-            return None
-        if identity.hash == self._present:
-            return None  # the same card still lying on the reader
-        self._present = identity.hash
-        self.reads += 1
-        self.recorder.note(f"card {identity.masked}")
-        self.log.info("%s: ID card %s", self.name, identity.masked)
-        self.call(self._on_identity, identity)
-        return identity
+        """One find/select/read round; returns the identity if one was delivered.
+
+        The decisions are :mod:`drivers.idcard.session`'s; this shell only
+        sends, waits and performs the effects. ``DeviceTimeout`` and
+        ``LinkDown`` propagate (the poll loop reports them).
+        """
+        session, effects = session_start(self._session)
+        delivered: Identity | None = None
+        while True:
+            self._session = session
+            send: Op | None = None
+            for effect in effects:
+                if isinstance(effect, Send):
+                    send = effect.op
+                else:
+                    delivered = self._perform(effect) or delivered
+            if send is None:
+                return delivered
+            try:
+                resp = self.transact(send)
+            except DeviceTimeout:
+                self._session, effects = session_timeout(self._session)
+                for effect in effects:
+                    self._perform(effect)
+                raise
+            session, effects = session_answer(session, resp, self._hasher)
+
+    def _perform(self, effect: Effect) -> Identity | None:
+        if isinstance(effect, Health):
+            self.report_health(effect.online, effect.reason)
+        elif isinstance(effect, Deliver):
+            identity = effect.identity
+            self.reads += 1
+            self.recorder.note(f"card {identity.masked}")
+            self.log.info("%s: ID card %s", self.name, identity.masked)
+            self.call(self._on_identity, identity)
+            return identity
+        elif isinstance(effect, Reject):
+            self.rejects += 1
+            self.recorder.note(f"rejected: {effect.reason}")
+            self.log.warning("%s: card not read (%s)", self.name, effect.reason)
+            if self._on_reject is not None:
+                self.call(self._on_reject, effect.reason)
+        return None
 
     def transact(self, op: Op) -> Response:
         """Send one command and wait for its answer, retrying a lost one."""
@@ -218,13 +232,3 @@ class IdCardReader(ReaderBase):
                 # a BadFrame: keep waiting, the real answer may follow
             self.recorder.note(f"no answer to {op.name}")
         raise DeviceTimeout(f"{self.name}: no answer to {op.name}")
-
-    def _reject(self, reason: str) -> None:
-        if self._present == f"reject:{reason}":
-            return  # said once per card presentation
-        self._present = f"reject:{reason}"
-        self.rejects += 1
-        self.recorder.note(f"rejected: {reason}")
-        self.log.warning("%s: card not read (%s)", self.name, reason)
-        if self._on_reject is not None:
-            self.call(self._on_reject, reason)
