@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from conftest import Synthetic
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.idcard.codec import (
     PHOTO_LEN,
@@ -106,3 +108,33 @@ def test_faults_and_timeouts(hasher: IdentityHasher) -> None:
     s, effects = timeout(s)
     assert effects == [Health(False, "not responding")] and s.waiting is None
     assert answer(s, FOUND, hasher) == (s, [])  # a late answer nobody waits for
+
+
+_ANSWERS = st.one_of(
+    st.sampled_from([FOUND, EMPTY, OK8, Response(0, 0, Status.SELF_TEST_FAILED), None]),
+    st.builds(
+        Response,
+        st.integers(0, 255),
+        st.integers(0, 255),
+        st.sampled_from([*Status, 0x00, 0xFF]),
+        st.binary(max_size=1400),
+    ),
+)
+
+
+@given(st.lists(st.one_of(st.just("start"), _ANSWERS), max_size=40))
+def test_any_event_script_is_handled(script: list[object]) -> None:
+    """Random answers, timeouts (None) and round starts never raise or go astray."""
+    hasher = IdentityHasher(bytes(32))
+    s = Session()
+    for event in script:
+        if event == "start":
+            s, effects = start(s)
+        elif event is None:
+            s, effects = timeout(s)
+        else:
+            assert isinstance(event, Response)
+            s, effects = answer(s, event, hasher)
+        assert s.waiting in (None, Op.FIND_CARD, Op.SELECT_CARD, Op.READ_BASE)
+        assert sum(isinstance(e, Send) for e in effects) <= 1
+        assert (s.waiting is None) == (not any(isinstance(e, Send) for e in effects))
