@@ -21,10 +21,11 @@ Constructor (the demo builds it in-process)::
 - ``master_options``: keyword arguments for the ``BusMaster`` it creates
   (``baudrate``, ``keepalive_s``...).
 
-Threads: the flow runs under one lock, so its steps keep one order. Bus
-events, snapshots, timers and link news are queued for the flow thread; an
-engine reply is stepped right on the MQTT thread that brings it, so the
-strip shows a call without waiting for another thread to wake. Each command
+Threads: the flow runs under one lock, so its steps keep one order. Keys,
+ratings and engine replies are stepped right on the thread that brings them
+(the bus dispatcher, the MQTT thread), so a call reaches the engine and the
+strip without waiting for another thread to wake; snapshots, timers, device
+and link news are queued for the flow thread. Each command
 is published once by ``Requester``; one waiter thread resends the same id
 until ``request_timeout_s`` and then reports ``NoReply`` (the teller hears
 the offline beep).
@@ -212,6 +213,7 @@ class CounterApp:
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._flow_lock = threading.RLock()
+        self._booted = threading.Event()
         self._strip_columns = DEFAULT_STRIP_COLUMNS  # until the strip says (IDENT)
         self._keypad_has_text = True
         self._busy = 0
@@ -302,9 +304,9 @@ class CounterApp:
         if part is None:
             return
         if isinstance(ev, KeyPressed) and part == "keypad":
-            self._events.put(f.KeyPressed(ev.key))
+            self._now_or_queued(f.KeyPressed(ev.key))
         elif isinstance(ev, RatingGiven) and part == "ratingpad":
-            self._events.put(f.RatingPressed(int(ev.value), int(ev.reason)))
+            self._now_or_queued(f.RatingPressed(int(ev.value), int(ev.reason)))
         elif isinstance(ev, DeviceOnline):
             if part == "strip" and ev.info.caps:
                 self._strip_columns = int(ev.info.caps)
@@ -321,6 +323,7 @@ class CounterApp:
         with self._flow_lock:
             self.state, fx = f.boot(self.state)
             self._perform(fx)
+        self._booted.set()
         while True:
             if self._events.empty():
                 self._idle.set()
@@ -428,8 +431,19 @@ class CounterApp:
         if not reply.ok:
             self._log.info("command %s refused: %s (%s)", reply.id, reply.code, reply.reason)
         ev = f.Replied(n, reply.ok, reply.code, reply.reason, reply.events)
-        if now and self._thread is not None:
-            self._handle(ev)  # on this (MQTT) thread: the strip hears of a call at once
+        if now:
+            self._now_or_queued(ev)  # on this (MQTT) thread: the strip hears of a call at once
+        else:
+            self._events.put(ev)
+
+    def _now_or_queued(self, ev: f.Event) -> None:
+        """Step at once on the calling thread (keys, ratings, replies: the latency path).
+
+        Before the flow thread has drawn the boot picture, queue instead, so
+        nothing overtakes it.
+        """
+        if self._booted.is_set():
+            self._handle(ev)
         else:
             self._events.put(ev)
 
