@@ -131,7 +131,7 @@ class ReaderBase:
         """The port stayed absent past ``reconnect_deadline``: restart to try again."""
         return self.link.gave_up
 
-    # -- helpers --------------------------------------------------------
+    # -- shared ---------------------------------------------------------
 
     def report_health(self, online: bool, reason: str, *, force: bool = False) -> None:
         """Tell the application once per change (or when ``force``d); dump on a loss."""
