@@ -112,6 +112,7 @@ Progress = Callable[[int, int], None]
 class _Pending:
     addr: int
     seq: int
+    cmd: int
     done: threading.Event = field(default_factory=threading.Event)
     reply: Message | None = None
     error: DriverError | None = None
@@ -282,7 +283,7 @@ class BusMaster:
                 len(wire) + 40
             )
             for attempt in range(tries):
-                pending = _Pending(addr, seq)
+                pending = _Pending(addr, seq, msg.CMD)
                 self._pending = pending
                 try:
                     self.link.write(wire)
@@ -508,8 +509,13 @@ class BusMaster:
                 self.log.debug("%s: undecodable frame from @%02X: %s", self.name, frame.addr, exc)
                 continue
             pending = self._pending
+            # an unsolicited EVENT carries its own event number in SEQ, which
+            # may equal the request's: only a POLL is answered with an EVENT
             solicited = (
-                pending is not None and pending.addr == frame.addr and pending.seq == frame.seq
+                pending is not None
+                and pending.addr == frame.addr
+                and pending.seq == frame.seq
+                and (not isinstance(msg, Event) or pending.cmd == Poll.CMD)
             )
             if isinstance(msg, Event):
                 self._on_event(frame.addr, msg, solicited, now)

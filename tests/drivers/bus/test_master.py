@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from drivers.bus.events import (
 from drivers.bus.firmware import FirmwareImage
 from drivers.bus.harness import EventLog
 from drivers.bus.master import BusMaster
-from drivers.bus.messages import KeypadBeep
+from drivers.bus.messages import KeyEvent, KeypadBeep
 from drivers.bus.sim import BusSim
 from drivers.errors import DeviceRefused, DeviceTimeout, ImageError, LinkDown
 from drivers.keypad.codes import BeepPattern, Key
@@ -224,3 +225,30 @@ def test_device_naks_a_payload_it_cannot_take(counter_bus: Any) -> None:
     with pytest.raises(DeviceRefused) as err:
         counter_bus.master.request(3, StripBrightness(99))  # host check bypassed
     assert err.value.code == ErrorCode.BAD_ARG
+
+
+def test_unsolicited_event_with_the_request_seq_is_not_taken_for_the_reply(
+    pty_port: Any,
+) -> None:
+    """A device's event number may equal the host's SEQ: the EVENT is an event."""
+    from drivers.bus.frame import FrameDecoder, encode_frame
+    from drivers.bus.messages import Ack, to_frame
+
+    log = EventLog()
+    with BusMaster(pty_port.url, on_event=log, **FAST) as m:
+        assert m.link.wait_connected(3)
+        result: list[object] = []
+        worker = threading.Thread(
+            target=lambda: result.append(m.request(1, KeypadBeep(BeepPattern.SHORT)))
+        )
+        worker.start()
+        dec = FrameDecoder()
+        frames: list[Any] = []
+        while not frames:
+            frames = dec.feed(pty_port.read(1.0))
+        req = frames[0]
+        pty_port.write(encode_frame(to_frame(1, req.seq, KeyEvent(req.seq, Key.CALL))))
+        pty_port.write(encode_frame(to_frame(1, req.seq, Ack())))
+        worker.join(3)
+        assert result == [Ack()]
+        assert log.wait_for(KeyPressed).key is Key.CALL
