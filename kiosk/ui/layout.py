@@ -214,21 +214,28 @@ class _Builder:
         self.pad = max(12, self.W // 64)
         self.out: list[Widget] = []
 
-    def fs(self, base: int) -> int:
-        """A font size scaled to the panel height and the large-text mode."""
-        return max(12, int(base * self.H / 800 * self.k))
+    def fs(self, base: int, *, fixed: bool = False) -> int:
+        """A font size scaled to the panel height and (unless ``fixed``) the large-text mode."""
+        return max(12, int(base * self.H / 800 * (1.0 if fixed else self.k)))
 
     def label(self, rect: Rect, text: str, base: int, **kw: object) -> None:
         lang = kw.pop("lang", self.lang)
         self.out.append(Label(rect, text, self.fs(base), str(lang), **kw))  # type: ignore[arg-type]
 
     def button(
-        self, id: str, rect: Rect, text: str, role: Role, base: int = 34, lang: str | None = None
+        self,
+        id: str,
+        rect: Rect,
+        text: str,
+        role: Role,
+        base: int = 34,
+        lang: str | None = None,
+        *,
+        fixed: bool = False,
     ) -> None:
         w, h = max(rect.w, self.t), max(rect.h, self.t)
-        self.out.append(
-            Button(id, Rect(rect.x, rect.y, w, h), text, role, self.fs(base), lang or self.lang)
-        )
+        size = self.fs(base, fixed=fixed)
+        self.out.append(Button(id, Rect(rect.x, rect.y, w, h), text, role, size, lang or self.lang))
 
     # -- chrome shared by every screen -----------------------------------
 
@@ -255,6 +262,7 @@ class _Builder:
                     role,
                     26,
                     lang,
+                    fixed=True,  # each language's own name: read by its speakers, not resized
                 )
         x = self.pad * 2 + logo
         name = self.v.content.branch_name(self.lang)
