@@ -252,3 +252,15 @@ def test_unsolicited_event_with_the_request_seq_is_not_taken_for_the_reply(
         worker.join(3)
         assert result == [Ack()]
         assert log.wait_for(KeyPressed).key is Key.CALL
+
+
+def test_broadcast_acts_everywhere_and_nobody_answers(counter_bus: Any) -> None:
+    from drivers.bus.codes import BROADCAST_ADDR
+    from drivers.bus.messages import StripBrightness
+
+    counter_bus.master.request(BROADCAST_ADDR, StripBrightness(6))
+    assert counter_bus.strip.wait_until(lambda s: s.brightness == 6)
+    # the keypad does not know the command and, for a broadcast, keeps quiet
+    assert counter_bus.keypad.received_of(StripBrightness)
+    counter_bus.master.keypad_beep(1)  # and the bus is not left with a stray reply
+    assert counter_bus.master.bad_frames == 0
