@@ -60,24 +60,55 @@ def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+#: Characters after which a CJK phrase may end (middle dots of menu names, commas).
+CJK_BREAK_AFTER = frozenset("·・、，。；：！？）」』")
+#: A CJK phrase up to this long stays on one line (开户· 挂失· 电子银行).
+CJK_PHRASE_MAX = 6
+
+
 def _tokens(paragraph: str) -> list[str]:
-    """Break points: each CJK character alone, Latin words with their trailing space."""
+    """Break points: short CJK phrases whole, longer CJK runs per character,
+    Latin words with their trailing space; no line starts with closing punctuation."""
     out: list[str] = []
     word = ""
+    run = ""
+
+    def flush_run() -> None:
+        nonlocal run
+        if run:
+            out.extend([run] if len(run) <= CJK_PHRASE_MAX + 1 else _per_char(run))
+            run = ""
+
     for ch in paragraph:
-        if _is_wide(ch):
+        if _is_wide(ch) or (ch in CJK_BREAK_AFTER and run):
             if word:
                 out.append(word)
                 word = ""
-            out.append(ch)
+            run += ch
+            if ch in CJK_BREAK_AFTER:
+                flush_run()
         elif ch == " ":
+            flush_run()
             out.append(word + " ")
             word = ""
         else:
+            flush_run()
             word += ch
+    flush_run()
     if word:
         out.append(word)
     return out
+
+
+def _per_char(run: str) -> list[str]:
+    """Single characters, with closing punctuation kept on the character before it."""
+    chars: list[str] = []
+    for ch in run:
+        if ch in CJK_BREAK_AFTER and chars:
+            chars[-1] += ch
+        else:
+            chars.append(ch)
+    return chars
 
 
 def wrap(font: pygame.freetype.Font, text: str, size: int, width: int) -> list[str]:

@@ -57,3 +57,13 @@ def test_text_cache_stays_within_its_budget(kiosk_view: Any, fonts: FontBook) ->
     assert painter._cache_bytes == sum(
         img.get_width() * img.get_height() * 4 for p in painter._cache.values() for img, _x, _y in p
     )
+
+
+def test_menu_names_break_between_phrases_not_inside_them(fonts: FontBook) -> None:
+    font = fonts.font("zh-Hans")
+    name = "开户·挂失·电子银行"
+    width = font.get_rect("开户·挂失·电子", size=32).width + 2  # one character short
+    lines = wrap(font, name, 32, width)
+    assert lines == ["开户·挂失·", "电子银行"]
+    prose = wrap(font, "请妥善保管本票，留意叫号。", 32, font.get_rect("请妥善保", size=32).width)
+    assert all(not line.startswith(("，", "。")) for line in prose)
