@@ -247,8 +247,9 @@ class _Builder:
         x_right = self.W - self.pad
         large_w = max(self.t, int(self.W * 0.11))
         x_right -= large_w
+        large_role: Role = "lang_on" if self.s.large else "secondary"  # lit while on
         self.button(
-            "large", Rect(x_right, self.pad, large_w, self.t), self.tr(S_LARGE), "secondary", 24
+            "large", Rect(x_right, self.pad, large_w, self.t), self.tr(S_LARGE), large_role, 24
         )
         if with_langs:
             lang_w = max(self.t, int(self.W * 0.115))
