@@ -3,7 +3,8 @@
 Constructor (the demo builds it in-process)::
 
     HallDisplayApp(bus, led_url, *, config=None, branch=None, name="hall", addr=1,
-                   zones=None, voice=None, screen=None, texts=None, master=None, logger=None)
+                   zones=None, voice=None, screen=None, texts=None, master=None,
+                   master_options=None, logger=None)
 
 - ``bus``: a started or unstarted :class:`drivers.mqtt.bus.Bus` (``MqttBus``
   or ``MemoryBus``); the app subscribes at ``start()``.
@@ -13,6 +14,8 @@ Constructor (the demo builds it in-process)::
   a pty path of ``HallDisplaySim``, ``spy://...``) or None for no LED.
 - ``zones``: how many zones the LED has; None reads it from the display's
   IDENT (its capability byte) when it comes online.
+- ``master`` / ``master_options``: a ready ``BusMaster`` for the LED port, or
+  keyword arguments for the one the app creates from ``led_url``.
 - ``voice``: a :class:`kiosk.display.voice.VoiceQueue` (started by the app;
   ``kiosk.display.voice.make_voice(["zh", "en"])`` builds one on pygame.mixer)
   or None for a silent display; ``screen``: a
@@ -35,7 +38,7 @@ import argparse
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline
@@ -72,6 +75,7 @@ class HallDisplayApp:
         texts: b.BoardTexts | None = None,
         info_period_s: float = 8.0,
         master: BusMaster | None = None,
+        master_options: Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.time,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -99,7 +103,9 @@ class HallDisplayApp:
         self._tick = 0
         self.master = master
         if master is None and led_url is not None:
-            self.master = BusMaster(led_url, name=f"{self.device}-led", devices=[addr])
+            self.master = BusMaster(
+                led_url, name=f"{self.device}-led", devices=[addr], **dict(master_options or {})
+            )
         self._own_master = master is None and self.master is not None
         self._thread: threading.Thread | None = None
         self.frames_sent = 0
