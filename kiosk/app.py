@@ -188,7 +188,6 @@ class KioskApp:
         self._dirty = True
         self.first_frame_at: float | None = None
         self.started_at = clock()
-        self.on_frame: Callable[[FlowState], None] | None = None
 
     # -- thread-safe entry points ---------------------------------------
 
@@ -636,7 +635,9 @@ class KioskApp:
         self._surface = pygame.display.set_mode(self.size, flags)
         pygame.display.set_caption("lobbyq kiosk")
         pygame.event.set_blocked(None)
-        pygame.event.set_allowed([pygame.QUIT, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN])
+        pygame.event.set_allowed(
+            [pygame.QUIT, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN, pygame.WINDOWEXPOSED]
+        )
         fonts = FontBook(self.log.getChild("fonts"))
         fonts.preload([self.state.lang])
         self._painter = Painter(fonts, self.assets / "images" / "logo.png")
@@ -655,6 +656,8 @@ class KioskApp:
             self._touch(*ev.pos)
         elif ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE and not self.headless:
             self._stop.set()
+        elif ev.type == pygame.WINDOWEXPOSED:
+            self._dirty = True  # the compositor lost our pixels: paint again
 
     def _repaint(self) -> None:
         import pygame
@@ -666,8 +669,6 @@ class KioskApp:
         self._dirty = False
         if self.first_frame_at is None:
             self.first_frame_at = self.clock()
-        if self.on_frame is not None:
-            self.on_frame(self.state)
 
     def _save(self, path: Path) -> None:
         import pygame
