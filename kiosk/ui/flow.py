@@ -294,7 +294,9 @@ def _issue(
 ) -> tuple[FlowState, list[Effect]]:
     n = state.issue_no + 1
     c = state.customer
-    appt = c.appointment if c is not None and cls == "appointment" else None
+    # Only a due booking is kept on the customer (see _identified): it checks in
+    # whatever the class, so a care customer with a booking is not lost to it.
+    appt = c.appointment if c is not None else None
     effect = RequestTicket(
         issue_no=n,
         service=service,

@@ -229,3 +229,11 @@ def test_care_or_large_text_left_on_at_welcome_is_reset_for_the_next_customer() 
     s, _ = run([Tick(2 + RULES.idle_s + 0.1)], s)
     assert not s.care and not s.large
     assert next_wakeup(s, RULES) == s.slide_since + RULES.slide_s
+
+
+def test_care_customer_with_a_due_appointment_still_checks_in() -> None:
+    appt = Appointment("r" * 32, WALL, "B")
+    s, eff = run([Tap("care", 0), Identified(customer("normal", appt), 1, WALL)])
+    req = eff[0]
+    assert isinstance(req, RequestTicket)
+    assert req.customer_class == "care" and req.appointment == appt and req.service == "B"
