@@ -235,5 +235,5 @@ def test_care_customer_with_a_due_appointment_still_checks_in() -> None:
     appt = Appointment("r" * 32, WALL, "B")
     s, eff = run([Tap("care", 0), Identified(customer("normal", appt), 1, WALL)])
     req = eff[0]
-    assert isinstance(req, RequestTicket)
+    assert isinstance(req, RequestTicket) and s.screen == "issuing"
     assert req.customer_class == "care" and req.appointment == appt and req.service == "B"
