@@ -249,6 +249,10 @@ class CounterApp:
             self._events.put(f.LinkChanged(True))
             self._publish_status()
 
+    def alive(self) -> bool:
+        """Whether the flow and reply threads run (the service watchdog asks)."""
+        return all(t is not None and t.is_alive() for t in (self._thread, self._waiter))
+
     def stop(self) -> None:
         """Stop the threads and say goodbye: the retained status turns offline."""
         if self.bus.connected:
@@ -510,6 +514,7 @@ def run(args: argparse.Namespace) -> int:
 
     from counter.branch import CounterBranch
     from drivers.mqtt.client import MqttBus
+    from drivers.sdnotify import supervise
 
     log = logging.getLogger("lobbyq.counter")
     try:
@@ -535,11 +540,7 @@ def run(args: argparse.Namespace) -> int:
     bus.start()
     print(f"counter {args.counter} on {bus.url.redacted()} branch {config.branch_id}", flush=True)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        return supervise(app.alive, f"counter {args.counter}", logger=log)
     finally:
         app.stop()
         bus.stop()
-    return 0

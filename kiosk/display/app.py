@@ -135,6 +135,10 @@ class HallDisplayApp:
         if self.bus.connected:
             self._publish_status()
 
+    def alive(self) -> bool:
+        """Whether the painter thread runs (the service watchdog asks)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         """Stop painting and speaking; the retained status turns offline."""
         if self.bus.connected:
@@ -348,6 +352,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from drivers.mqtt.client import MqttBus
+    from drivers.sdnotify import supervise
     from kiosk.display.voice import VoiceError, make_voice
 
     log = logging.getLogger("lobbyq.display")
@@ -383,16 +388,9 @@ def run(args: argparse.Namespace) -> int:
     bus.start()
     print(f"display {device} on {bus.url.redacted()} branch {args.branch}", flush=True)
     try:
-        while True:
-            if screen is not None:
-                if not screen.pump():
-                    break
-                time.sleep(0.05)
-            else:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        return supervise(
+            app.alive, device, pump=screen.pump if screen is not None else None, logger=log
+        )
     finally:
         app.stop()
         bus.stop()
-    return 0

@@ -390,7 +390,7 @@ def _settings(args: argparse.Namespace) -> tuple[str, str | None, str | None, st
 
 def run(args: argparse.Namespace) -> int:
     from drivers.mqtt.client import MqttBus
-    from lobbyq.sdnotify import Notifier
+    from drivers.sdnotify import Notifier
 
     log = logging.getLogger("lobbyq.engine")
     try:

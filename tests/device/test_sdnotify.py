@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lobbyq.sdnotify import Notifier
+from drivers.sdnotify import Notifier
 
 
 @pytest.fixture

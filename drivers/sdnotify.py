@@ -148,3 +148,49 @@ class Notifier:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def supervise(
+    alive: Callable[[], bool],
+    status: str,
+    *,
+    notifier: Notifier | None = None,
+    pump: Callable[[], bool] | None = None,
+    period_s: float = 1.0,
+    logger: logging.Logger | None = None,
+) -> int:
+    """A service's main loop: READY once, then a watchdog ping while ``alive()``.
+
+    Returns 1 when ``alive()`` turns false (systemd's ``Restart=on-failure``
+    then restarts the app), 0 on SIGTERM or Ctrl-C. ``pump`` runs each turn
+    (a window's event pump); when it returns False the loop ends cleanly.
+    The ping comes from this loop, never from a timer thread, so a hung app
+    stops pinging and is restarted.
+    """
+    import signal
+    import sys
+
+    log = logger or logging.getLogger("lobbyq.sdnotify")
+    n = notifier or Notifier.from_environ()
+    n.ready(status)
+    if threading_is_main():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            if pump is not None and not pump():
+                return 0
+            if not alive():
+                log.error("a worker stopped: exiting so systemd restarts the service")
+                return 1
+            n.watchdog()
+            time.sleep(period_s if pump is None else min(period_s, 0.05))
+    except (KeyboardInterrupt, SystemExit):
+        n.stopping()
+        return 0
+
+
+def threading_is_main() -> bool:
+    """Signal handlers can only be set from the main thread."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
