@@ -31,6 +31,7 @@ def gallery_states(app: KioskApp, lang: str) -> list[tuple[str, FlowState]]:
         ("welcome-notice", replace(base, notice={"notice": "power_cut"})),
         ("welcome-offline", replace(base, engine_up=False, notice={"notice": "system_failure"})),
         ("ask", replace(base, screen="ask")),
+        ("ask-queue", replace(base, screen="ask")),
         ("ask-large", replace(base, screen="ask", large=True, care=True)),
         ("machine", replace(base, screen="machine", service=machine)),
         ("identify", replace(base, screen="identify", service=first)),
@@ -62,9 +63,19 @@ def gallery_states(app: KioskApp, lang: str) -> list[tuple[str, FlowState]]:
 def render_gallery(app: KioskApp, folder: Path) -> list[Path]:
     """Render all gallery states in all languages into ``folder``."""
     out: list[Path] = []
-    for lang in LANGS:
-        for i, (name, state) in enumerate(gallery_states(app, lang)):
-            path = folder / f"{i:02d}-{name}-{lang}.png"
-            app.render_state(state, path)
-            out.append(path)
+    live_queue = app.queue
+    codes = [s.code for s in app.content.services]
+    # waiting counts as the engine's state/queue would give them: busy, quiet, empty
+    sample: dict[str, tuple[int, float | None]] = {
+        code: (n, n * 120.0) for code, n in zip(codes, (7, 2, 0, 12), strict=False)
+    }
+    try:
+        for lang in LANGS:
+            for i, (name, state) in enumerate(gallery_states(app, lang)):
+                app.queue = sample if name == "ask-queue" else {}
+                path = folder / f"{i:02d}-{name}-{lang}.png"
+                app.render_state(state, path)
+                out.append(path)
+    finally:
+        app.queue = live_queue
     return out

@@ -136,6 +136,7 @@ S_HOME = N_("Start over")
 S_ASK = N_("What would you like to do today?")
 S_WAITING = N_("{waiting} waiting · about {minutes} min")
 S_WAITING_NONE = N_("{waiting} waiting")
+S_NO_WAIT = N_("No wait")
 S_MACHINE_TITLE = N_("A self-service machine can do this for you, with no wait.")
 S_MACHINE_USE = N_("I will use a machine")
 S_MACHINE_TICKET = N_("Take a ticket anyway")
@@ -412,6 +413,8 @@ class _Builder:
         if q is None:
             return text
         waiting, wait_s = q
+        if waiting == 0:
+            return f"{text}\n{self.tr(S_NO_WAIT)}"
         minutes = wait_minutes(wait_s)
         sub = (
             self.tr.format(S_WAITING, waiting=waiting, minutes=minutes)
