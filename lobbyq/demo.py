@@ -85,6 +85,7 @@ def build(
     from drivers.printer.sim import PrinterSim
     from kiosk.app import KioskApp
     from kiosk.display.app import HallDisplayApp
+    from kiosk.display.voice import VoiceError, make_voice
     from kiosk.engine.service import VERSION, Engine, load_branch_config
     from kiosk.engine.store import EventStore
 
@@ -131,7 +132,13 @@ def build(
         branch.stoppers += [cbus.stop, app.stop]
 
     dbus = _bus(url, "display-hall")
-    display = HallDisplayApp(dbus, hall.url, branch=config.branch_id)
+    voice = None
+    try:
+        # Mandarin then English, as most branches set it; silent when headless.
+        voice = make_voice(["zh", "en"])
+    except VoiceError as exc:
+        log.warning("demo runs without voice: %s", exc)
+    display = HallDisplayApp(dbus, hall.url, branch=config.branch_id, voice=voice)
     dbus.set_will(*display.offline_status())
     display.start()
     dbus.start()
