@@ -54,6 +54,7 @@ from drivers.mqtt.bus import Bus
 from drivers.mqtt.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
 from drivers.mqtt.request import EngineUnavailable, Requester
 from drivers.mqtt.topics import Topics
+from drivers.sdnotify import Notifier
 from kiosk.directory import CustomerDirectory, EmptyDirectory, Entry
 from kiosk.engine.core.config import BranchConfig
 from kiosk.engine.core.errors import ConfigError
@@ -127,8 +128,10 @@ class KioskApp:
         logger: logging.Logger | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        notifier: Notifier | None = None,
     ) -> None:
         self.config = config
+        self.notifier = notifier or Notifier(None)
         self.assets = assets or default_assets_dir()
         self.catalogs = Catalogs.load(self.assets / "locale")
         slides = load_slides(self.assets / "slides")
@@ -261,6 +264,7 @@ class KioskApp:
         self._repaint()  # the customer sees the kiosk before the devices are up
         self.start_io()
         self._running.set()
+        self.notifier.ready(f"{self.device} serving")
         end = None if max_seconds is None else self.clock() + max_seconds
         import pygame
 
@@ -278,7 +282,11 @@ class KioskApp:
                 self._feed(Tick(self.clock()))
                 if self._dirty:
                     self._repaint()
+                # From the loop itself, so a hung screen stops the pings and
+                # systemd restarts the kiosk.
+                self.notifier.watchdog()
         finally:
+            self.notifier.stopping()
             self._running.clear()
             self.close_io()
         return 0
@@ -353,6 +361,8 @@ class KioskApp:
         wait = (min(times) - now + 0.001) if times else MAX_SLEEP_S
         if self.input_poll_s is not None:
             wait = min(wait, self.input_poll_s)
+        if self.notifier.watchdog_interval:
+            wait = min(wait, self.notifier.watchdog_interval / 3)
         return max(0.0005, min(wait, MAX_SLEEP_S))
 
     # -- engine ------------------------------------------------------------
@@ -774,6 +784,7 @@ def run(args: argparse.Namespace) -> int:
             directory=directory,
             headless=args.headless,
             size=(w, h),
+            notifier=Notifier.from_environ(),
         )
         import signal
 
