@@ -253,7 +253,11 @@ class PygameSink:
 
         self._pg = pygame
         if not pygame.mixer.get_init():
-            pygame.mixer.init(frequency=SAMPLE_RATE, size=-16, channels=1)
+            try:
+                pygame.mixer.init(frequency=SAMPLE_RATE, size=-16, channels=1)
+            except pygame.error as exc:
+                # No sound card: say so plainly (SDL_AUDIODRIVER=dummy runs silent).
+                raise VoiceError(f"no audio device: {exc}") from exc
         got = pygame.mixer.get_init()
         if got is None:
             raise VoiceError("pygame.mixer did not open an audio device")
