@@ -6,8 +6,14 @@ tested against golden bytes). It does no I/O except reading a font file when a
 line must be rasterized, and it has no clock: the issue time is in the data.
 
 Layout, top to bottom: logo, branch name (bold), service (double size), the
-number (4x4), people ahead, expected wait, zone, what to prepare, notice,
-QR code, issue date and time, "keep this ticket", cut.
+customer's priority class if any (bold), the number (4x4), people ahead,
+expected wait, zone, what to prepare, notice, QR code, issue date and time,
+"keep this ticket", cut.
+
+The priority class (``priority``: "Priority service", "Priority care",
+"Appointment") comes translated, like the service name, since the caller
+decides which classes show at all; ``None`` prints nothing, so a walk-in's
+ticket is byte for byte what it was before the field existed.
 
 Labels are passed in by the caller (the kiosk owns the translations); any key
 left out falls back to the English default in ``DEFAULT_LABELS``:
@@ -93,6 +99,7 @@ class TicketData:
     qr_payload: str
     notice: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    priority: str | None = None  # the class label, translated by the caller
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
@@ -111,6 +118,7 @@ class TicketData:
             self.zone,
             self.qr_payload,
             self.notice or "",
+            self.priority or "",
             *self.labels.values(),
         ]
         for text in texts:
@@ -321,6 +329,9 @@ def render_ticket(
         w.raster(raster_command(img, (profile.width_dots - img.width) // 2))
     w.line(ticket.branch_name, align="center", bold=True)
     w.line(ticket.service_name, align="center", bold=True, size=2)
+    if ticket.priority:
+        # the counter staff read the class from the ticket the customer shows
+        w.line(ticket.priority, align="center", bold=True)
     w.line(ticket.label("your_number"), align="center")
     w.line(ticket.number, align="center", bold=True, size=4)
     w.rule()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.i18n import N_, Translator
 from kiosk.ui.content import Content, pick
 from kiosk.ui.flow import IssuedTicket, RequestTicket
-from kiosk.ui.layout import wait_minutes
+from kiosk.ui.layout import PRIORITY_LABELS, wait_minutes
 
 if TYPE_CHECKING:
     # python-escpos reads its printer database at import (about a second on a
@@ -144,11 +144,16 @@ def ticket_data(
     issued_at: datetime,
     notice: str | None = None,
 ) -> TicketData:
-    """The printed ticket: same facts as the screen plus date, time, branch and QR."""
+    """The printed ticket: same facts as the screen plus date, time, branch and QR.
+
+    The priority class is printed with the same words the ticket screen shows
+    (``PRIORITY_LABELS``), so the paper a customer hands over says the same.
+    """
     from drivers.printer.ticket import TicketData
 
     info = content.by_code.get(ticket.service)
     labels = {key: tr(msg) for key, msg in TICKET_LABELS.items()}
+    priority = PRIORITY_LABELS.get(ticket.customer_class)
     return TicketData(
         branch_name=content.branch_name(tr.lang),
         number=ticket.number,
@@ -162,4 +167,5 @@ def ticket_data(
         qr_payload=qr_payload(content.branch_id, ticket),
         notice=notice,
         labels=labels,
+        priority=tr(priority) if priority is not None else None,
     )

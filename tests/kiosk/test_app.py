@@ -22,6 +22,7 @@ def test_tap_service_issues_prints_and_shows_the_same_number(
     assert shown is not None and shown.number == printer.tickets[0].number == "A001"
     assert printer.tickets[0].lang == "zh-Hans"
     assert printer.tickets[0].service_name == "开户·挂失·电子银行"
+    assert printer.tickets[0].priority is None  # a walk-in prints no class line
 
 
 def test_kiosk_publishes_retained_status_with_health(
@@ -167,6 +168,7 @@ def test_identified_vip_gets_priority_and_no_number_leaks(
     rk.app._post(Tap("svc:B", time.monotonic()))
     assert rk.wait_for(lambda s: s.printing == "printed")
     assert rk.app.state.ticket is not None and rk.app.state.ticket.customer_class == "vip"
+    assert printer.tickets[0].priority == rk.app.catalogs[rk.app.state.lang]("Priority service")
     secrets = {vip.pan, vip.id_number, vip.pan[-8:], synthetic_pan(1), synthetic_id(1)}
     wire = b"".join(p for _t, p, _r in bus.published).decode("utf-8", "replace")
     logs = caplog.text

@@ -45,11 +45,11 @@ TICKETS: dict[str, TicketData] = {
     "zh-Hant": make_ticket(
         lang="zh-Hant", number="B105", branch_name="台北信義分行", service_name="理財 / 基金",
         expected_wait_min=None, prepare="身分證正本", zone="B區 3號櫃檯",
-        notice="系統維護中，請耐心等候", labels=ZH_HANT,
+        notice="系統維護中，請耐心等候", labels=ZH_HANT, priority="愛心優先",
     ),
     "en": make_ticket(lang="en", branch_name="Demo Branch", service_name="Payments",
                       prepare="Payment order form", zone="Zone C"),
-    "es": make_ticket(labels=ES, notice="¡Hoy cerramos a las 14:00!"),
+    "es": make_ticket(labels=ES, notice="¡Hoy cerramos a las 14:00!", priority="Cita"),
 }  # fmt: skip
 
 CASES = [("zh-Hans", "cn80"), ("zh-Hant", "tw80"), ("en", "cn80"), ("es", "cn58")]
@@ -80,6 +80,30 @@ def test_ticket_starts_with_init_codepage_and_bold_centred_branch() -> None:
     assert b"Su n\xa3mero\n" in data  # the caller's label, in PC850
     assert b"Your number" not in data
     assert b"Scan to follow your turn" in data  # a label not given falls back to English
+
+
+def test_priority_class_is_printed_bold_and_centred_under_the_service() -> None:
+    data = render_ticket(TICKETS["es"], PROFILES["cn80"])
+    # still centred and bold from the service line, back to normal size
+    assert b"\x1d!\x11Cuentas y tarjetas\n\x1d!\x00Cita\n\x1bE\x00Su n\xa3mero\n" in data
+
+
+def test_traditional_priority_class_prints_in_big5() -> None:
+    data = render_ticket(TICKETS["zh-Hant"], PROFILES["tw80"])
+    assert "愛心優先".encode("big5") in data
+
+
+def _texts(data: bytes) -> list[bytes]:
+    return [op.data for op in parse(data) if op.name == "text"]
+
+
+def test_a_ticket_without_a_priority_class_has_no_line_for_it() -> None:
+    plain = _texts(render_ticket(make_ticket(), PROFILES["cn80"]))
+    care = _texts(render_ticket(make_ticket(priority="Atención prioritaria"), PROFILES["cn80"]))
+    assert care == [*plain[:2], b"Atenci\xa2n prioritaria", *plain[2:]]
+    assert render_ticket(make_ticket(priority=""), PROFILES["cn80"]) == render_ticket(
+        make_ticket(), PROFILES["cn80"]
+    )
 
 
 def test_ticket_ends_with_feed_and_partial_cut_on_cn80() -> None:
@@ -170,7 +194,7 @@ def _synthetic_id(rng: random.Random) -> str:
     return body + "10X98765432"[total % 11]
 
 
-@pytest.mark.parametrize("field", ["qr_payload", "notice", "prepare", "zone"])
+@pytest.mark.parametrize("field", ["qr_payload", "notice", "prepare", "zone", "priority"])
 def test_card_and_id_numbers_are_refused_and_not_echoed(field: str) -> None:
     rng = random.Random(7)
     for secret in (_synthetic_card(rng), _synthetic_id(rng)):
