@@ -716,6 +716,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", default="mqtt://localhost:1883", help="MQTT broker URL")
     parser.add_argument("--branch-config", type=Path, help="branch TOML (core tables + [kiosk])")
     parser.add_argument("--printer", help="ticket printer URL (serial path, socket://, usb://)")
+    from drivers.printer.profiles import PROFILES  # a plain table: no python-escpos import
+
+    parser.add_argument(
+        "--printer-profile",
+        choices=sorted(PROFILES),
+        metavar="NAME",
+        help=f"printer model ({', '.join(sorted(PROFILES))}); overrides [kiosk].printer_profile",
+    )
     parser.add_argument("--card", help="bank card reader URL")
     parser.add_argument("--idcard", help="ID card reader URL")
     parser.add_argument("--qr", help="QR scanner URL")
@@ -748,12 +756,25 @@ def load_branch(path: Path | None) -> tuple[BranchConfig, dict[str, Any]]:
     return BranchConfig.from_dict(doc), dict(kiosk) if isinstance(kiosk, dict) else {}
 
 
+def branch_settings(args: argparse.Namespace) -> tuple[BranchConfig, dict[str, Any]]:
+    """The branch file's config and ``[kiosk]`` table, command-line options applied.
+
+    The options win because they come from the device file (``lobbyq device
+    run``), which describes this kiosk's hardware; the queue config is shared
+    by the whole branch.
+    """
+    config, kiosk_table = load_branch(args.branch_config)
+    if args.device:
+        kiosk_table["device"] = args.device
+    if args.printer_profile:
+        kiosk_table["printer_profile"] = args.printer_profile
+    return config, kiosk_table
+
+
 def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("lobbyq.kiosk")
     try:
-        config, kiosk_table = load_branch(args.branch_config)
-        if args.device:
-            kiosk_table["device"] = args.device
+        config, kiosk_table = branch_settings(args)
         w, h = (int(v) for v in str(args.size).lower().split("x"))
         if args.screenshots is not None:
             from drivers.mqtt.bus import MemoryBus

@@ -13,7 +13,7 @@ given just that, so the file is interpreted in one place.
 | role | options of ``lobbyq <role>`` filled from the device file |
 |---|---|
 | engine | --broker --branch-config --branch --db (data_dir/events.db) --client-id |
-| kiosk | --broker --branch-config --device --printer --card --idcard --qr --secret |
+| kiosk | --broker --branch-config --device --printer --printer-profile --card --idcard --qr --secret |
 | counter | --broker --counter --port --branch-config --branch --keypad/strip/ratingpad-addr |
 | display | --broker --branch --name --led --addr |
 
@@ -38,6 +38,8 @@ def app_argv(cfg: DeviceConfig, broker_url: str) -> tuple[str, list[str]]:
         argv += ["--client-id", cfg.device_id]
     elif cfg.role == "kiosk":
         argv += [*queue, "--device", cfg.device_id, "--printer", serial["printer"]]
+        if cfg.printer_profile is not None:
+            argv += ["--printer-profile", cfg.printer_profile]
         for key, option in (
             ("card_reader", "--card"),
             ("id_reader", "--idcard"),

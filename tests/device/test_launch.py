@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,22 @@ def test_kiosk_options(branch: BranchFile) -> None:
     assert args.idcard == "/dev/lobbyq-idcard" and args.qr == "/dev/lobbyq-qr"
     assert str(args.secret) == "/etc/lobbyq/branch.secret" and args.device == "kiosk-1"
     assert str(args.branch_config) == "/etc/lobbyq/queue.toml"
+    assert args.printer_profile == "cn80"  # the device file's printer.profile
+
+
+def test_kiosk_printer_profile_from_the_device_file_beats_the_queue_config(
+    branch: BranchFile, tmp_path: Path
+) -> None:
+    from kiosk.app import branch_settings
+
+    queue = tmp_path / "queue.toml"
+    example = (REPO / "deploy" / "queue.example.toml").read_text(encoding="utf-8")
+    queue.write_text(example + '\n[kiosk]\nprinter_profile = "cn58"\n', encoding="utf-8")
+    cfg = replace(branch.device("kiosk-1"), printer_profile="tw80", queue_config=queue)
+    _, table = branch_settings(_parse(*app_argv(cfg, URL)))
+    assert table["printer_profile"] == "tw80" and table["device"] == "kiosk-1"
+    _, table = branch_settings(_parse("kiosk", ["--branch-config", str(queue)]))
+    assert table["printer_profile"] == "cn58"  # without the option the queue config holds
 
 
 def test_display_options(branch: BranchFile) -> None:
