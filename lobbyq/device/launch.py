@@ -13,7 +13,7 @@ given just that, so the file is interpreted in one place.
 | role | options of ``lobbyq <role>`` filled from the device file |
 |---|---|
 | engine | --broker --branch-config --branch --db (data_dir/events.db) --client-id |
-| kiosk | --broker --branch-config --device --printer --printer-profile --card --idcard --qr --secret |
+| kiosk | --broker --branch-config --device --printer(-profile) --card --idcard --qr --secret |
 | counter | --broker --counter --port --branch-config --branch --keypad/strip/ratingpad-addr |
 | display | --broker --branch --name --led --addr |
 
