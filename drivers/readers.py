@@ -1,7 +1,10 @@
 """Pieces every identification reader shares, host side and simulator side.
 
-Host side, :class:`ReaderBase` owns one :class:`~drivers.transport.SerialLink`
-and the driver's :class:`~drivers.recorder.FlightRecorder`. The link is
+Host side, :class:`ReaderCore` is what every reader does with what it read
+(health, deliveries, rejects, application callbacks), and :class:`ReaderBase`
+puts it on one :class:`~drivers.transport.SerialLink` with the driver's
+:class:`~drivers.recorder.FlightRecorder`; the keyboard-wedge reader, which
+reads key events instead, uses :class:`ReaderCore` alone. The link is
 given no recorder of its own, because it would keep the raw bytes: a reader
 records every received chunk *redacted* (length and a note only) and adds
 the decoded events as notes carrying only masked forms. A dump on a fault
@@ -33,9 +36,10 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from drivers.recorder import FlightRecorder
 from drivers.sim.pty import PtyPort
@@ -57,13 +61,90 @@ HealthCallback = Callable[[ReaderHealth], None]
 RejectCallback = Callable[[str], None]
 
 
-class ReaderBase:
-    """A serial reader's host side: link, redacting recorder, health, callbacks.
+class LinkOptions(TypedDict, total=False):
+    """Keywords every serial reader takes and hands unchanged to :class:`ReaderBase`.
+
+    ``recorder`` (default: a new one named after the reader), ``clock``
+    (default ``time.monotonic``), ``backoff_max`` (1 s) and
+    ``reconnect_deadline`` (``None``: keep trying) are as for
+    :class:`~drivers.transport.SerialLink`.
+    """
+
+    recorder: FlightRecorder | None
+    clock: Callable[[], float]
+    backoff_max: float
+    reconnect_deadline: float | None
+
+
+class ReaderCore:
+    """What every reader does, whatever carries its bytes: health, outcomes, callbacks.
+
+    The serial readers (:class:`ReaderBase`) and the keyboard-wedge reader
+    share it, so a loss dumps the flight recorder, a delivery is recorded and
+    logged only in masked form, and a failing application callback never
+    stops a reader, the same way for all of them. Application callbacks are
+    called through :meth:`call`, which logs and swallows their exceptions.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        on_health: HealthCallback | None,
+        on_reject: RejectCallback | None,
+        logger: logging.Logger | None,
+        recorder: FlightRecorder | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.name = name
+        self.log = logger or logging.getLogger(f"lobbyq.drivers.{name}")
+        self.recorder = recorder or FlightRecorder(name, clock=clock)
+        self._on_health = on_health
+        self._on_reject = on_reject
+        self._clock = clock
+        self.online: bool | None = None  # unknown until the first report
+        self.rejects = 0
+        self._health_lock = threading.Lock()
+
+    def report_health(self, online: bool, reason: str, *, force: bool = False) -> None:
+        """Tell the application once per change (or when ``force``d); dump on a loss."""
+        with self._health_lock:  # the link thread and a poll thread both report
+            if online == self.online and not force:
+                return
+            was_online = self.online
+            self.online = online
+        self.recorder.note(f"health {'online' if online else 'offline'}: {reason}")
+        if was_online and not online:  # a loss, not a reader absent from the start
+            self.recorder.dump_to(self.log, reason=reason)
+        if self._on_health is not None:
+            self.call(self._on_health, ReaderHealth(self.name, online, reason))
+
+    def deliver(self, fn: Callable[[T], Any], value: T, *, note: str, message: str) -> None:
+        """Record ``note``, log ``message`` and hand ``value`` over; both texts are masked."""
+        self.recorder.note(note)
+        self.log.info("%s: %s", self.name, message)
+        self.call(fn, value)
+
+    def reject(self, reason: str, *, note: str, message: str) -> None:
+        """Count a read that gave nothing usable and pass on ``reason``, a safe token."""
+        self.rejects += 1
+        self.recorder.note(f"{note}: {reason}")
+        self.log.warning("%s: %s (%s)", self.name, message, reason)
+        if self._on_reject is not None:
+            self.call(self._on_reject, reason)
+
+    def call(self, fn: Callable[[Any], Any], arg: Any) -> None:
+        try:
+            fn(arg)
+        except Exception:
+            self.log.exception("%s: application callback failed; reader carries on", self.name)
+
+
+class ReaderBase(ReaderCore):
+    """A serial reader's host side: a :class:`ReaderCore` on a redacting link.
 
     Subclasses implement :meth:`handle_data` (runs on the link's reader
-    thread) and may override :meth:`on_link`. Application callbacks are
-    called through :meth:`call`, which logs and swallows their exceptions:
-    a kiosk bug must not stop the reader.
+    thread) and may override :meth:`on_link`.
     """
 
     def __init__(
@@ -72,20 +153,22 @@ class ReaderBase:
         *,
         name: str,
         on_health: HealthCallback | None,
+        on_reject: RejectCallback | None,
         logger: logging.Logger | None,
-        recorder: FlightRecorder | None,
         baudrate: int,
-        clock: Callable[[], float],
-        backoff_max: float,
-        reconnect_deadline: float | None,
+        recorder: FlightRecorder | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_max: float = 1.0,
+        reconnect_deadline: float | None = None,
     ) -> None:
-        self.name = name
-        self.log = logger or logging.getLogger(f"lobbyq.drivers.{name}")
-        self.recorder = recorder or FlightRecorder(name, clock=clock)
-        self._on_health = on_health
-        self._clock = clock
-        self.online: bool | None = None  # unknown until the first report
-        self._health_lock = threading.Lock()
+        super().__init__(
+            name=name,
+            on_health=on_health,
+            on_reject=on_reject,
+            logger=logger,
+            recorder=recorder,
+            clock=clock,
+        )
         self.link = SerialLink(
             url,
             name=name,
@@ -130,27 +213,6 @@ class ReaderBase:
     def gave_up(self) -> bool:
         """The port stayed absent past ``reconnect_deadline``: restart to try again."""
         return self.link.gave_up
-
-    # -- shared ---------------------------------------------------------
-
-    def report_health(self, online: bool, reason: str, *, force: bool = False) -> None:
-        """Tell the application once per change (or when ``force``d); dump on a loss."""
-        with self._health_lock:  # the link thread and a poll thread both report
-            if online == self.online and not force:
-                return
-            was_online = self.online
-            self.online = online
-        self.recorder.note(f"health {'online' if online else 'offline'}: {reason}")
-        if was_online and not online:  # a loss, not a reader absent from the start
-            self.recorder.dump_to(self.log, reason=reason)
-        if self._on_health is not None:
-            self.call(self._on_health, ReaderHealth(self.name, online, reason))
-
-    def call(self, fn: Callable[[Any], Any], arg: Any) -> None:
-        try:
-            fn(arg)
-        except Exception:
-            self.log.exception("%s: application callback failed; reader carries on", self.name)
 
     def _on_data(self, data: bytes) -> None:
         self.recorder.record("rx", data, note="reader data", redact=True)

@@ -21,8 +21,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
+from typing import Unpack
 
 from drivers.errors import DeviceTimeout, LinkDown
 from drivers.idcard.codec import (
@@ -39,8 +39,7 @@ from drivers.idcard.session import answer as session_answer
 from drivers.idcard.session import start as session_start
 from drivers.idcard.session import timeout as session_timeout
 from drivers.identity import Identity, IdentityHasher
-from drivers.readers import HealthCallback, ReaderBase, RejectCallback
-from drivers.recorder import FlightRecorder
+from drivers.readers import HealthCallback, LinkOptions, ReaderBase, RejectCallback
 
 IdentityCallback = Callable[[Identity], None]
 
@@ -71,25 +70,19 @@ class IdCardReader(ReaderBase):
         timeout: float = 0.5,
         read_timeout: float = 2.0,
         attempts: int = 2,
-        recorder: FlightRecorder | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        backoff_max: float = 1.0,
-        reconnect_deadline: float | None = None,
+        **link: Unpack[LinkOptions],
     ) -> None:
         super().__init__(
             url,
             name=name,
             on_health=on_health,
+            on_reject=on_reject,
             logger=logger,
-            recorder=recorder,
             baudrate=baudrate,
-            clock=clock,
-            backoff_max=backoff_max,
-            reconnect_deadline=reconnect_deadline,
+            **link,
         )
         self._hasher = hasher
         self._on_identity = on_identity
-        self._on_reject = on_reject
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.read_timeout = read_timeout
@@ -102,7 +95,6 @@ class IdCardReader(ReaderBase):
         self._thread: threading.Thread | None = None
         self._session = Session()
         self.reads = 0
-        self.rejects = 0
         self.timeouts = 0
 
     # -- lifecycle ------------------------------------------------------
@@ -193,16 +185,15 @@ class IdCardReader(ReaderBase):
         elif isinstance(effect, Deliver):
             identity = effect.identity
             self.reads += 1
-            self.recorder.note(f"card {identity.masked}")
-            self.log.info("%s: ID card %s", self.name, identity.masked)
-            self.call(self._on_identity, identity)
+            self.deliver(
+                self._on_identity,
+                identity,
+                note=f"card {identity.masked}",
+                message=f"ID card {identity.masked}",
+            )
             return identity
         elif isinstance(effect, Reject):
-            self.rejects += 1
-            self.recorder.note(f"rejected: {effect.reason}")
-            self.log.warning("%s: card not read (%s)", self.name, effect.reason)
-            if self._on_reject is not None:
-                self.call(self._on_reject, effect.reason)
+            self.reject(effect.reason, note="rejected", message="card not read")
         return None
 
     def transact(self, op: Op) -> Response:

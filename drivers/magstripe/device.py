@@ -10,39 +10,35 @@ flight recorder see ``**** 1234``, never the number.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import Unpack
 
 from drivers.identity import Identity, IdentityError, IdentityHasher
 from drivers.magstripe.codec import BadSwipe, Decoder, Message, Swipe
-from drivers.readers import HealthCallback, ReaderBase, RejectCallback
-from drivers.recorder import FlightRecorder
+from drivers.readers import (
+    HealthCallback,
+    LinkOptions,
+    ReaderBase,
+    ReaderCore,
+    RejectCallback,
+)
 
 IdentityCallback = Callable[[Identity], None]
 
 
 class SwipeHandler:
-    """Swipes to identities; shared by the serial and the keyboard-wedge reader."""
+    """Swipes to identities; shared by the serial and the keyboard-wedge reader.
+
+    ``reader`` records, logs and calls back; this only decides what a swipe is
+    and keeps the swipe figures.
+    """
 
     def __init__(
-        self,
-        *,
-        name: str,
-        hasher: IdentityHasher,
-        on_identity: IdentityCallback,
-        on_reject: RejectCallback | None,
-        recorder: FlightRecorder,
-        logger: logging.Logger,
-        call: Callable[[Callable[[Any], Any], Any], None],
+        self, reader: ReaderCore, hasher: IdentityHasher, on_identity: IdentityCallback
     ) -> None:
-        self.name = name
+        self._reader = reader
         self._hasher = hasher
         self._on_identity = on_identity
-        self._on_reject = on_reject
-        self._recorder = recorder
-        self._log = logger
-        self._call = call
         self.swipes = 0
         self.rejects = 0
 
@@ -56,18 +52,18 @@ class SwipeHandler:
                     continue
                 self.swipes += 1
                 extra = f" (also {', '.join(msg.problems)})" if msg.problems else ""
-                self._recorder.note(f"swipe {identity.masked}{extra}")
-                self._log.info("%s: card %s%s", self.name, identity.masked, extra)
-                self._call(self._on_identity, identity)
+                self._reader.deliver(
+                    self._on_identity,
+                    identity,
+                    note=f"swipe {identity.masked}{extra}",
+                    message=f"card {identity.masked}{extra}",
+                )
             elif isinstance(msg, BadSwipe):
                 self._reject(msg.reason)
 
     def _reject(self, reason: str) -> None:
         self.rejects += 1
-        self._recorder.note(f"bad swipe: {reason}")
-        self._log.warning("%s: bad swipe (%s)", self.name, reason)
-        if self._on_reject is not None:
-            self._call(self._on_reject, reason)
+        self._reader.reject(reason, note="bad swipe", message="bad swipe")
 
 
 class CardReader(ReaderBase):
@@ -91,32 +87,19 @@ class CardReader(ReaderBase):
         lrc: bool = False,
         name: str = "card-reader",
         baudrate: int = 9600,
-        recorder: FlightRecorder | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        backoff_max: float = 1.0,
-        reconnect_deadline: float | None = None,
+        **link: Unpack[LinkOptions],
     ) -> None:
         super().__init__(
             url,
             name=name,
             on_health=on_health,
+            on_reject=on_reject,
             logger=logger,
-            recorder=recorder,
             baudrate=baudrate,
-            clock=clock,
-            backoff_max=backoff_max,
-            reconnect_deadline=reconnect_deadline,
+            **link,
         )
         self.decoder = Decoder(lrc=lrc)
-        self.swipes = SwipeHandler(
-            name=name,
-            hasher=hasher,
-            on_identity=on_identity,
-            on_reject=on_reject,
-            recorder=self.recorder,
-            logger=self.log,
-            call=self.call,
-        )
+        self.swipes = SwipeHandler(self, hasher, on_identity)
 
     def handle_data(self, data: bytes) -> None:
         self.swipes.handle(self.decoder.feed(data))

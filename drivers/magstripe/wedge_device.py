@@ -25,7 +25,7 @@ from drivers.errors import DriverError
 from drivers.identity import IdentityHasher
 from drivers.magstripe.device import IdentityCallback, SwipeHandler
 from drivers.magstripe.wedge import KeyEvent, WedgeParser
-from drivers.readers import HealthCallback, ReaderHealth, RejectCallback
+from drivers.readers import HealthCallback, ReaderCore, RejectCallback
 from drivers.recorder import FlightRecorder
 
 EV_KEY = 1
@@ -82,7 +82,7 @@ def _device_events(device: Any, stop: threading.Event) -> Iterator[KeyEvent]:
         device.close()
 
 
-class WedgeReader:
+class WedgeReader(ReaderCore):
     """A keyboard-wedge card reader: same callbacks as the serial reader.
 
     A thread reads key events; when the device goes away (``OSError``) it
@@ -105,26 +105,21 @@ class WedgeReader:
         backoff_initial: float = 0.05,
         backoff_max: float = 1.0,
     ) -> None:
+        super().__init__(
+            name=name,
+            on_health=on_health,
+            on_reject=on_reject,
+            logger=logger,
+            recorder=recorder,
+            clock=clock,
+        )
         self.path = device_path
-        self.name = name
-        self.log = logger or logging.getLogger(f"lobbyq.drivers.{name}")
-        self.recorder = recorder or FlightRecorder(name, clock=clock)
-        self._on_health = on_health
         self._open_events = open_events
         self._backoff = (backoff_initial, backoff_max)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.online: bool | None = None  # unknown until the first report
         self.parser = WedgeParser()
-        self.swipes = SwipeHandler(
-            name=name,
-            hasher=hasher,
-            on_identity=on_identity,
-            on_reject=on_reject,
-            recorder=self.recorder,
-            logger=self.log,
-            call=self._call,
-        )
+        self.swipes = SwipeHandler(self, hasher, on_identity)
 
     def start(self) -> None:
         """Check evdev is usable, then start the reading thread."""
@@ -154,7 +149,7 @@ class WedgeReader:
             try:
                 events = iter(self._open_events(self.path, self._stop))
                 self.parser.reset()
-                self._health(True, "connected")
+                self.report_health(True, "connected")
                 backoff = self._backoff[0]
                 for ev in events:
                     self.feed([ev])
@@ -162,28 +157,11 @@ class WedgeReader:
                         return
                 reason = "device closed"
             except WedgeUnavailable as exc:
-                self._health(False, str(exc))
+                self.report_health(False, str(exc))
                 self.log.error("%s: %s", self.name, exc)
                 return
             except OSError as exc:
                 reason = f"device lost: {exc.strerror or exc}"
-            self._health(False, reason)
+            self.report_health(False, reason)
             self._stop.wait(backoff)
             backoff = min(backoff * 2, self._backoff[1])
-
-    def _health(self, online: bool, reason: str) -> None:
-        if online == self.online:
-            return
-        was_online = self.online
-        self.online = online
-        self.recorder.note(f"health {'online' if online else 'offline'}: {reason}")
-        if was_online and not online:  # a loss, not a reader absent from the start
-            self.recorder.dump_to(self.log, reason=reason)
-        if self._on_health is not None:
-            self._call(self._on_health, ReaderHealth(self.name, online, reason))
-
-    def _call(self, fn: Callable[[Any], Any], arg: Any) -> None:
-        try:
-            fn(arg)
-        except Exception:
-            self.log.exception("%s: application callback failed; reader carries on", self.name)

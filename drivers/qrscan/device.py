@@ -11,14 +11,13 @@ URL) is rejected with a reason and its content is neither logged nor kept.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Unpack
 
 from drivers.identity import Identity, IdentityError, IdentityHasher
 from drivers.qrscan.codec import BadScan, Decoder, Scan, appointment_ref
-from drivers.readers import HealthCallback, ReaderBase, RejectCallback
-from drivers.recorder import FlightRecorder
+from drivers.readers import HealthCallback, LinkOptions, ReaderBase, RejectCallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,28 +45,21 @@ class QrScanner(ReaderBase):
         on_reject: RejectCallback | None = None,
         name: str = "qr-scanner",
         baudrate: int = 9600,
-        recorder: FlightRecorder | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        backoff_max: float = 1.0,
-        reconnect_deadline: float | None = None,
+        **link: Unpack[LinkOptions],
     ) -> None:
         super().__init__(
             url,
             name=name,
             on_health=on_health,
+            on_reject=on_reject,
             logger=logger,
-            recorder=recorder,
             baudrate=baudrate,
-            clock=clock,
-            backoff_max=backoff_max,
-            reconnect_deadline=reconnect_deadline,
+            **link,
         )
         self._hasher = hasher
         self._on_appointment = on_appointment
-        self._on_reject = on_reject
         self.decoder = Decoder()
         self.scans = 0
-        self.rejects = 0
 
     def handle_data(self, data: bytes) -> None:
         for msg in self.decoder.feed(data):
@@ -91,13 +83,12 @@ class QrScanner(ReaderBase):
             self._reject(f"invalid-code: {exc}")
             return
         self.scans += 1
-        self.recorder.note(f"appointment {identity.masked}")
-        self.log.info("%s: appointment %s", self.name, identity.masked)
-        self.call(self._on_appointment, Appointment(ref, identity))
+        self.deliver(
+            self._on_appointment,
+            Appointment(ref, identity),
+            note=f"appointment {identity.masked}",
+            message=f"appointment {identity.masked}",
+        )
 
     def _reject(self, reason: str) -> None:
-        self.rejects += 1
-        self.recorder.note(f"rejected scan: {reason}")
-        self.log.warning("%s: scan rejected (%s)", self.name, reason)
-        if self._on_reject is not None:
-            self.call(self._on_reject, reason)
+        self.reject(reason, note="rejected scan", message="scan rejected")
