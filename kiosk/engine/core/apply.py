@@ -33,6 +33,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.engine.core import events as ev
 from kiosk.engine.core.commands import (
     CallBack,
     CallNext,
@@ -56,33 +57,9 @@ from kiosk.engine.core.commands import (
     Tick,
     Transfer,
 )
+from kiosk.engine.core.config import ServiceConfig
 from kiosk.engine.core.dayclock import business_day
 from kiosk.engine.core.estimate import capacity, expected_wait_s
-from kiosk.engine.core.events import (
-    CommandRefused,
-    CounterAdvice,
-    CounterClosed,
-    CounterOpened,
-    CounterPaused,
-    CounterResumed,
-    DayRolledOver,
-    Event,
-    NoticeCleared,
-    NoticeSet,
-    TellerLoggedIn,
-    TellerLoggedOut,
-    TicketCalled,
-    TicketCancelled,
-    TicketExpired,
-    TicketFinished,
-    TicketHeld,
-    TicketIssued,
-    TicketNoShow,
-    TicketRated,
-    TicketTransferred,
-    TicketUnrated,
-    WaitAlert,
-)
 from kiosk.engine.core.evolve import EVOLVERS, _issued
 from kiosk.engine.core.policy import POLICIES, choose
 from kiosk.engine.core.state import (
@@ -98,7 +75,7 @@ from kiosk.engine.core.state import (
     Ticket,
 )
 
-Events = list[Event]
+Events = list[ev.Event]
 
 
 class _Refused(Exception):
@@ -109,9 +86,9 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def _emit(state: BranchState, events: Events, ev: Event) -> None:
-    EVOLVERS[type(ev)](state, ev)
-    events.append(ev)
+def _emit(state: BranchState, events: Events, event: ev.Event) -> None:
+    EVOLVERS[type(event)](state, event)
+    events.append(event)
 
 
 def _counter(state: BranchState, cid: str) -> Counter:
@@ -147,16 +124,25 @@ def _live_ticket(state: BranchState, number: str) -> Ticket:
     return state.tickets[tid]
 
 
-def _finish_event(t: Ticket, c: Counter, now: float) -> TicketFinished:
+def _busy(c: Counter) -> _Refused:
+    return _Refused("counter_busy", f"Counter {c.id} is still serving; finish first.")
+
+
+def _service_s(t: Ticket, now: float) -> float:
+    """How long the called ticket has been served, for the events that end its service."""
     called = t.called_at if t.called_at is not None else now
-    return TicketFinished(
+    return max(0.0, now - called)
+
+
+def _finish_event(t: Ticket, c: Counter, now: float) -> ev.TicketFinished:
+    return ev.TicketFinished(
         at=now,
         ticket=t.id,
         number=t.number,
         service=t.service,
         counter=c.id,
         teller=c.teller,
-        service_s=max(0.0, now - called),
+        service_s=_service_s(t, now),
     )
 
 
@@ -165,28 +151,46 @@ def _make_room(state: BranchState, events: Events, c: Counter, now: float) -> No
     if c.current is None:
         return
     if not state.config.call_finishes_current:
-        raise _Refused("counter_busy", f"Counter {c.id} is still serving; finish first.")
+        raise _busy(c)
     _emit(state, events, _finish_event(state.tickets[c.current], c, now))
 
 
 def _call(state: BranchState, events: Events, t: Ticket, c: Counter, now: float, via: str) -> None:
+    """Announce `t` at `c`; `via` says why (next, ticket, hold), and "recall" repeats a call."""
     _emit(
         state,
         events,
-        TicketCalled(
+        ev.TicketCalled(
             at=now,
             ticket=t.id,
             number=t.number,
             service=t.service,
             counter=c.id,
             teller=c.teller,
-            recall=False,
+            recall=via == "recall",
             via=via,
         ),
     )
 
 
 # --- tickets -----------------------------------------------------------------
+
+
+def _free_numeral(live: dict[int, str], svc: ServiceConfig, n: int) -> int:
+    """The first numeral from `n` on that no live ticket holds, wrapping within the range."""
+    # More live numerals than the range holds means none is free; the loop also
+    # stops after one lap, for numerals left outside a range that was narrowed.
+    if len(live) <= svc.last - svc.first:
+        start = n
+        while True:
+            n = svc.first if n >= svc.last else n + 1
+            if n not in live:
+                return n
+            if n == start:
+                break
+    raise _Refused(
+        "numbers_exhausted", f"Every number of service {svc.code} is in use; widen its range."
+    )
 
 
 def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> None:
@@ -199,19 +203,7 @@ def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> 
     live = state.live_numerals[svc.code]
     n = state.next_numeral[svc.code]
     if n in live:
-        if len(live) > svc.last - svc.first:
-            raise _Refused(
-                "numbers_exhausted",
-                f"Every number of service {svc.code} is in use; widen its range.",
-            )
-        start = n
-        while n in live:
-            n = svc.first if n >= svc.last else n + 1
-            if n == start:
-                raise _Refused(
-                    "numbers_exhausted",
-                    f"Every number of service {svc.code} is in use; widen its range.",
-                )
+        n = _free_numeral(live, svc, n)
     key = POLICIES[cfg.policy].key(cfg, cmd.customer_class, now)
     q = state.queues[svc.code]
     probe = (1, key, state.entry_seq + 1, "")
@@ -220,7 +212,7 @@ def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> 
     ident = cmd.identity
     appt = cmd.appointment
     # Positional: this is the hottest constructor of the core (field order of TicketIssued).
-    ev = TicketIssued(
+    issued = ev.TicketIssued(
         now,
         f"{state.day}-{seq}",
         svc.display(n),
@@ -238,8 +230,8 @@ def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> 
         cmd.lang,
         cmd.id,
     )
-    _issued(state, ev)
-    events.append(ev)
+    _issued(state, issued)
+    events.append(issued)
 
 
 def _call_next(state: BranchState, cmd: CallNext, now: float, events: Events) -> None:
@@ -266,20 +258,7 @@ def _call_ticket(state: BranchState, cmd: CallTicket, now: float, events: Events
 
 def _recall(state: BranchState, cmd: Recall, now: float, events: Events) -> None:
     c, t = _current(state, cmd.counter)
-    _emit(
-        state,
-        events,
-        TicketCalled(
-            at=now,
-            ticket=t.id,
-            number=t.number,
-            service=t.service,
-            counter=c.id,
-            teller=c.teller,
-            recall=True,
-            via="recall",
-        ),
-    )
+    _call(state, events, t, c, now, "recall")
 
 
 def _no_show(state: BranchState, cmd: NoShow, now: float, events: Events) -> None:
@@ -287,7 +266,7 @@ def _no_show(state: BranchState, cmd: NoShow, now: float, events: Events) -> Non
     _emit(
         state,
         events,
-        TicketNoShow(
+        ev.TicketNoShow(
             at=now,
             ticket=t.id,
             number=t.number,
@@ -323,11 +302,10 @@ def _transfer(state: BranchState, cmd: Transfer, now: float, events: Events) -> 
             )
         if cmd.to_counter == c.id:
             raise _Refused("same_counter", f"Ticket {t.number} is already at counter {c.id}.")
-    called = t.called_at if t.called_at is not None else now
     _emit(
         state,
         events,
-        TicketTransferred(
+        ev.TicketTransferred(
             at=now,
             ticket=t.id,
             number=t.number,
@@ -337,7 +315,7 @@ def _transfer(state: BranchState, cmd: Transfer, now: float, events: Events) -> 
             to_service=to_service,
             to_counter=cmd.to_counter,
             front=cfg.transfer == "front",
-            service_s=max(0.0, now - called),
+            service_s=_service_s(t, now),
         ),
     )
 
@@ -347,7 +325,7 @@ def _hold(state: BranchState, cmd: Hold, now: float, events: Events) -> None:
     _emit(
         state,
         events,
-        TicketHeld(
+        ev.TicketHeld(
             at=now, ticket=t.id, number=t.number, service=t.service, counter=c.id, teller=c.teller
         ),
     )
@@ -369,7 +347,9 @@ def _cancel(state: BranchState, cmd: Cancel, now: float, events: Events) -> None
             "ticket_at_counter",
             f"Ticket {t.number} is called at counter {t.counter}; use no-show or finish.",
         )
-    _emit(state, events, TicketCancelled(at=now, ticket=t.id, number=t.number, service=t.service))
+    _emit(
+        state, events, ev.TicketCancelled(at=now, ticket=t.id, number=t.number, service=t.service)
+    )
 
 
 def _rate(state: BranchState, cmd: Rate, now: float, events: Events) -> None:
@@ -384,7 +364,7 @@ def _rate(state: BranchState, cmd: Rate, now: float, events: Events) -> None:
     _emit(
         state,
         events,
-        TicketRated(
+        ev.TicketRated(
             at=now,
             ticket=t.id,
             number=t.number,
@@ -414,13 +394,13 @@ def _login(state: BranchState, cmd: Login, now: float, events: Events) -> None:
             raise _Refused(
                 "teller_elsewhere", f"Teller {cmd.teller} is logged in at counter {other.id}."
             )
-    _emit(state, events, TellerLoggedIn(at=now, counter=c.id, teller=cmd.teller))
+    _emit(state, events, ev.TellerLoggedIn(at=now, counter=c.id, teller=cmd.teller))
 
 
 def _free_counter(c: Counter) -> None:
     """A counter that closes must not strand a customer at it."""
     if c.current is not None:
-        raise _Refused("counter_busy", f"Counter {c.id} is still serving; finish first.")
+        raise _busy(c)
     if c.held:
         raise _Refused(
             "tickets_on_hold", f"Counter {c.id} has tickets on hold; call them back or cancel."
@@ -432,7 +412,7 @@ def _logout(state: BranchState, cmd: Logout, now: float, events: Events) -> None
     if c.teller is None:
         raise _Refused("not_logged_in", f"Nobody is logged in at counter {c.id}.")
     _free_counter(c)
-    _emit(state, events, TellerLoggedOut(at=now, counter=c.id, teller=c.teller))
+    _emit(state, events, ev.TellerLoggedOut(at=now, counter=c.id, teller=c.teller))
 
 
 def _open(state: BranchState, cmd: OpenCounter, now: float, events: Events) -> None:
@@ -443,7 +423,7 @@ def _open(state: BranchState, cmd: OpenCounter, now: float, events: Events) -> N
         raise _Refused("already_open", f"Counter {c.id} is already open.")
     if c.status == PAUSED:
         raise _Refused("counter_paused", f"Counter {c.id} is paused; resume it instead.")
-    _emit(state, events, CounterOpened(at=now, counter=c.id, teller=c.teller))
+    _emit(state, events, ev.CounterOpened(at=now, counter=c.id, teller=c.teller))
 
 
 def _close(state: BranchState, cmd: CloseCounter, now: float, events: Events) -> None:
@@ -451,7 +431,7 @@ def _close(state: BranchState, cmd: CloseCounter, now: float, events: Events) ->
     if c.status == CLOSED:
         raise _Refused("already_closed", f"Counter {c.id} is already closed.")
     _free_counter(c)
-    _emit(state, events, CounterClosed(at=now, counter=c.id, teller=c.teller))
+    _emit(state, events, ev.CounterClosed(at=now, counter=c.id, teller=c.teller))
 
 
 def _pause(state: BranchState, cmd: Pause, now: float, events: Events) -> None:
@@ -461,28 +441,28 @@ def _pause(state: BranchState, cmd: Pause, now: float, events: Events) -> None:
     if c.status == PAUSED:
         raise _Refused("already_paused", f"Counter {c.id} is already paused.")
     if c.current is not None:
-        raise _Refused("counter_busy", f"Counter {c.id} is still serving; finish first.")
-    _emit(state, events, CounterPaused(at=now, counter=c.id, teller=c.teller, reason=cmd.reason))
+        raise _busy(c)
+    _emit(state, events, ev.CounterPaused(at=now, counter=c.id, teller=c.teller, reason=cmd.reason))
 
 
 def _resume(state: BranchState, cmd: Resume, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.status != PAUSED:
         raise _Refused("not_paused", f"Counter {c.id} is not paused.")
-    _emit(state, events, CounterResumed(at=now, counter=c.id, teller=c.teller))
+    _emit(state, events, ev.CounterResumed(at=now, counter=c.id, teller=c.teller))
 
 
 # --- branch ------------------------------------------------------------------
 
 
 def _set_notice(state: BranchState, cmd: SetNotice, now: float, events: Events) -> None:
-    _emit(state, events, NoticeSet(at=now, notice=cmd.notice, text=cmd.text))
+    _emit(state, events, ev.NoticeSet(at=now, notice=cmd.notice, text=cmd.text))
 
 
 def _clear_notice(state: BranchState, cmd: ClearNotice, now: float, events: Events) -> None:
     if state.notice is None:
         raise _Refused("no_notice", "There is no notice to clear.")
-    _emit(state, events, NoticeCleared(at=now))
+    _emit(state, events, ev.NoticeCleared(at=now))
 
 
 def _tick(state: BranchState, cmd: Tick, now: float, events: Events) -> None:
@@ -511,7 +491,7 @@ def _tick(state: BranchState, cmd: Tick, now: float, events: Events) -> None:
                 _emit(
                     state,
                     events,
-                    WaitAlert(
+                    ev.WaitAlert(
                         at=now,
                         ticket=t.id,
                         number=t.number,
@@ -523,8 +503,8 @@ def _tick(state: BranchState, cmd: Tick, now: float, events: Events) -> None:
     _advise(state, now, events)
 
 
-def _unrated(state: BranchState, t: Ticket, now: float) -> TicketUnrated:
-    return TicketUnrated(
+def _unrated(state: BranchState, t: Ticket, now: float) -> ev.TicketUnrated:
+    return ev.TicketUnrated(
         at=now,
         ticket=t.id,
         number=t.number,
@@ -562,7 +542,7 @@ def _advise(state: BranchState, now: float, events: Events) -> None:
             _emit(
                 state,
                 events,
-                CounterAdvice(
+                ev.CounterAdvice(
                     at=now,
                     service=code,
                     action=action,
@@ -589,9 +569,9 @@ def _rollover(state: BranchState, now: float, events: Events) -> None:
             _emit(
                 state,
                 events,
-                TicketExpired(at=now, ticket=t.id, number=t.number, service=t.service),
+                ev.TicketExpired(at=now, ticket=t.id, number=t.number, service=t.service),
             )
-    _emit(state, events, DayRolledOver(at=now, day=day, ends_at=ends_at))
+    _emit(state, events, ev.DayRolledOver(at=now, day=day, ends_at=ends_at))
 
 
 _HANDLERS: dict[type[Command], Callable[[BranchState, Any, float, Events], None]] = {
@@ -618,10 +598,10 @@ _HANDLERS: dict[type[Command], Callable[[BranchState, Any, float, Events], None]
 }
 
 
-def apply(state: BranchState, command: Command, now: float) -> tuple[BranchState, list[Event]]:
+def apply(state: BranchState, command: Command, now: float) -> tuple[BranchState, list[ev.Event]]:
     """Apply `command` at time `now`; returns the (same, mutated) state and its events.
 
-    The given state is consumed. A refusal returns `[CommandRefused]` and
+    The given state is consumed. A refusal returns `[ev.CommandRefused]` and
     leaves the state as it was (handlers check everything before their first
     event, except a call on a busy counter, which refuses before finishing).
     """
@@ -632,7 +612,7 @@ def apply(state: BranchState, command: Command, now: float) -> tuple[BranchState
         _HANDLERS[type(command)](state, command, now, events)
     except _Refused as r:
         events.append(
-            CommandRefused(
+            ev.CommandRefused(
                 at=now, command_id=command.id, op=command.op, code=r.code, reason=r.reason
             )
         )

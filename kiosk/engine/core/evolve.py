@@ -15,33 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.engine.core import events
 from kiosk.engine.core.errors import CoreError
 from kiosk.engine.core.estimate import EWMA_ALPHA
-from kiosk.engine.core.events import (
-    CommandRefused,
-    CounterAdvice,
-    CounterClosed,
-    CounterOpened,
-    CounterPaused,
-    CounterResumed,
-    DayRolledOver,
-    Event,
-    NoticeCleared,
-    NoticeSet,
-    TellerLoggedIn,
-    TellerLoggedOut,
-    TicketCalled,
-    TicketCancelled,
-    TicketExpired,
-    TicketFinished,
-    TicketHeld,
-    TicketIssued,
-    TicketNoShow,
-    TicketRated,
-    TicketTransferred,
-    TicketUnrated,
-    WaitAlert,
-)
 from kiosk.engine.core.policy import POLICIES
 from kiosk.engine.core.state import (
     CALLED,
@@ -275,33 +251,33 @@ def _nothing(state: BranchState, ev: Any) -> None:
     return None
 
 
-EVOLVERS: dict[type[Event], Callable[[BranchState, Any], None]] = {
-    DayRolledOver: _day,
-    TicketIssued: _issued,
-    TicketCalled: _called,
-    TicketFinished: _finished,
-    TicketNoShow: _no_show,
-    TicketTransferred: _transferred,
-    TicketHeld: _held,
-    TicketCancelled: lambda s, e: _end_live(s, e, CANCELLED),
-    TicketExpired: lambda s, e: _end_live(s, e, EXPIRED),
-    TicketRated: _rated,
-    TicketUnrated: _unrated,
-    TellerLoggedIn: _login,
-    TellerLoggedOut: _logout,
-    CounterOpened: _set_status(OPEN),
-    CounterClosed: _set_status(CLOSED),
-    CounterPaused: _set_status(PAUSED),
-    CounterResumed: _set_status(OPEN),
-    NoticeSet: _notice,
-    NoticeCleared: _notice_cleared,
-    WaitAlert: _alert,
-    CounterAdvice: _advice,
-    CommandRefused: _nothing,
+EVOLVERS: dict[type[events.Event], Callable[[BranchState, Any], None]] = {
+    events.DayRolledOver: _day,
+    events.TicketIssued: _issued,
+    events.TicketCalled: _called,
+    events.TicketFinished: _finished,
+    events.TicketNoShow: _no_show,
+    events.TicketTransferred: _transferred,
+    events.TicketHeld: _held,
+    events.TicketCancelled: lambda s, e: _end_live(s, e, CANCELLED),
+    events.TicketExpired: lambda s, e: _end_live(s, e, EXPIRED),
+    events.TicketRated: _rated,
+    events.TicketUnrated: _unrated,
+    events.TellerLoggedIn: _login,
+    events.TellerLoggedOut: _logout,
+    events.CounterOpened: _set_status(OPEN),
+    events.CounterClosed: _set_status(CLOSED),
+    events.CounterPaused: _set_status(PAUSED),
+    events.CounterResumed: _set_status(OPEN),
+    events.NoticeSet: _notice,
+    events.NoticeCleared: _notice_cleared,
+    events.WaitAlert: _alert,
+    events.CounterAdvice: _advice,
+    events.CommandRefused: _nothing,
 }
 
 
-def evolve(state: BranchState, event: Event) -> BranchState:
+def evolve(state: BranchState, event: events.Event) -> BranchState:
     """Apply one recorded event to `state` (mutated and returned)."""
     EVOLVERS[type(event)](state, event)
     return state
