@@ -11,7 +11,6 @@ example: ``deploy/branch.example.toml``.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from lobbyq.device.config import (
     parse_device_config,
 )
 from lobbyq.device.errors import ConfigError, Problem
-from lobbyq.device.fields import Fields
+from lobbyq.device.fields import Fields, read_toml
 
 HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 DEVICE_TABLES = ("id", "role", "serial", "bus", "counter", "printer")
@@ -57,23 +56,7 @@ class BranchFile:
 def load_branch_file(path: str | Path) -> BranchFile:
     """Read and validate a branch file; :class:`ConfigError` lists every problem."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(
-            str(p),
-            [
-                Problem(
-                    "file",
-                    f"cannot read it ({exc.strerror})",
-                    "pass the branch file, e.g. branch.toml",
-                )
-            ],
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            str(p), [Problem("file", f"not valid TOML: {exc}", "fix the syntax")]
-        ) from None
+    data = read_toml(p, fix="pass the branch file, e.g. branch.toml")
     return parse_branch_file(data, source=str(p), base_dir=p.parent.absolute())
 
 

@@ -21,7 +21,7 @@ from drivers.bus.codes import MAX_DEVICE_ADDR, MIN_DEVICE_ADDR
 from drivers.mqtt.topics import Topics
 from drivers.printer.profiles import PROFILES
 from lobbyq.device.errors import ConfigError, Problem
-from lobbyq.device.fields import Fields
+from lobbyq.device.fields import Fields, read_toml
 
 BRANCH_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 COUNTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$")
@@ -179,25 +179,9 @@ def broker_url(broker: BrokerSettings, creds: Credentials) -> str:
 def load_device_config(path: str | Path) -> DeviceConfig:
     """Read and validate a device file; :class:`ConfigError` lists every problem."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            str(p),
-            [
-                Problem(
-                    "file",
-                    f"cannot read it ({exc.strerror})",
-                    "pass --config /etc/lobbyq/<device>.toml written by `lobbyq device provision`",
-                )
-            ],
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            str(p), [Problem("file", f"not valid TOML: {exc}", "fix the syntax")]
-        ) from None
+    data = read_toml(
+        p, fix="pass --config /etc/lobbyq/<device>.toml written by `lobbyq device provision`"
+    )
     return parse_device_config(data, source=str(p), base_dir=p.parent.absolute())
 
 

@@ -10,13 +10,32 @@ from __future__ import annotations
 
 import difflib
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from lobbyq.device.errors import Problem
+from lobbyq.device.errors import ConfigError, Problem
 
 SERIAL_SCHEMES = ("loop", "spy", "rfc2217", "socket", "alt", "hwgrep", "cp2110")
+
+
+def read_toml(path: Path, *, fix: str) -> dict[str, Any]:
+    """A TOML file's tables, or :class:`ConfigError` with one ``file`` problem.
+
+    Device and branch files fail to load the same two ways; ``fix`` says
+    which file was expected, since a wrong path is the usual cause.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problem = Problem("file", f"cannot read it ({exc.strerror})", fix)
+        raise ConfigError(str(path), [problem]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problem = Problem("file", f"not valid TOML: {exc}", "fix the syntax")
+        raise ConfigError(str(path), [problem]) from None
 
 
 class Fields:

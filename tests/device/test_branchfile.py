@@ -32,6 +32,20 @@ def test_the_example_branch_file_is_valid_and_matches_its_queue_config() -> None
     assert check_against_queue(bf, queue, "queue.example.toml") == []
 
 
+def test_an_unreadable_or_malformed_branch_file_is_one_file_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_branch_file(tmp_path / "nope.toml")
+    assert err.value.fields == ("file",)
+    assert err.value.problems[0].fix == "pass the branch file, e.g. branch.toml"
+    bad = tmp_path / "branch.toml"
+    bad.write_text("[branch\nid = 1\n")
+    with pytest.raises(ConfigError) as err:
+        load_branch_file(bad)
+    assert err.value.fields == ("file",)
+    assert "not valid TOML" in err.value.problems[0].problem
+    assert err.value.source == str(bad)
+
+
 def test_device_problems_are_named_by_their_entry(branch_config: Doc) -> None:
     branch_config["devices"][2]["bus"]["keypad"] = 999
     branch_config["devices"][4]["serial"] = {}
