@@ -287,6 +287,11 @@ def _kp(text: str) -> KeypadText:
     return KeypadText(fit_text(text, KEYPAD_TEXT_BYTES))
 
 
+def _error(line: str) -> list[Effect]:
+    """A key that cannot act: the error beep, then why on the keypad line."""
+    return [Beep(BeepPattern.ERROR), _kp(line)]
+
+
 def idle_line(state: CounterState) -> str:
     """The keypad line when nothing else is being said: who is here and what is going on."""
     t = state.config.texts
@@ -424,7 +429,7 @@ def _request(
     given = {k: v for k, v in fields.items() if v is not None}
     q = Queued(op, {"counter": state.config.counter, **given})
     if state.pending is not None:
-        return state, [Beep(BeepPattern.ERROR), _kp(state.config.texts.kp_busy)]
+        return state, _error(state.config.texts.kp_busy)
     return _send(state, q, then)
 
 
@@ -434,6 +439,12 @@ def _drain(state: CounterState) -> tuple[CounterState, list[Effect]]:
         return state, []
     head, rest = state.backlog[0], state.backlog[1:]
     return _send(replace(state, backlog=rest), head)
+
+
+def _then_drain(state: CounterState, fx: list[Effect]) -> tuple[CounterState, list[Effect]]:
+    """`fx`, then whatever the backlog sends now that the line may be free."""
+    state, more = _drain(state)
+    return state, [*fx, *more]
 
 
 def _clear_typed(state: CounterState) -> tuple[CounterState, list[Effect]]:
@@ -473,7 +484,7 @@ def _on_key(state: CounterState, key: Key) -> tuple[CounterState, list[Effect]]:
     state, fx = _clear_typed(state)
 
     def bad() -> tuple[CounterState, list[Effect]]:
-        return state, [*fx, Beep(BeepPattern.ERROR), _kp(t.kp_bad_entry)]
+        return state, [*fx, *_error(t.kp_bad_entry)]
 
     def req(
         op: str, then: tuple[Queued, ...] = (), **fields: Any
@@ -481,38 +492,38 @@ def _on_key(state: CounterState, key: Key) -> tuple[CounterState, list[Effect]]:
         s, more = _request(state, op, then=then, **fields)
         return s, [*fx, *more]
 
+    def login() -> tuple[CounterState, list[Effect]]:
+        """The typed teller number logs in; the counter opens once that succeeds."""
+        follow = (Queued("open_counter", {"counter": state.config.counter}, "follow"),)
+        return req("login", then=follow, teller=typed)
+
+    def ticket_op(op: str) -> tuple[CounterState, list[Effect]]:
+        ticket = ticket_from_digits(typed, state.config.services)
+        return req(op, ticket=ticket) if ticket else bad()
+
+    def transfer() -> tuple[CounterState, list[Effect]]:
+        target = transfer_from_digits(typed, state.config.services)
+        if target is None:
+            return bad()
+        return req("transfer", to_service=target.to_service, to_counter=target.to_counter)
+
     if key == Key.ENTER:
         if transfer_mode:
-            target = transfer_from_digits(typed, state.config.services)
-            return (
-                req("transfer", to_service=target.to_service, to_counter=target.to_counter)
-                if target
-                else bad()
-            )
+            return transfer()
         if state.view.teller is None and typed:
-            return req(
-                "login",
-                then=(Queued("open_counter", {"counter": state.config.counter}, "follow"),),
-                teller=typed,
-            )
-        ticket = ticket_from_digits(typed, state.config.services)
-        return req("call_ticket", ticket=ticket) if ticket else bad()
+            return login()
+        return ticket_op("call_ticket")
     if key == Key.LOGIN:
         if typed:
-            follow = (Queued("open_counter", {"counter": state.config.counter}, "follow"),)
-            return req("login", then=follow, teller=typed)
+            return login()
         if state.view.teller is None:
-            return state, [*fx, Beep(BeepPattern.ERROR), _kp(t.kp_logged_out)]
+            return state, [*fx, *_error(t.kp_logged_out)]
         return req("logout")  # the engine closes the counter as the teller leaves
     if key == Key.CALL:
-        if typed:
-            ticket = ticket_from_digits(typed, state.config.services)
-            return req("call_ticket", ticket=ticket) if ticket else bad()
-        return req("call_next")
+        return ticket_op("call_ticket") if typed else req("call_next")
     if key == Key.RECALL:
         if typed:
-            ticket = ticket_from_digits(typed, state.config.services)
-            return req("call_back", ticket=ticket) if ticket else bad()
+            return ticket_op("call_back")
         if state.view.current is None and len(state.view.held) == 1:
             return req("call_back", ticket=state.view.held[0])
         return req("recall")
@@ -524,12 +535,7 @@ def _on_key(state: CounterState, key: Key) -> tuple[CounterState, list[Effect]]:
         return req("finish") if not typed else bad()
     if key == Key.TRANSFER:
         if typed:
-            target = transfer_from_digits(typed, state.config.services)
-            return (
-                req("transfer", to_service=target.to_service, to_counter=target.to_counter)
-                if target
-                else bad()
-            )
+            return transfer()
         state = replace(state, transfer_mode=True)
         return state, [
             *fx,
@@ -590,8 +596,7 @@ def _on_rating(state: CounterState, ev: RatingPressed) -> tuple[CounterState, li
         CancelTimer(T_RATING),
         StartTimer(T_THANKS, state.config.thanks_s),
     ]
-    state, more = _drain(state)
-    return state, [*fx, *more]
+    return _then_drain(state, fx)
 
 
 def _prompt_rating(state: CounterState, number: str) -> tuple[CounterState, list[Effect]]:
@@ -615,9 +620,8 @@ def _on_reply(state: CounterState, ev: Replied) -> tuple[CounterState, list[Effe
     fx: list[Effect] = []
     if not ev.ok:
         if p.origin != "rating":
-            fx += [Beep(BeepPattern.ERROR), _kp(t.refusal(ev.code))]
-        state, more = _drain(state)
-        return state, [*fx, *more]
+            fx += _error(t.refusal(ev.code))
+        return _then_drain(state, fx)
     state = replace(state, view=apply_events(state.view, state.config.counter, ev.events))
     if p.then:
         state = replace(state, backlog=(*p.then, *state.backlog))
@@ -652,8 +656,7 @@ def _on_reply(state: CounterState, ev: Replied) -> tuple[CounterState, list[Effe
     if finished is not None and isinstance(finished.get("number"), str):
         state, more = _prompt_rating(state, finished["number"])
         fx += more
-    state, more = _drain(state)
-    return state, [*fx, *more]
+    return _then_drain(state, fx)
 
 
 def _on_no_reply(state: CounterState, ev: NoReply) -> tuple[CounterState, list[Effect]]:
@@ -661,9 +664,7 @@ def _on_no_reply(state: CounterState, ev: NoReply) -> tuple[CounterState, list[E
     if p is None or p.n != ev.n:
         return state, []
     state = replace(state, pending=None, engine_ok=False)
-    fx: list[Effect] = [Beep(BeepPattern.LONG), _kp(state.config.texts.kp_offline)]
-    state, more = _drain(state)
-    return state, [*fx, *more]
+    return _then_drain(state, [Beep(BeepPattern.LONG), _kp(state.config.texts.kp_offline)])
 
 
 # ---------------------------------------------------------------- the step
@@ -681,23 +682,7 @@ def step(state: CounterState, event: Event) -> tuple[CounterState, list[Effect]]
     elif isinstance(event, NoReply):
         state, fx = _on_no_reply(state, event)
     elif isinstance(event, Snapshot):
-        fx = []
-        if event.seq >= state.view.seq:
-            before = state.view
-            state = replace(state, view=_view_from_snapshot(event.state, event.seq), engine_ok=True)
-            if before.current != state.view.current and state.view.current is None:
-                state = replace(state, blink=False)
-            if (
-                (before.teller, before.status, before.current)
-                != (
-                    state.view.teller,
-                    state.view.status,
-                    state.view.current,
-                )
-                and state.pending is None
-                and not state.typed
-            ):
-                fx.append(_kp(idle_line(state)))
+        state, fx = _on_snapshot(state, event)
     elif isinstance(event, WaitAlert):
         state, fx = _on_wait_alert(state, event)
     elif isinstance(event, TimerFired):
@@ -713,6 +698,22 @@ def step(state: CounterState, event: Event) -> tuple[CounterState, list[Effect]]
     state, shown = render(state)
     # The strip first: it is what the customer waits for; the keypad can follow.
     return state, [*shown, *fx]
+
+
+def _on_snapshot(state: CounterState, ev: Snapshot) -> tuple[CounterState, list[Effect]]:
+    """Take the engine's retained view if it is newer; say so when what the teller sees changed."""
+    if ev.seq < state.view.seq:
+        return state, []
+    before = state.view
+    state = replace(state, view=_view_from_snapshot(ev.state, ev.seq), engine_ok=True)
+    after = state.view
+    if before.current != after.current and after.current is None:
+        state = replace(state, blink=False)
+    seen = (before.teller, before.status, before.current)
+    changed = seen != (after.teller, after.status, after.current)
+    if changed and state.pending is None and not state.typed:
+        return state, [_kp(idle_line(state))]
+    return state, []
 
 
 def _on_wait_alert(state: CounterState, ev: WaitAlert) -> tuple[CounterState, list[Effect]]:
