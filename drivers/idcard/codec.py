@@ -22,6 +22,7 @@ import enum
 from dataclasses import dataclass, field
 
 from drivers.errors import FrameError
+from drivers.readercodec import xor_fold
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 HEADER_LEN = len(PREAMBLE) + 2
@@ -105,16 +106,8 @@ SEX_NAMES = {"0": "unknown", "1": "male", "2": "female", "9": "unspecified"}
 
 
 def xor8(data: bytes) -> int:
-    """XOR of all bytes, folded as a big integer so long frames stay cheap."""
-    n = len(data)
-    if n == 0:
-        return 0
-    x = int.from_bytes(data, "little")
-    while n > 1:
-        half = (n + 1) // 2
-        x = (x >> (half * 8)) ^ (x & ((1 << (half * 8)) - 1))
-        n = half
-    return x
+    """The frame check: XOR of all bytes after the preamble (see ``PROTOCOL.md``)."""
+    return xor_fold(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ the number, the name and the discretionary data, so that even a stray
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+from drivers.readercodec import take_lines, xor_fold
 
 T1_START = "%"
 T2_START = ";"
@@ -35,7 +36,6 @@ NAME_MIN, NAME_MAX = 2, 26
 MAX_LINE = 256
 """Longest line a reader can send for one swipe (three tracks with sentinels)."""
 
-_TERMINATOR = re.compile(rb"[\r\n]")
 _T1_CHARS = frozenset(chr(c) for c in range(0x20, 0x60))
 _T2_CHARS = frozenset(chr(c) for c in range(0x30, 0x40))
 _DIGITS = frozenset("0123456789")
@@ -45,25 +45,14 @@ _T1_CODE = bytes((c - 0x20) & 0x3F for c in range(256))
 _T2_CODE = bytes((c - 0x30) & 0x0F for c in range(256))
 
 
-def _xor_fold(data: bytes) -> int:
-    """XOR of all bytes, folded as one big integer (cheap for a whole track)."""
-    n = len(data)
-    x = int.from_bytes(data, "little")
-    while n > 1:
-        half = (n + 1) // 2
-        x = (x >> (half * 8)) ^ (x & ((1 << (half * 8)) - 1))
-        n = half
-    return x
-
-
 def lrc_track1(chars: str) -> str:
     """LRC of a track 1 string including sentinels: XOR of the 6-bit codes."""
-    return chr(0x20 + _xor_fold(chars.encode("latin-1").translate(_T1_CODE)))
+    return chr(0x20 + xor_fold(chars.encode("latin-1").translate(_T1_CODE)))
 
 
 def lrc_track2(chars: str) -> str:
     """LRC of a track 2 string including sentinels: XOR of the 4-bit codes."""
-    return chr(0x30 + _xor_fold(chars.encode("latin-1").translate(_T2_CODE)))
+    return chr(0x30 + xor_fold(chars.encode("latin-1").translate(_T2_CODE)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,13 +247,7 @@ class Decoder:
         buf = self._buf
         buf += data
         out: list[Message] = []
-        while True:
-            m = _TERMINATOR.search(buf)
-            if m is None:
-                break
-            end = m.start()
-            line = bytes(buf[:end])
-            del buf[: end + 1]
+        for line in take_lines(buf):
             if len(line) > MAX_LINE:
                 self.dropped += len(line)
                 out.append(BadSwipe("too-long"))

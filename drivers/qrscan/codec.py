@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from drivers.readercodec import take_lines
+
 MAX_LINE = 2048
 """Longer than any QR code a phone screen shows for an appointment."""
 
 APPOINTMENT_PREFIX = "LQA:"
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{3,63}")
-_TERMINATOR = re.compile(rb"[\r\n]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +83,7 @@ class Decoder:
         buf = self._buf
         buf += data
         out: list[Message] = []
-        while True:
-            m = _TERMINATOR.search(buf)
-            if m is None:
-                break
-            end = m.start()
-            line = bytes(buf[:end])
-            del buf[: end + 1]
+        for line in take_lines(buf):
             if self._overflow:
                 self._overflow = False
                 self.dropped += len(line)
