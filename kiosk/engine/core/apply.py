@@ -33,30 +33,8 @@ from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.engine.core import commands
 from kiosk.engine.core import events as ev
-from kiosk.engine.core.commands import (
-    CallBack,
-    CallNext,
-    CallTicket,
-    Cancel,
-    ClearNotice,
-    CloseCounter,
-    Command,
-    Finish,
-    Hold,
-    IssueTicket,
-    Login,
-    Logout,
-    NoShow,
-    OpenCounter,
-    Pause,
-    Rate,
-    Recall,
-    Resume,
-    SetNotice,
-    Tick,
-    Transfer,
-)
 from kiosk.engine.core.config import ServiceConfig
 from kiosk.engine.core.dayclock import business_day
 from kiosk.engine.core.estimate import capacity, expected_wait_s
@@ -193,7 +171,7 @@ def _free_numeral(live: dict[int, str], svc: ServiceConfig, n: int) -> int:
     )
 
 
-def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> None:
+def _issue(state: BranchState, cmd: commands.IssueTicket, now: float, events: Events) -> None:
     cfg = state.config
     svc = cfg.service.get(cmd.service)
     if svc is None:
@@ -234,7 +212,7 @@ def _issue(state: BranchState, cmd: IssueTicket, now: float, events: Events) -> 
     events.append(issued)
 
 
-def _call_next(state: BranchState, cmd: CallNext, now: float, events: Events) -> None:
+def _call_next(state: BranchState, cmd: commands.CallNext, now: float, events: Events) -> None:
     c = _working_counter(state, cmd.counter)
     tid = choose(state, state.config.counter[c.id], now)
     if tid is None:
@@ -243,7 +221,7 @@ def _call_next(state: BranchState, cmd: CallNext, now: float, events: Events) ->
     _call(state, events, state.tickets[tid], c, now, "next")
 
 
-def _call_ticket(state: BranchState, cmd: CallTicket, now: float, events: Events) -> None:
+def _call_ticket(state: BranchState, cmd: commands.CallTicket, now: float, events: Events) -> None:
     c = _working_counter(state, cmd.counter)
     t = _live_ticket(state, cmd.ticket)
     if t.status != WAITING:
@@ -256,12 +234,12 @@ def _call_ticket(state: BranchState, cmd: CallTicket, now: float, events: Events
     _call(state, events, t, c, now, "ticket")
 
 
-def _recall(state: BranchState, cmd: Recall, now: float, events: Events) -> None:
+def _recall(state: BranchState, cmd: commands.Recall, now: float, events: Events) -> None:
     c, t = _current(state, cmd.counter)
     _call(state, events, t, c, now, "recall")
 
 
-def _no_show(state: BranchState, cmd: NoShow, now: float, events: Events) -> None:
+def _no_show(state: BranchState, cmd: commands.NoShow, now: float, events: Events) -> None:
     c, t = _current(state, cmd.counter)
     _emit(
         state,
@@ -278,12 +256,12 @@ def _no_show(state: BranchState, cmd: NoShow, now: float, events: Events) -> Non
     )
 
 
-def _finish(state: BranchState, cmd: Finish, now: float, events: Events) -> None:
+def _finish(state: BranchState, cmd: commands.Finish, now: float, events: Events) -> None:
     c, t = _current(state, cmd.counter)
     _emit(state, events, _finish_event(t, c, now))
 
 
-def _transfer(state: BranchState, cmd: Transfer, now: float, events: Events) -> None:
+def _transfer(state: BranchState, cmd: commands.Transfer, now: float, events: Events) -> None:
     c, t = _current(state, cmd.counter)
     cfg = state.config
     to_service = t.service
@@ -320,7 +298,7 @@ def _transfer(state: BranchState, cmd: Transfer, now: float, events: Events) -> 
     )
 
 
-def _hold(state: BranchState, cmd: Hold, now: float, events: Events) -> None:
+def _hold(state: BranchState, cmd: commands.Hold, now: float, events: Events) -> None:
     c, t = _current(state, cmd.counter)
     _emit(
         state,
@@ -331,7 +309,7 @@ def _hold(state: BranchState, cmd: Hold, now: float, events: Events) -> None:
     )
 
 
-def _call_back(state: BranchState, cmd: CallBack, now: float, events: Events) -> None:
+def _call_back(state: BranchState, cmd: commands.CallBack, now: float, events: Events) -> None:
     c = _working_counter(state, cmd.counter)
     t = _live_ticket(state, cmd.ticket)
     if t.status != HELD or t.counter != c.id:
@@ -340,7 +318,7 @@ def _call_back(state: BranchState, cmd: CallBack, now: float, events: Events) ->
     _call(state, events, t, c, now, "hold")
 
 
-def _cancel(state: BranchState, cmd: Cancel, now: float, events: Events) -> None:
+def _cancel(state: BranchState, cmd: commands.Cancel, now: float, events: Events) -> None:
     t = _live_ticket(state, cmd.ticket)
     if t.status == CALLED:
         raise _Refused(
@@ -352,7 +330,7 @@ def _cancel(state: BranchState, cmd: Cancel, now: float, events: Events) -> None
     )
 
 
-def _rate(state: BranchState, cmd: Rate, now: float, events: Events) -> None:
+def _rate(state: BranchState, cmd: commands.Rate, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.last_finished is None:
         raise _Refused("nothing_to_rate", f"Counter {c.id} has finished no ticket to rate.")
@@ -381,7 +359,7 @@ def _rate(state: BranchState, cmd: Rate, now: float, events: Events) -> None:
 # --- counters ----------------------------------------------------------------
 
 
-def _login(state: BranchState, cmd: Login, now: float, events: Events) -> None:
+def _login(state: BranchState, cmd: commands.Login, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.teller == cmd.teller:
         raise _Refused("already_logged_in", f"Teller {cmd.teller} is already at counter {c.id}.")
@@ -407,7 +385,7 @@ def _free_counter(c: Counter) -> None:
         )
 
 
-def _logout(state: BranchState, cmd: Logout, now: float, events: Events) -> None:
+def _logout(state: BranchState, cmd: commands.Logout, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.teller is None:
         raise _Refused("not_logged_in", f"Nobody is logged in at counter {c.id}.")
@@ -415,7 +393,7 @@ def _logout(state: BranchState, cmd: Logout, now: float, events: Events) -> None
     _emit(state, events, ev.TellerLoggedOut(at=now, counter=c.id, teller=c.teller))
 
 
-def _open(state: BranchState, cmd: OpenCounter, now: float, events: Events) -> None:
+def _open(state: BranchState, cmd: commands.OpenCounter, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.teller is None:
         raise _Refused("not_logged_in", f"Log a teller in at counter {c.id} before opening it.")
@@ -426,7 +404,7 @@ def _open(state: BranchState, cmd: OpenCounter, now: float, events: Events) -> N
     _emit(state, events, ev.CounterOpened(at=now, counter=c.id, teller=c.teller))
 
 
-def _close(state: BranchState, cmd: CloseCounter, now: float, events: Events) -> None:
+def _close(state: BranchState, cmd: commands.CloseCounter, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.status == CLOSED:
         raise _Refused("already_closed", f"Counter {c.id} is already closed.")
@@ -434,7 +412,7 @@ def _close(state: BranchState, cmd: CloseCounter, now: float, events: Events) ->
     _emit(state, events, ev.CounterClosed(at=now, counter=c.id, teller=c.teller))
 
 
-def _pause(state: BranchState, cmd: Pause, now: float, events: Events) -> None:
+def _pause(state: BranchState, cmd: commands.Pause, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.status == CLOSED:
         raise _Refused("counter_closed", f"Counter {c.id} is closed.")
@@ -445,7 +423,7 @@ def _pause(state: BranchState, cmd: Pause, now: float, events: Events) -> None:
     _emit(state, events, ev.CounterPaused(at=now, counter=c.id, teller=c.teller, reason=cmd.reason))
 
 
-def _resume(state: BranchState, cmd: Resume, now: float, events: Events) -> None:
+def _resume(state: BranchState, cmd: commands.Resume, now: float, events: Events) -> None:
     c = _counter(state, cmd.counter)
     if c.status != PAUSED:
         raise _Refused("not_paused", f"Counter {c.id} is not paused.")
@@ -455,17 +433,19 @@ def _resume(state: BranchState, cmd: Resume, now: float, events: Events) -> None
 # --- branch ------------------------------------------------------------------
 
 
-def _set_notice(state: BranchState, cmd: SetNotice, now: float, events: Events) -> None:
+def _set_notice(state: BranchState, cmd: commands.SetNotice, now: float, events: Events) -> None:
     _emit(state, events, ev.NoticeSet(at=now, notice=cmd.notice, text=cmd.text))
 
 
-def _clear_notice(state: BranchState, cmd: ClearNotice, now: float, events: Events) -> None:
+def _clear_notice(
+    state: BranchState, cmd: commands.ClearNotice, now: float, events: Events
+) -> None:
     if state.notice is None:
         raise _Refused("no_notice", "There is no notice to clear.")
     _emit(state, events, ev.NoticeCleared(at=now))
 
 
-def _tick(state: BranchState, cmd: Tick, now: float, events: Events) -> None:
+def _tick(state: BranchState, cmd: commands.Tick, now: float, events: Events) -> None:
     """Time passing: rating timeouts, over-wait alerts, open/close advice."""
     tickets = state.tickets
     for tid, deadline in list(state.pending_ratings.items()):
@@ -574,31 +554,33 @@ def _rollover(state: BranchState, now: float, events: Events) -> None:
     _emit(state, events, ev.DayRolledOver(at=now, day=day, ends_at=ends_at))
 
 
-_HANDLERS: dict[type[Command], Callable[[BranchState, Any, float, Events], None]] = {
-    IssueTicket: _issue,
-    Login: _login,
-    Logout: _logout,
-    OpenCounter: _open,
-    CloseCounter: _close,
-    Pause: _pause,
-    Resume: _resume,
-    CallNext: _call_next,
-    CallTicket: _call_ticket,
-    Recall: _recall,
-    NoShow: _no_show,
-    Finish: _finish,
-    Transfer: _transfer,
-    Hold: _hold,
-    CallBack: _call_back,
-    Cancel: _cancel,
-    Rate: _rate,
-    SetNotice: _set_notice,
-    ClearNotice: _clear_notice,
-    Tick: _tick,
+_HANDLERS: dict[type[commands.Command], Callable[[BranchState, Any, float, Events], None]] = {
+    commands.IssueTicket: _issue,
+    commands.Login: _login,
+    commands.Logout: _logout,
+    commands.OpenCounter: _open,
+    commands.CloseCounter: _close,
+    commands.Pause: _pause,
+    commands.Resume: _resume,
+    commands.CallNext: _call_next,
+    commands.CallTicket: _call_ticket,
+    commands.Recall: _recall,
+    commands.NoShow: _no_show,
+    commands.Finish: _finish,
+    commands.Transfer: _transfer,
+    commands.Hold: _hold,
+    commands.CallBack: _call_back,
+    commands.Cancel: _cancel,
+    commands.Rate: _rate,
+    commands.SetNotice: _set_notice,
+    commands.ClearNotice: _clear_notice,
+    commands.Tick: _tick,
 }
 
 
-def apply(state: BranchState, command: Command, now: float) -> tuple[BranchState, list[ev.Event]]:
+def apply(
+    state: BranchState, command: commands.Command, now: float
+) -> tuple[BranchState, list[ev.Event]]:
     """Apply `command` at time `now`; returns the (same, mutated) state and its events.
 
     The given state is consumed. A refusal returns `[ev.CommandRefused]` and
