@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -347,15 +347,13 @@ def _serial(f: Fields, rules: RoleRules | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if rules is None:
         return out
-    for key in ALL_SERIAL:
-        if key in rules.serial_required or key in rules.serial_optional:
-            # The printer driver also opens USB printer-class devices (python-escpos).
-            extra = ("usb",) if key == "printer" else ()
-            value = f.serial_url(key, required=key in rules.serial_required, extra_schemes=extra)
-            if value is not None:
-                out[key] = value
-        elif f.has(key):
-            f.add(key, "this role has no such port", "remove it")
+    keys = _role_keys(f, ALL_SERIAL, rules.serial_required, rules.serial_optional, "port")
+    for key, required in keys:
+        # The printer driver also opens USB printer-class devices (python-escpos).
+        extra = ("usb",) if key == "printer" else ()
+        value = f.serial_url(key, required=required, extra_schemes=extra)
+        if value is not None:
+            out[key] = value
     return out
 
 
@@ -364,25 +362,41 @@ def _addresses(f: Fields, rules: RoleRules | None) -> dict[str, int]:
     out: dict[str, int] = {}
     if rules is None:
         return out
-    for key in ALL_ADDRESSES:
-        if key in rules.address_required or key in rules.address_optional:
-            value = f.integer(
+    keys = _role_keys(
+        f, ALL_ADDRESSES, rules.address_required, rules.address_optional, "bus device"
+    )
+    for key, required in keys:
+        value = f.integer(
+            key, required=required, low=MIN_DEVICE_ADDR, high=MAX_DEVICE_ADDR, example=len(out) + 1
+        )
+        if value is None:
+            continue
+        clash = next((k for k, v in out.items() if v == value), None)
+        if clash is not None:
+            f.add(
                 key,
-                required=key in rules.address_required,
-                low=MIN_DEVICE_ADDR,
-                high=MAX_DEVICE_ADDR,
-                example=len(out) + 1,
+                f"address {value} is already bus.{clash}",
+                "give every device on one bus its own address (lobbyq device set-address)",
             )
-            if value is not None:
-                clash = next((k for k, v in out.items() if v == value), None)
-                if clash is not None:
-                    f.add(
-                        key,
-                        f"address {value} is already bus.{clash}",
-                        "give every device on one bus its own address (lobbyq device set-address)",
-                    )
-                else:
-                    out[key] = value
-        elif f.has(key):
-            f.add(key, "this role has no such bus device", "remove it")
+        else:
+            out[key] = value
     return out
+
+
+def _role_keys(
+    f: Fields,
+    keys: Iterable[str],
+    required: Collection[str],
+    optional: Collection[str],
+    what: str,
+) -> Iterator[tuple[str, bool]]:
+    """Each of ``keys`` the role may set, with whether it must; a key it may not is a problem.
+
+    Ports and bus addresses follow this same rule, so a counter's file that
+    names a printer port is told so in the same words as one naming a hall display.
+    """
+    for key in keys:
+        if key in required or key in optional:
+            yield key, key in required
+        elif f.has(key):
+            f.add(key, f"this role has no such {what}", "remove it")

@@ -85,6 +85,7 @@ BAD: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "serial.printer",
         "remove",
     ),
+    ("hall display on a counter", _set("bus.hall", 5), "bus.hall", "remove"),
     ("missing keypad address", _drop("bus.keypad"), "bus.keypad", "keypad ="),
     ("address zero", _set("bus.keypad", 0), "bus.keypad", "1 to 247"),
     ("address too high", _set("bus.strip", 300), "bus.strip", "1 to 247"),
