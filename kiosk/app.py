@@ -85,7 +85,7 @@ from kiosk.ui.flow import (
     next_wakeup,
     step,
 )
-from kiosk.ui.layout import Frame, View, layout, notice_text
+from kiosk.ui.layout import Button, Frame, View, layout, notice_text
 
 if TYPE_CHECKING:
     import pygame
@@ -201,6 +201,11 @@ class KioskApp:
     def inject_touch(self, x: float, y: float) -> None:
         """A touch at screen pixel ``(x, y)``, as if from the panel."""
         self._inbox.put(("touch", x, y))
+
+    def buttons(self) -> tuple[Button, ...]:
+        """The buttons of the screen shown now (frames are immutable: safe to read anywhere)."""
+        frame = self._frame
+        return frame.buttons if frame is not None else ()
 
     def save_screenshot(self, path: str | os.PathLike[str], timeout: float = 5.0) -> bool:
         """Write the current screen as PNG; waits for the main loop when called elsewhere."""

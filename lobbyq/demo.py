@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import random
+import secrets
 import sqlite3
 import tempfile
 import threading
@@ -80,10 +81,15 @@ def build(
     """
     from counter.app import CounterApp
     from drivers.bus.rigs import CounterRig, HallRig
+    from drivers.idcard.sim import IdCardReaderSim
+    from drivers.identity import IdentityHasher
+    from drivers.magstripe.sim import CardReaderSim
     from drivers.mqtt.messages import StatusMsg
     from drivers.mqtt.topics import Topics
     from drivers.printer.sim import PrinterSim
+    from drivers.qrscan.sim import QrScannerSim
     from kiosk.app import KioskApp
+    from kiosk.directory import SqliteDirectory, build_example
     from kiosk.display.app import HallDisplayApp
     from kiosk.display.voice import VoiceError, make_voice
     from kiosk.engine.service import VERSION, Engine, load_branch_config
@@ -144,8 +150,28 @@ def build(
     dbus.start()
     branch.stoppers += [dbus.stop, display.stop]
 
+    # Identification: a fresh branch secret per demo run, the example
+    # customer directory hashed with it, and the three readers simulated.
+    hasher = IdentityHasher(secrets.token_bytes(32))
+    people = build_example(work / "directory.sqlite", hasher, time.time())
+    card = CardReaderSim(work / "card")
+    idcard = IdCardReaderSim(work / "idcard")
+    qr = QrScannerSim(work / "qr")
+    branch.stoppers += [card.close, idcard.close, qr.close]
     kbus = _bus(url, "kiosk-1")
-    kiosk = KioskApp(kbus, config, printer=printer.url, headless=headless)
+    kiosk = KioskApp(
+        kbus,
+        config,
+        printer=printer.url,
+        # Small cash is what the lobby's cash machines do: the kiosk suggests them first.
+        kiosk={"machine_services": ["D"]},
+        card=card.url,
+        idcard=idcard.url,
+        qr=qr.url,
+        hasher=hasher,
+        directory=SqliteDirectory(work / "directory.sqlite"),
+        headless=headless,
+    )
     kbus.set_will(topics.status(kiosk.device), kiosk.status_message(False).encode())
     kbus.start()
     branch.stoppers.append(kbus.stop)
@@ -159,6 +185,10 @@ def build(
         "counters": counters,
         "display": display,
         "kiosk": kiosk,
+        "card": card,
+        "idcard": idcard,
+        "qr": qr,
+        "people": people,
     }
     return branch, parts
 
@@ -197,8 +227,51 @@ class People(threading.Thread):
             t.start()
         while not self.stop_event.wait(self.rng.uniform(0.4, 1.0)):
             roll = self.rng.random()
-            cls = "vip" if roll < 0.08 else "care" if roll < 0.13 else "normal"
+            if roll < 0.3:
+                self._walk_through(self.rng.choice(services))
+                continue
+            cls = "vip" if roll > 0.93 else "care" if roll > 0.88 else "normal"
             kiosk.tap_service(self.rng.choice(services), cls)
+
+    def _touch(self, button: str, timeout: float = 3.0) -> bool:
+        """Touch a button of the kiosk's current screen, as a finger would.
+
+        The kiosk ignores a touch that comes too soon after the screen changed
+        (a double tap must not choose twice), so touch again until the screen
+        moves on, like a customer who taps once more.
+        """
+        kiosk = self.parts["kiosk"]
+        deadline = time.monotonic() + timeout
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
+            shown = kiosk.state.screen
+            target = next((b for b in kiosk.buttons() if b.id == button), None)
+            if target is None:
+                self.stop_event.wait(0.05)
+                continue
+            kiosk.inject_touch(target.rect.x + target.rect.w / 2, target.rect.y + target.rect.h / 2)
+            settle = time.monotonic() + 0.6
+            while time.monotonic() < settle and kiosk.state.screen == shown:
+                self.stop_event.wait(0.02)
+            if kiosk.state.screen != shown:
+                return True
+        return False
+
+    def _walk_through(self, service: str) -> None:
+        """A customer who uses the screen: start, choose, identify or skip, done.
+
+        Half of them swipe a card of the example directory (synthetic numbers;
+        the kiosk only ever keeps the keyed hash and the masked form).
+        """
+        if not (self._touch("start") and self._touch(f"svc:{service}")):
+            return
+        if self._touch("take_ticket", timeout=0.5):
+            pass  # the machine was suggested; this customer still wants a ticket
+        if self.rng.random() < 0.5:
+            person = self.rng.choice(self.parts["people"])
+            self.parts["card"].swipe_card(person.pan)
+        else:
+            self._touch("skip")
+        self._touch("done", timeout=5.0)
 
     def _teller(self, cid: str, rig: Any) -> None:
         from drivers.keypad.codes import Key
