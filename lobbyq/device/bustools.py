@@ -208,8 +208,6 @@ def flash(
             "stopped by Ctrl-C. If the device had started erasing, it stays in its bootloader "
             f"until a verified image is in place: {again}"
         ) from None
-    except ImageError as exc:
-        raise BusToolError(f"address {addr}: {exc}; {again}") from None
-    except DriverError as exc:
+    except DriverError as exc:  # ImageError included: same words, same way out
         raise BusToolError(f"address {addr}: {exc}; {again}") from None
     return FlashReport(before, after, image, clock() - start)
