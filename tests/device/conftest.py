@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drivers.bus.sim import BusSim
-from drivers.keypad.sim import KeypadSim
-from drivers.led.sim import StripSim
-from drivers.ratingpad.sim import RatingPadSim
+from drivers.bus.rigs import CounterRig
 from lobbyq.device.branchfile import BranchFile, parse_branch_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,28 +84,12 @@ def branch() -> BranchFile:
     return parse_branch_file(branch_doc())
 
 
-@dataclass
-class CounterBus:
-    """A simulated counter bus: keypad @1, 5-key rating pad @2, LED strip @3."""
-
-    sim: BusSim
-    keypad: KeypadSim
-    pad: RatingPadSim
-    strip: StripSim
-
-    @property
-    def url(self) -> str:
-        return self.sim.url
-
-
 @pytest.fixture
-def counter_bus(tmp_path: Path) -> Iterator[CounterBus]:
-    sim = BusSim(tmp_path / "lobbyq-bus")
-    keypad = sim.add(KeypadSim(1, serial="KP-000101"))
-    pad = sim.add(RatingPadSim(2, keys=5))
-    strip = sim.add(StripSim(3))
-    yield CounterBus(sim, keypad, pad, strip)
-    sim.close()
+def counter_bus(tmp_path: Path) -> Iterator[CounterRig]:
+    """A branch's counter bus as the demo builds it, with a 5-key rating pad."""
+    rig = CounterRig.build(tmp_path / "lobbyq-bus", pad_keys=5, counter_no=101)
+    yield rig
+    rig.close()
 
 
 def device_cli(*argv: str) -> int:

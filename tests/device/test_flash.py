@@ -9,10 +9,11 @@ import pytest
 from drivers.bus.codes import DeviceKind, ErrorCode
 from drivers.bus.firmware import FirmwareImage
 from drivers.bus.messages import BootBegin, EnterBoot
+from drivers.bus.rigs import CounterRig
 from drivers.errors import DeviceRefused
 from lobbyq.device.bustools import flash, open_bus, refusal
 from lobbyq.device.errors import BusToolError
-from tests.device.conftest import CounterBus, device_cli
+from tests.device.conftest import device_cli
 
 PAYLOAD = bytes(range(256)) * 12  # 3 KiB: 24 blocks of 128 bytes
 
@@ -24,7 +25,7 @@ def _image(tmp_path: Path, kind: DeviceKind, version: tuple[int, int, int]) -> P
 
 
 def test_a_good_image_is_written_verified_and_run(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = _image(tmp_path, DeviceKind.KEYPAD, (1, 2, 0))
     assert device_cli("flash", counter_bus.url, str(image), "--address", "1") == 0
@@ -36,7 +37,7 @@ def test_a_good_image_is_written_verified_and_run(
 
 
 def test_an_image_for_another_kind_is_refused_before_anything_is_written(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = _image(tmp_path, DeviceKind.LED_STRIP, (2, 0, 0))
     assert device_cli("flash", counter_bus.url, str(image), "--address", "1") == 1
@@ -48,7 +49,7 @@ def test_an_image_for_another_kind_is_refused_before_anything_is_written(
 
 
 def test_a_corrupted_image_is_refused_and_never_sent(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = _image(tmp_path, DeviceKind.KEYPAD, (1, 2, 0))
     data = bytearray(image.read_bytes())
@@ -60,7 +61,7 @@ def test_a_corrupted_image_is_refused_and_never_sent(
     assert counter_bus.keypad.received_of(EnterBoot) == []
 
 
-def test_the_device_itself_refuses_an_image_for_another_kind(counter_bus: CounterBus) -> None:
+def test_the_device_itself_refuses_an_image_for_another_kind(counter_bus: CounterRig) -> None:
     strip_image = FirmwareImage.parse(FirmwareImage.build(DeviceKind.LED_STRIP, (2, 0, 0), b"x"))
     master = open_bus(counter_bus.url)
     try:
@@ -76,7 +77,7 @@ def test_the_device_itself_refuses_an_image_for_another_kind(counter_bus: Counte
 
 @pytest.mark.parametrize("cut_at", [0.0, 0.5, 1.0], ids=["after-erase", "halfway", "before-verify"])
 def test_a_transfer_cut_by_a_power_cut_is_finished_by_running_again(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str], cut_at: float
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str], cut_at: float
 ) -> None:
     image = _image(tmp_path, DeviceKind.KEYPAD, (1, 3, 0))
     parsed = FirmwareImage.parse(image.read_bytes())
@@ -108,7 +109,7 @@ def test_a_transfer_cut_by_a_power_cut_is_finished_by_running_again(
 
 
 def test_a_flash_write_failure_leaves_the_bootloader_and_a_rerun_fixes_it(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = _image(tmp_path, DeviceKind.KEYPAD, (1, 4, 0))
     counter_bus.keypad.fail_flash_at = 1000
@@ -121,7 +122,7 @@ def test_a_flash_write_failure_leaves_the_bootloader_and_a_rerun_fixes_it(
 
 
 def test_a_wrong_address_says_how_to_find_the_right_one(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = _image(tmp_path, DeviceKind.KEYPAD, (1, 2, 0))
     assert device_cli("flash", counter_bus.url, str(image), "--address", "9") == 1
@@ -131,7 +132,7 @@ def test_a_wrong_address_says_how_to_find_the_right_one(
     assert "outside 1-247" in capsys.readouterr().err
 
 
-def test_scan_and_set_address(counter_bus: CounterBus, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_and_set_address(counter_bus: CounterRig, capsys: pytest.CaptureFixture[str]) -> None:
     assert device_cli("scan", counter_bus.url, "--last", "5") == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in lines[1:]] == [
@@ -154,7 +155,7 @@ def test_scan_and_set_address(counter_bus: CounterBus, capsys: pytest.CaptureFix
 
 
 def test_scan_of_an_empty_range_and_a_missing_port(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert device_cli("scan", counter_bus.url, "--first", "10", "--last", "11") == 1
     assert "no device answered" in capsys.readouterr().out
@@ -162,7 +163,7 @@ def test_scan_of_an_empty_range_and_a_missing_port(
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_ctrl_c_during_a_flash_says_how_to_finish(counter_bus: CounterBus, tmp_path: Path) -> None:
+def test_ctrl_c_during_a_flash_says_how_to_finish(counter_bus: CounterRig, tmp_path: Path) -> None:
     image = FirmwareImage.parse(_image(tmp_path, DeviceKind.KEYPAD, (1, 6, 0)).read_bytes())
 
     def impatient(done: int, total: int) -> None:

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from drivers.bus.messages import KeypadBeep, RatingPrompt, StripShow
+from drivers.bus.rigs import CounterRig
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.printer.device import TicketPrinter
 from drivers.printer.profiles import get_profile
 from drivers.printer.sim import PrinterSim
 from lobbyq.device.bustools import open_bus
 from lobbyq.device.selftest import FULL, BusSelfTest, printer_selftest, render
-from tests.device.conftest import CounterBus, device_cli
+from tests.device.conftest import device_cli
 
 
 def _device_file(tmp_path: Path, bus_url: str, rating_pad: int = 2) -> Path:
@@ -31,7 +32,7 @@ def _device_file(tmp_path: Path, bus_url: str, rating_pad: int = 2) -> Path:
 
 
 def test_every_counter_device_is_exercised(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = _device_file(tmp_path, counter_bus.url)
     assert device_cli("selftest", "--config", str(config)) == 0
@@ -48,7 +49,7 @@ def test_every_counter_device_is_exercised(
 
 
 def test_a_silent_device_fails_the_test_and_is_named(
-    counter_bus: CounterBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     counter_bus.pad.silence()
     config = _device_file(tmp_path, counter_bus.url)
@@ -58,7 +59,7 @@ def test_a_silent_device_fails_the_test_and_is_named(
     assert "OK   keypad @1" in report
 
 
-def test_interactive_presses_reach_the_host(counter_bus: CounterBus) -> None:
+def test_interactive_presses_reach_the_host(counter_bus: CounterRig) -> None:
     asked: list[str] = []
 
     def technician(text: str) -> None:
@@ -81,7 +82,7 @@ def test_interactive_presses_reach_the_host(counter_bus: CounterBus) -> None:
     assert len(asked) == 2
 
 
-def test_a_wrong_address_reports_the_kind_found(counter_bus: CounterBus) -> None:
+def test_a_wrong_address_reports_the_kind_found(counter_bus: CounterRig) -> None:
     master = open_bus(counter_bus.url)
     try:
         result = BusSelfTest(master).keypad(3)
