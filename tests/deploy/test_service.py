@@ -35,6 +35,45 @@ def _engine_file(bb: BranchBroker, tmp_path: Path) -> Path:
     return path
 
 
+def _watch_online(bb: BranchBroker, device: str, client_id: str) -> tuple[MqttBus, threading.Event]:
+    """A technician's client on the broker and an event set once ``device``'s status is online."""
+    t = Topics(bb.branch.branch)
+    board = StatusBoard(t)
+    online = threading.Event()
+
+    def on_status(topic: str, payload: bytes) -> None:
+        row = board.feed(topic, payload)
+        if row is not None and row.device == device and row.state == "online":
+            online.set()
+
+    tech = MqttBus(bb.url("tech"), client_id)
+    tech.subscribe(t.status_all, on_status)
+    tech.start()
+    return tech, online
+
+
+def _run_device(config: Path, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``lobbyq device run`` as the unit file starts it, output captured."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "lobbyq", "device", "run", "--config", str(config)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> bytes:
+    """Stop it as systemd does (SIGTERM, then a kill if it hangs); its output."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
 def test_engine_starts_from_its_device_file_and_talks_to_systemd(
     branch_broker: BranchBroker, tmp_path: Path
 ) -> None:
@@ -42,18 +81,7 @@ def test_engine_starts_from_its_device_file_and_talks_to_systemd(
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(tmp_path / "notify"))
     notify.settimeout(20)
-    t = Topics(branch_broker.branch.branch)
-    board = StatusBoard(t)
-    seen = threading.Event()
-
-    def on_status(topic: str, payload: bytes) -> None:
-        row = board.feed(topic, payload)
-        if row is not None and row.device == "engine" and row.state == "online":
-            seen.set()
-
-    tech = MqttBus(branch_broker.url("tech"), "tech-service-test")
-    tech.subscribe(t.status_all, on_status)
-    tech.start()
+    tech, seen = _watch_online(branch_broker, "engine", "tech-service-test")
     env = {
         **os.environ,
         "NOTIFY_SOCKET": str(tmp_path / "notify"),
@@ -61,13 +89,7 @@ def test_engine_starts_from_its_device_file_and_talks_to_systemd(
         "PYTHONPATH": str(REPO),
     }
     env.pop("WATCHDOG_PID", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lobbyq", "device", "run", "--config", str(config)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = _run_device(config, tmp_path, env)
     try:
         messages = []
         while not any(m.startswith("READY=1") for m in messages):
@@ -83,12 +105,7 @@ def test_engine_starts_from_its_device_file_and_talks_to_systemd(
         assert password.encode() not in cmdline
         assert b"device\0run\0--config" in cmdline
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        out = _stop(proc)
         tech.stop()
         notify.close()
     assert proc.returncode == 0, out.decode(errors="replace")[-2000:]
@@ -117,35 +134,13 @@ def test_a_counter_starts_from_its_device_file_with_its_bus(
         text = text.replace(old, new)
     config = tmp_path / "counter-3.toml"
     config.write_text(text)
-    t = Topics(branch_broker.branch.branch)
-    board = StatusBoard(t)
-    online = threading.Event()
-
-    def on_status(topic: str, payload: bytes) -> None:
-        row = board.feed(topic, payload)
-        if row is not None and row.device == "counter-3" and row.state == "online":
-            online.set()
-
-    tech = MqttBus(branch_broker.url("tech"), "tech-counter-test")
-    tech.subscribe(t.status_all, on_status)
-    tech.start()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lobbyq", "device", "run", "--config", str(config)],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    tech, online = _watch_online(branch_broker, "counter-3", "tech-counter-test")
+    proc = _run_device(config, tmp_path, {**os.environ, "PYTHONPATH": str(REPO)})
     try:
         assert online.wait(15), "counter-3 never reported online"
         assert sim.device(3).wait_until(lambda s: s.fresh_boot is False, 5)  # configured
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out_text, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out_text, _ = proc.communicate()
+        out_text = _stop(proc)
         tech.stop()
         sim.close()
     assert b"Traceback" not in out_text, out_text.decode(errors="replace")[-2000:]
