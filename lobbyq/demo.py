@@ -40,7 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="seconds to run (default: until closed; 30 when headless)",
     )
     parser.add_argument("--out", type=Path, default=Path("out"), help="where results go")
-    parser.add_argument("--counters", type=int, default=2, help="counters to open (1-4)")
+    parser.add_argument("--counters", type=int, default=4, help="counters to open (1-4)")
     parser.add_argument("--seed", type=int, default=7, help="seed for the synthetic people")
     parser.add_argument(
         "--no-people",
@@ -311,6 +311,15 @@ def summarize(db: Path, url: str) -> dict[str, Any]:
     }
 
 
+def _save_last_ticket(printer: Any, path: Path) -> None:
+    """Render the last ticket the printer simulator received, for a person to look at."""
+    if not printer.tickets:
+        return
+    from drivers.printer.preview import escpos_to_png
+
+    escpos_to_png(printer.tickets[-1]).save(path)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.headless:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -363,6 +372,8 @@ def run(args: argparse.Namespace) -> int:
         kiosk.close_io()
         time.sleep(0.5)  # let the last replies land in the log
         summary = summarize(work / "events.db", url)
+        summary["hall_zones"] = list(parts["hall"].hall.zones)
+        _save_last_ticket(parts["printer"], args.out / "ticket.png")
         (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         print(json.dumps(summary), flush=True)
         ok = summary["tickets_issued"] > 0
