@@ -39,7 +39,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypedDict, TypeVar
+from typing import Any, ClassVar, TypedDict, TypeVar
 
 from drivers.recorder import FlightRecorder
 from drivers.sim.pty import PtyPort
@@ -61,15 +61,20 @@ HealthCallback = Callable[[ReaderHealth], None]
 RejectCallback = Callable[[str], None]
 
 
-class LinkOptions(TypedDict, total=False):
+class ReaderOptions(TypedDict, total=False):
     """Keywords every serial reader takes and hands unchanged to :class:`ReaderBase`.
 
-    ``recorder`` (default: a new one named after the reader), ``clock``
-    (default ``time.monotonic``), ``backoff_max`` (1 s) and
-    ``reconnect_deadline`` (``None``: keep trying) are as for
-    :class:`~drivers.transport.SerialLink`.
+    ``on_reject`` gets a short, safe reason for a read that gave nothing
+    usable; ``name`` and ``baudrate`` default to the reader class's
+    ``default_name`` and ``default_baudrate``; ``recorder`` (default: a new
+    one named after the reader), ``clock`` (``time.monotonic``),
+    ``backoff_max`` (1 s) and ``reconnect_deadline`` (``None``: keep trying)
+    are as for :class:`~drivers.transport.SerialLink`.
     """
 
+    on_reject: RejectCallback | None
+    name: str
+    baudrate: int
     recorder: FlightRecorder | None
     clock: Callable[[], float]
     backoff_max: float
@@ -143,24 +148,29 @@ class ReaderCore:
 class ReaderBase(ReaderCore):
     """A serial reader's host side: a :class:`ReaderCore` on a redacting link.
 
-    Subclasses implement :meth:`handle_data` (runs on the link's reader
-    thread) and may override :meth:`on_link`.
+    Subclasses set ``default_name`` and ``default_baudrate`` (the device's
+    factory setting), implement :meth:`handle_data` (runs on the link's
+    reader thread) and may override :meth:`on_link`.
     """
+
+    default_name: ClassVar[str]
+    default_baudrate: ClassVar[int]
 
     def __init__(
         self,
         url: str,
         *,
-        name: str,
         on_health: HealthCallback | None,
-        on_reject: RejectCallback | None,
         logger: logging.Logger | None,
-        baudrate: int,
+        on_reject: RejectCallback | None = None,
+        name: str | None = None,
+        baudrate: int | None = None,
         recorder: FlightRecorder | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff_max: float = 1.0,
         reconnect_deadline: float | None = None,
     ) -> None:
+        name = name or self.default_name
         super().__init__(
             name=name,
             on_health=on_health,
@@ -174,7 +184,7 @@ class ReaderBase(ReaderCore):
             name=name,
             on_data=self._on_data,
             on_state=self._on_state,
-            baudrate=baudrate,
+            baudrate=baudrate or self.default_baudrate,
             recorder=None,  # raw bytes may hold a card number: we record redacted
             logger=self.log,
             backoff_max=backoff_max,

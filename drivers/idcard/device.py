@@ -39,7 +39,7 @@ from drivers.idcard.session import answer as session_answer
 from drivers.idcard.session import start as session_start
 from drivers.idcard.session import timeout as session_timeout
 from drivers.identity import Identity, IdentityHasher
-from drivers.readers import HealthCallback, LinkOptions, ReaderBase, RejectCallback
+from drivers.readers import HealthCallback, ReaderBase, ReaderOptions
 
 IdentityCallback = Callable[[Identity], None]
 
@@ -55,6 +55,9 @@ class IdCardReader(ReaderBase):
     ``attempts`` times before the reader is declared not responding.
     """
 
+    default_name = "id-reader"
+    default_baudrate = 115200
+
     def __init__(
         self,
         url: str,
@@ -63,24 +66,13 @@ class IdCardReader(ReaderBase):
         on_health: HealthCallback | None = None,
         logger: logging.Logger | None = None,
         *,
-        on_reject: RejectCallback | None = None,
-        name: str = "id-reader",
-        baudrate: int = 115200,
         poll_interval: float = 0.25,
         timeout: float = 0.5,
         read_timeout: float = 2.0,
         attempts: int = 2,
-        **link: Unpack[LinkOptions],
+        **options: Unpack[ReaderOptions],
     ) -> None:
-        super().__init__(
-            url,
-            name=name,
-            on_health=on_health,
-            on_reject=on_reject,
-            logger=logger,
-            baudrate=baudrate,
-            **link,
-        )
+        super().__init__(url, on_health=on_health, logger=logger, **options)
         self._hasher = hasher
         self._on_identity = on_identity
         self.poll_interval = poll_interval

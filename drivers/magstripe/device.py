@@ -17,10 +17,9 @@ from drivers.identity import Identity, IdentityError, IdentityHasher
 from drivers.magstripe.codec import BadSwipe, Decoder, Message, Swipe
 from drivers.readers import (
     HealthCallback,
-    LinkOptions,
     ReaderBase,
     ReaderCore,
-    RejectCallback,
+    ReaderOptions,
 )
 
 IdentityCallback = Callable[[Identity], None]
@@ -75,6 +74,9 @@ class CardReader(ReaderBase):
     the reader goes away or comes back. All run on the link's reader thread.
     """
 
+    default_name = "card-reader"
+    default_baudrate = 9600
+
     def __init__(
         self,
         url: str,
@@ -83,21 +85,10 @@ class CardReader(ReaderBase):
         on_health: HealthCallback | None = None,
         logger: logging.Logger | None = None,
         *,
-        on_reject: RejectCallback | None = None,
         lrc: bool = False,
-        name: str = "card-reader",
-        baudrate: int = 9600,
-        **link: Unpack[LinkOptions],
+        **options: Unpack[ReaderOptions],
     ) -> None:
-        super().__init__(
-            url,
-            name=name,
-            on_health=on_health,
-            on_reject=on_reject,
-            logger=logger,
-            baudrate=baudrate,
-            **link,
-        )
+        super().__init__(url, on_health=on_health, logger=logger, **options)
         self.decoder = Decoder(lrc=lrc)
         self.swipes = SwipeHandler(self, hasher, on_identity)
 

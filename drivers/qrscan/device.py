@@ -17,7 +17,7 @@ from typing import Unpack
 
 from drivers.identity import Identity, IdentityError, IdentityHasher
 from drivers.qrscan.codec import BadScan, Decoder, Scan, appointment_ref
-from drivers.readers import HealthCallback, LinkOptions, ReaderBase, RejectCallback
+from drivers.readers import HealthCallback, ReaderBase, ReaderOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,9 @@ AppointmentCallback = Callable[[Appointment], None]
 class QrScanner(ReaderBase):
     """A serial (or USB virtual COM) QR/barcode scanner in continuous mode."""
 
+    default_name = "qr-scanner"
+    default_baudrate = 9600
+
     def __init__(
         self,
         url: str,
@@ -41,21 +44,9 @@ class QrScanner(ReaderBase):
         on_appointment: AppointmentCallback,
         on_health: HealthCallback | None = None,
         logger: logging.Logger | None = None,
-        *,
-        on_reject: RejectCallback | None = None,
-        name: str = "qr-scanner",
-        baudrate: int = 9600,
-        **link: Unpack[LinkOptions],
+        **options: Unpack[ReaderOptions],
     ) -> None:
-        super().__init__(
-            url,
-            name=name,
-            on_health=on_health,
-            on_reject=on_reject,
-            logger=logger,
-            baudrate=baudrate,
-            **link,
-        )
+        super().__init__(url, on_health=on_health, logger=logger, **options)
         self._hasher = hasher
         self._on_appointment = on_appointment
         self.decoder = Decoder()
