@@ -3,7 +3,7 @@
 Constructor (the demo builds it in-process)::
 
     CounterApp(counter_id, bus, bus_url, config=None, *, branch=None,
-               keypad_addr=1, ratingpad_addr=2, strip_addr=3,
+               keypad_addr=1, ratingpad_addr=2, strip_addr=3, rating_keys=5,
                request_timeout_s=3.0, resend_after_s=0.5, texts=None,
                master=None, master_options=None, logger=None)
 
@@ -18,6 +18,12 @@ Constructor (the demo builds it in-process)::
   giving ``branch_id``, ``services`` (code, prefix, width) and
   ``rating_timeout_s``; None = the demo branch. Only those attributes are
   read, so the counter does not depend on the engine package.
+- ``ratingpad_addr``: ``None`` for a counter without a rating pad (a cash
+  desk): nothing is prompted, the status has no ``ratingpad`` part, and
+  FINISH just finishes.
+- ``rating_keys``: 3 or 5, the keys on the rating pad. A 3-key pad sends 1,
+  3 or 5 on the pad's common scale; the flow turns those into the 3-point
+  ``rate`` the engine expects (``scale=3``, value 1 to 3).
 - ``master_options``: keyword arguments for the ``BusMaster`` it creates
   (``baudrate``, ``keepalive_s``...).
 
@@ -59,6 +65,7 @@ from drivers.mqtt.messages import (
 )
 from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
 from drivers.mqtt.topics import Topics
+from drivers.ratingpad.codes import RatingPadCap
 
 VERSION = "0.1.0"
 DEFAULT_STRIP_COLUMNS = 16
@@ -160,8 +167,9 @@ class CounterApp:
         *,
         branch: str | None = None,
         keypad_addr: int = 1,
-        ratingpad_addr: int = 2,
+        ratingpad_addr: int | None = 2,
         strip_addr: int = 3,
+        rating_keys: int = 5,
         request_timeout_s: float = 3.0,
         resend_after_s: float = 0.5,
         texts: Texts | None = None,
@@ -179,14 +187,23 @@ class CounterApp:
         self._clock = clock
         self.request_timeout_s = request_timeout_s
         self._resend_after_s = resend_after_s
+        self.has_ratingpad = ratingpad_addr is not None
+        rating_timeout_s = config.rating_timeout_s if config is not None else 60.0
         self.flow_config = f.FlowConfig(
             counter=counter_id,
             services=service_keys(config),
-            rating_timeout_s=config.rating_timeout_s if config is not None else 60.0,
+            rating_scale=rating_keys,
+            # No pad, no rating timer: otherwise the teller would read "not
+            # rated" a minute after every FINISH. The flow's prompt is dropped
+            # in _perform_one.
+            rating_timeout_s=rating_timeout_s if self.has_ratingpad else 0.0,
             texts=texts or Texts(),
         )
+        self.rating_keys = rating_keys
         self.state = f.CounterState.initial(self.flow_config)
-        self.addrs = {"keypad": keypad_addr, "ratingpad": ratingpad_addr, "strip": strip_addr}
+        # Keypad, pad, strip: the master brings devices up in this order.
+        parts = {"keypad": keypad_addr, "ratingpad": ratingpad_addr, "strip": strip_addr}
+        self.addrs = {p: a for p, a in parts.items() if a is not None}
         self._part_of = {a: p for p, a in self.addrs.items()}
         self.health: dict[str, str] = {p: "offline" for p in self.addrs}
         if master is None:
@@ -316,11 +333,22 @@ class CounterApp:
                 self._strip_columns = int(ev.info.caps)
             elif part == "keypad":
                 self._keypad_has_text = bool(ev.info.caps & KeypadCap.TEXT_LINE)
+            elif part == "ratingpad":
+                self._check_rating_keys(ev.info.caps & RatingPadCap.KEYS_MASK)
             self._set_health(part, "ok")  # first: the flow's redraw must not be skipped
             self._events.put(f.DeviceChanged(part, True))
         elif isinstance(ev, DeviceOffline):
             self._set_health(part, "offline", ev.reason)
             self._events.put(f.DeviceChanged(part, False))
+
+    def _check_rating_keys(self, keys: int) -> None:
+        """Warn when the pad says it has other keys than the device file: the scale is off."""
+        if keys and keys != self.rating_keys:
+            self._log.warning(
+                "the rating pad has %d keys but this counter is set for %d (counter.rating_keys)",
+                keys,
+                self.rating_keys,
+            )
 
     # -- the flow thread --------------------------------------------------------------
     def _run(self) -> None:
@@ -377,6 +405,8 @@ class CounterApp:
             self.effects_done += 1
 
     def _perform_one(self, e: f.Effect) -> None:
+        if isinstance(e, f.RatingPrompt) and not self.has_ratingpad:
+            return  # no pad at this counter: the flow's prompt has nobody to show it
         part = _PART_OF_EFFECT.get(type(e))
         if part is not None and self.health.get(part) != "ok":
             # Nobody to tell: the flow sends the whole picture when it comes back.
@@ -504,7 +534,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--branch-config", help="branch queue config (TOML); default: demo branch")
     parser.add_argument("--branch", help="branch id (overrides the config's)")
     parser.add_argument("--keypad-addr", type=int, default=1)
-    parser.add_argument("--ratingpad-addr", type=int, default=2)
+    pad = parser.add_mutually_exclusive_group()
+    pad.add_argument("--ratingpad-addr", type=int, default=2)
+    pad.add_argument(
+        "--no-ratingpad",
+        dest="ratingpad_addr",
+        action="store_const",
+        const=None,
+        help="this counter has no rating pad: FINISH asks for no rating",
+    )
+    parser.add_argument(
+        "--rating-keys",
+        type=int,
+        choices=(3, 5),
+        default=5,
+        help="keys on the rating pad; 3 sends ratings on the 3-point scale",
+    )
     parser.add_argument("--strip-addr", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=3.0, help="engine answer bound, s")
 
@@ -534,6 +579,7 @@ def run(args: argparse.Namespace) -> int:
         keypad_addr=args.keypad_addr,
         ratingpad_addr=args.ratingpad_addr,
         strip_addr=args.strip_addr,
+        rating_keys=args.rating_keys,
         request_timeout_s=args.timeout,
     )
     app.start()

@@ -14,7 +14,8 @@ given just that, so the file is interpreted in one place.
 |---|---|
 | engine | --broker --branch-config --branch --db (data_dir/events.db) --client-id |
 | kiosk | --broker --branch-config --device --printer(-profile) --card --idcard --qr --secret |
-| counter | --broker --counter --port --branch-config --branch --keypad/strip/ratingpad-addr |
+| counter | --broker --counter --port --branch-config --branch --keypad/strip-addr |
+| | --ratingpad-addr and --rating-keys, or --no-ratingpad without bus.rating_pad |
 | display | --broker --branch --name --led --addr |
 
 Pure apart from reading the credentials file.
@@ -56,6 +57,9 @@ def app_argv(cfg: DeviceConfig, broker_url: str) -> tuple[str, list[str]]:
         argv += ["--keypad-addr", str(addr["keypad"]), "--strip-addr", str(addr["strip"])]
         if "rating_pad" in addr:
             argv += ["--ratingpad-addr", str(addr["rating_pad"])]
+            argv += ["--rating-keys", str(cfg.rating_keys or 5)]
+        else:  # the app's own default is a pad at address 2: say there is none
+            argv += ["--no-ratingpad"]
     elif cfg.role == "display":
         name = cfg.device_id.removeprefix("display-")
         argv += ["--branch", cfg.branch, "--name", name, "--led", serial["bus"]]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from flowkit import FAST_BUS, Branch
 
 from counter.app import CounterApp
 from drivers.bus.codes import TextEffect
-from drivers.bus.messages import KeypadText
+from drivers.bus.messages import KeypadText, RatingPrompt
 from drivers.bus.sim import BusSim
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.keypad.sim import KeypadSim
@@ -19,6 +23,7 @@ from drivers.mqtt.bus import MemoryBus
 from drivers.mqtt.messages import EventMsg, StatusMsg
 from drivers.mqtt.request import Requester
 from drivers.mqtt.topics import Topics
+from drivers.ratingpad.codes import Rating
 from drivers.ratingpad.sim import RatingPadSim
 
 
@@ -220,3 +225,79 @@ def test_a_keypad_without_a_text_line_gets_beeps_only(tmp_path: Path) -> None:
         engine.stop()
         sim.close()
         store.close()
+
+
+@contextmanager
+def counter_rig(
+    tmp_path: Path, devices: list[Any], config: Any = None, **app_kw: Any
+) -> Iterator[tuple[CounterApp, MemoryBus, Requester]]:
+    """Counter 3 with ``devices`` on its line, the real engine, and a kiosk to issue."""
+    from kiosk.engine.core import BranchConfig
+    from kiosk.engine.service import Engine
+    from kiosk.engine.store import EventStore
+
+    engine_config = BranchConfig.default()
+    bus = MemoryBus()
+    store = EventStore(tmp_path / "log.db", synchronous="OFF")
+    engine = Engine(engine_config, store, bus)
+    sim = BusSim(tmp_path / "c3", devices, event_retry_s=0.02)
+    app = CounterApp("3", bus, sim.url, config or engine_config, master_options=FAST_BUS, **app_kw)
+    bus.start()
+    engine.start()
+    app.start()
+    try:
+        yield app, bus, Requester(bus, Topics(engine_config.branch_id), "kiosk-1")
+    finally:
+        app.stop()
+        engine.stop()
+        sim.close()
+        store.close()
+
+
+def _call_one(keypad: KeypadSim, kiosk: Requester) -> str:
+    """Open counter 3 for teller 1024 over MQTT (fewer keys to lose), issue and call one."""
+    assert kiosk.request("login", counter="3", teller="1024", timeout=3.0).ok
+    assert kiosk.request("open_counter", counter="3", timeout=3.0).ok
+    assert keypad.wait_until(lambda k: k.text == "1024 就绪", 5.0), keypad.text
+    reply = kiosk.request("issue_ticket", service="C", timeout=3.0)
+    event = reply.event("ticket_issued")
+    assert reply.ok and event is not None
+    keypad.press(Key.CALL)
+    assert keypad.wait_until(lambda k: k.text == f"已叫 {event['number']}", 3.0), keypad.text
+    return str(event["number"])
+
+
+def test_a_counter_without_a_rating_pad_just_finishes(tmp_path: Path) -> None:
+    from kiosk.engine.core import BranchConfig
+
+    keypad, strip = KeypadSim(1), StripSim(3)
+    pad = RatingPadSim(2)  # on the line, but not this counter's: never prompted
+    quick = replace(BranchConfig.default(), rating_timeout_s=0.2)
+    with counter_rig(tmp_path, [keypad, pad, strip], quick, ratingpad_addr=None) as rig:
+        app, bus, kiosk = rig
+        _call_one(keypad, kiosk)
+        keypad.press(Key.FINISH)
+        assert keypad.wait_until(lambda k: k.text == "完成 done", 3.0), keypad.text
+        time.sleep(0.5)  # past the rating timeout a pad would have had
+        assert app.wait_idle(3.0)
+        assert keypad.text == "完成 done"  # never "unrated": nobody was asked
+        assert pad.received_of(RatingPrompt) == []
+        raw = bus.retained(app.topics.status("counter-3"))
+        assert raw is not None
+        assert dict(StatusMsg.decode(raw).health) == {"keypad": "ok", "strip": "ok"}
+        rated = app.topics.evt("ticket_rated")
+        assert not [t for t, _, _ in list(bus.published) if t == rated]
+
+
+def test_a_3_key_pad_rates_on_the_3_point_scale(tmp_path: Path) -> None:
+    keypad, pad, strip = KeypadSim(1), RatingPadSim(2, keys=3), StripSim(3)
+    with counter_rig(tmp_path, [keypad, pad, strip], rating_keys=3) as rig:
+        app, bus, kiosk = rig
+        number = _call_one(keypad, kiosk)
+        keypad.press(Key.FINISH)
+        assert pad.wait_until(lambda p: p.prompt, 3.0)
+        assert pad.press(Rating.AVERAGE)  # the middle key sends 3 on the common scale
+        assert keypad.wait_until(lambda k: k.text == "评价 2/3", 3.0), keypad.text
+        topic = app.topics.evt("ticket_rated")
+        rated = [json.loads(p) for t, p, _ in list(bus.published) if t == topic]
+        assert [(r["number"], r["value"], r["scale"]) for r in rated] == [(number, 2, 3)]

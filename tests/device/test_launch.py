@@ -36,6 +36,15 @@ def test_counter_options(branch: BranchFile) -> None:
     assert (args.broker, args.counter, args.port) == (URL, "3", "/dev/lobbyq-bus")
     assert (args.keypad_addr, args.ratingpad_addr, args.strip_addr) == (1, 2, 3)
     assert args.branch_config == "/etc/lobbyq/queue.toml" and args.branch == "b0101"
+    assert args.rating_keys == 3  # counter.rating_keys: a 3-key pad
+
+
+def test_counter_without_a_rating_pad(branch: BranchFile) -> None:
+    command, argv = app_argv(branch.device("counter-4"), URL)
+    args = _parse(command, argv)
+    assert (args.keypad_addr, args.ratingpad_addr, args.strip_addr) == (1, None, 3)
+    _, argv = app_argv(branch.device("counter-1"), URL)
+    assert _parse(command, argv).rating_keys == 5
 
 
 def test_engine_options(branch: BranchFile) -> None:
