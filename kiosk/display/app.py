@@ -30,6 +30,13 @@ engine before the retained state, and its handler paints the LED itself
 retained ``state/...`` topics are the truth after a
 restart. The device id on MQTT is ``display-<name>``; its retained status
 reports the LED's health.
+
+The branch queue config (``--branch-config``) may carry display defaults;
+``lobbyq display`` options win over them:
+
+| key | default | what |
+|---|---|---|
+| ``display.voice`` | ``["zh", "en"]`` | announcement languages in order; ``[]``: silent |
 """
 
 from __future__ import annotations
@@ -38,7 +45,9 @@ import argparse
 import logging
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline
@@ -49,12 +58,13 @@ from drivers.mqtt.bus import Bus
 from drivers.mqtt.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
 from drivers.mqtt.topics import Topics
 from kiosk.display import board as b
-from kiosk.display.voice import Call, VoiceQueue
+from kiosk.display.voice import Call, VoiceError, VoiceQueue
 
 VERSION = "0.1.0"
 DEFAULT_ZONES = 4
 SCREEN_REFRESH_S = 0.5
 SCROLL_OVER_BYTES = 32  # a zone shows about 16 Chinese characters at once
+DEFAULT_VOICE = ("zh", "en")
 
 
 class HallDisplayApp:
@@ -330,15 +340,46 @@ class HallDisplayApp:
 # -- command line ------------------------------------------------------------------
 
 
+def voice_langs(option: str | None, branch_config: str | Path | None) -> tuple[str, ...]:
+    """The announcement languages: ``--voice``, else the branch's ``[display] voice``, else zh, en.
+
+    The branch file is read here rather than through the engine's or the
+    counter's config classes, so the display depends on neither. ``()``
+    means a silent display. Raises ``VoiceError`` for a malformed value and
+    ``OSError`` or ``tomllib.TOMLDecodeError`` for an unreadable file.
+    """
+    if option is not None:
+        if option.strip() == "off":
+            return ()
+        return tuple(x.strip() for x in option.split(",") if x.strip())
+    if branch_config is None:
+        return DEFAULT_VOICE
+    doc = tomllib.loads(Path(branch_config).read_text(encoding="utf-8"))
+    table = doc.get("display", {})
+    if not isinstance(table, dict) or "voice" not in table:
+        return DEFAULT_VOICE
+    langs = table["voice"]
+    if not isinstance(langs, list) or not all(isinstance(x, str) and x for x in langs):
+        raise VoiceError(
+            f'{Path(branch_config).name}: display.voice must be a list like ["zh", "en"]'
+        )
+    return tuple(langs)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", required=True, help="broker URL, e.g. mqtt://127.0.0.1:1883")
     parser.add_argument("--branch", default="demo", help="branch id")
+    parser.add_argument(
+        "--branch-config", help="branch queue config (TOML); its [display] table sets defaults"
+    )
     parser.add_argument("--name", default="hall", help="display name (device id display-<name>)")
     parser.add_argument("--led", help="hall LED serial port URL (omit for none)")
     parser.add_argument("--addr", type=int, default=1, help="hall LED bus address")
     parser.add_argument("--zones", type=int, help="LED zones (default: as the display reports)")
     parser.add_argument(
-        "--voice", default="zh,en", help="announcement languages in order (zh,yue,en,es) or 'off'"
+        "--voice",
+        help="announcement languages in order (zh,yue,en,es) or 'off'"
+        " (default: [display] voice of the branch config, else zh,en)",
     )
     parser.add_argument("--clips", help="voice clip folder (default: assets/voice)")
     parser.add_argument(
@@ -349,16 +390,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from drivers.mqtt.client import MqttBus
     from drivers.sdnotify import supervise
-    from kiosk.display.voice import VoiceError, make_voice
+    from kiosk.display.voice import make_voice
 
     log = logging.getLogger("lobbyq.display")
+    try:
+        langs = voice_langs(args.voice, args.branch_config)
+    except (OSError, tomllib.TOMLDecodeError, VoiceError) as exc:
+        log.error("cannot read the branch config: %s", exc)
+        return 2
     voice = None
-    if args.voice != "off":
-        langs = [x.strip() for x in args.voice.split(",") if x.strip()]
+    if langs:
         try:
             voice = make_voice(langs, clips=Path(args.clips) if args.clips else None)
         except VoiceError as exc:

@@ -16,7 +16,7 @@ given just that, so the file is interpreted in one place.
 | kiosk | --broker --branch-config --device --printer(-profile) --card --idcard --qr --secret |
 | counter | --broker --counter --port --branch-config --branch --keypad/strip-addr |
 | | --ratingpad-addr and --rating-keys, or --no-ratingpad without bus.rating_pad |
-| display | --broker --branch --name --led --addr |
+| display | --broker --branch-config --branch --name --led --addr |
 
 Pure apart from reading the credentials file.
 """
@@ -62,7 +62,7 @@ def app_argv(cfg: DeviceConfig, broker_url: str) -> tuple[str, list[str]]:
             argv += ["--no-ratingpad"]
     elif cfg.role == "display":
         name = cfg.device_id.removeprefix("display-")
-        argv += ["--branch", cfg.branch, "--name", name, "--led", serial["bus"]]
+        argv += [*queue, "--branch", cfg.branch, "--name", name, "--led", serial["bus"]]
         argv += ["--addr", str(addr["hall"])]
     else:  # validated by the config loader; a new role needs a line here
         raise ValueError(f"no app for role {cfg.role!r}")

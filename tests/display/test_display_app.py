@@ -158,3 +158,60 @@ def test_the_screen_mode_draws_the_calls_in_a_window(tmp_path: Path) -> None:
         assert (255, 196, 0) in colors  # the called number, highlighted
     finally:
         app.stop()
+
+
+QUEUE_EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "queue.example.toml"
+
+
+def _queue_with(tmp_path: Path, display: str) -> Path:
+    path = tmp_path / "queue.toml"
+    path.write_text(QUEUE_EXAMPLE.read_text(encoding="utf-8") + display, encoding="utf-8")
+    return path
+
+
+def test_voice_languages_come_from_the_branch_file_unless_the_option_says(tmp_path: Path) -> None:
+    from kiosk.display.app import voice_langs
+
+    queue = _queue_with(tmp_path, '\n[display]\nvoice = ["yue", "en"]\n')
+    assert voice_langs(None, queue) == ("yue", "en")
+    assert voice_langs("zh", queue) == ("zh",)  # the option wins
+    assert voice_langs("off", queue) == ()
+    assert voice_langs(None, None) == ("zh", "en")
+    assert voice_langs(None, QUEUE_EXAMPLE) == ("zh", "en")  # no [display] table
+    assert voice_langs(None, _queue_with(tmp_path, "\n[display]\nvoice = []\n")) == ()
+
+
+@pytest.mark.parametrize("value", ['"zh,en"', '["zh", 1]', '[""]'])
+def test_a_malformed_voice_setting_is_refused(tmp_path: Path, value: str) -> None:
+    from kiosk.display.app import voice_langs
+    from kiosk.display.voice import VoiceError
+
+    with pytest.raises(VoiceError, match=r"display\.voice"):
+        voice_langs(None, _queue_with(tmp_path, f"\n[display]\nvoice = {value}\n"))
+
+
+def test_lobbyq_display_builds_its_voice_from_the_branch_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    import kiosk.display.voice as voice_module
+    from kiosk.display import app as display_app
+
+    asked: list[tuple[str, ...]] = []
+
+    def refuse(langs: tuple[str, ...], **_kw: object) -> VoiceQueue:
+        asked.append(tuple(langs))
+        raise voice_module.VoiceError("no sound card here")  # stop before any MQTT
+
+    monkeypatch.setattr(voice_module, "make_voice", refuse)
+    parser = argparse.ArgumentParser()
+    display_app.configure(parser)
+    queue = _queue_with(tmp_path, '\n[display]\nvoice = ["es", "en"]\n')
+    base = ["--broker", "mqtt://127.0.0.1:1", "--branch-config", str(queue)]
+    assert display_app.run(parser.parse_args(base)) == 2
+    assert display_app.run(parser.parse_args([*base, "--voice", "en"])) == 2
+    assert asked == [("es", "en"), ("en",)]
+    bad = _queue_with(tmp_path, "\n[display]\nvoice = 3\n")
+    assert display_app.run(parser.parse_args(["--broker", "x", "--branch-config", str(bad)])) == 2
+    assert len(asked) == 2  # refused before any voice was built
