@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Events, Synthetic
 
 from drivers.identity import Identity, IdentityHasher
 from drivers.magstripe.device import CardReader
 from drivers.magstripe.sim import CardReaderSim
+from tests.drivers.identity.conftest import Events, Synthetic
 
 Rig = tuple[CardReaderSim, CardReader]
 

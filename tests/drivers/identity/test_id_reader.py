@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Events, Synthetic
 
 from drivers.errors import DeviceTimeout
 from drivers.idcard.codec import Op, Status
 from drivers.idcard.device import IdCardReader
 from drivers.idcard.sim import IdCardReaderSim
 from drivers.identity import IdentityHasher
+from tests.drivers.identity.conftest import Events, Synthetic
 
 Rig = tuple[IdCardReaderSim, IdCardReader]
 

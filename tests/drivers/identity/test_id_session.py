@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import Synthetic
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +25,7 @@ from drivers.idcard.session import (
     timeout,
 )
 from drivers.identity import IdentityHasher
+from tests.drivers.identity.conftest import Synthetic
 
 FOUND = Response(0, 0, Status.CARD_FOUND, bytes(4))
 EMPTY = Response(0, 0, Status.FIND_FAILED)

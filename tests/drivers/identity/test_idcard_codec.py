@@ -6,7 +6,6 @@ import functools
 import operator
 
 import pytest
-from conftest import Synthetic
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,6 +32,7 @@ from drivers.idcard.codec import (
     parse_text,
     xor8,
 )
+from tests.drivers.identity.conftest import Synthetic
 
 H = bytes.fromhex
 

@@ -9,7 +9,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import Synthetic
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from drivers.identity import (
     mask_name,
     normalize_id_number,
 )
+from tests.drivers.identity.conftest import Synthetic
 
 
 def test_card_hash_is_hmac_sha256_with_a_kind_domain(hasher: IdentityHasher) -> None:

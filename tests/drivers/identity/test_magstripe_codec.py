@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import Synthetic
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,6 +27,7 @@ from drivers.magstripe.wedge import (
     WedgeParser,
     encode_keys,
 )
+from tests.drivers.identity.conftest import Synthetic
 
 PAN = "9999990000000006"  # synthetic: test prefix, Luhn-valid
 T1 = f"B{PAN}^CUSTOMER/TEST^3012201000000"

@@ -12,8 +12,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Events, LogText, Synthetic
-
 from drivers.idcard.device import IdCardReader
 from drivers.idcard.sim import IdCardReaderSim
 from drivers.identity import IdentityHasher
@@ -21,6 +19,7 @@ from drivers.magstripe.device import CardReader
 from drivers.magstripe.sim import CardReaderSim
 from drivers.qrscan.device import QrScanner
 from drivers.qrscan.sim import QrScannerSim
+from tests.drivers.identity.conftest import Events, LogText, Synthetic
 
 
 def _forms(secret: str) -> list[str]:

@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Events
 
 from drivers.identity import IdentityHasher
 from drivers.qrscan.device import Appointment, QrScanner
 from drivers.qrscan.sim import QrScannerSim
+from tests.drivers.identity.conftest import Events
 
 Rig = tuple[QrScannerSim, QrScanner]
 

@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import Events, Synthetic
 
 from drivers.identity import IdentityHasher
 from drivers.magstripe.codec import encode_swipe, encode_track2
 from drivers.magstripe.wedge import KeyEvent, encode_keys
 from drivers.magstripe.wedge_device import WedgeReader, WedgeUnavailable, evdev_events
+from tests.drivers.identity.conftest import Events, Synthetic
 
 
 class FakeDevice:
