@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import make_ticket
 
 from drivers.errors import DriverError
 from drivers.printer.device import TicketPrinter, normalize_url
@@ -24,6 +23,7 @@ from drivers.printer.profiles import PROFILES
 from drivers.printer.sim import PrinterSim
 from drivers.printer.status import PrinterStatus
 from drivers.printer.ticket import render_ticket
+from tests.drivers.printer.conftest import make_ticket
 
 
 def test_healthy_printer_is_online_with_paper(printer: TicketPrinter) -> None:

@@ -6,7 +6,6 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import make_ticket
 from PIL import Image, ImageChops
 
 from drivers.fuzzregistry import mutate
@@ -14,6 +13,7 @@ from drivers.printer.fuzzing import stream_samples
 from drivers.printer.preview import MARGIN, escpos_to_png, main
 from drivers.printer.profiles import PROFILES
 from drivers.printer.ticket import render_ticket
+from tests.drivers.printer.conftest import make_ticket
 
 
 def _ink_rows(img: Image.Image) -> list[int]:

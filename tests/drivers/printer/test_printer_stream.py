@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import make_ticket
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,7 @@ from drivers.fuzzregistry import CODECS, fuzz
 from drivers.printer.profiles import PROFILES
 from drivers.printer.stream import MAX_COMMAND_BYTES, Op, StreamParser, parse, status_queries
 from drivers.printer.ticket import render_ticket
+from tests.drivers.printer.conftest import make_ticket
 
 GOLDEN_OPS = [
     (b"\x1b@", "init", 0),

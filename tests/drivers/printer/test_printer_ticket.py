@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import make_ticket
 from PIL import Image
 
 from drivers.printer.errors import TicketDataError
@@ -16,6 +15,7 @@ from drivers.printer.fonts import find_cjk_font
 from drivers.printer.profiles import PROFILES
 from drivers.printer.stream import parse
 from drivers.printer.ticket import TicketData, render_ticket, text_width, wrap
+from tests.drivers.printer.conftest import make_ticket
 
 GOLDEN = Path(__file__).with_name("golden")
 UPDATE = os.environ.get("LOBBYQ_UPDATE_GOLDEN") == "1"
