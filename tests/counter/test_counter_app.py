@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flowkit import FAST_BUS, Branch
 
 from counter.app import CounterApp
@@ -301,3 +302,14 @@ def test_a_3_key_pad_rates_on_the_3_point_scale(tmp_path: Path) -> None:
         topic = app.topics.evt("ticket_rated")
         rated = [json.loads(p) for t, p, _ in list(bus.published) if t == topic]
         assert [(r["number"], r["value"], r["scale"]) for r in rated] == [(number, 2, 3)]
+
+
+def test_a_pad_with_other_keys_than_configured_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    keypad, pad, strip = KeypadSim(1), RatingPadSim(2, keys=5), StripSim(3)
+    with caplog.at_level("WARNING"), counter_rig(tmp_path, [keypad, pad, strip], rating_keys=3):
+        deadline = time.monotonic() + 5.0
+        while "rating pad has 5 keys" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert "the rating pad has 5 keys but this counter is set for 3" in caplog.text
