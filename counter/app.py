@@ -221,7 +221,11 @@ class CounterApp:
             self._own_master = False
         self.master = master
         self._events: queue.SimpleQueue[f.Event | None] = queue.SimpleQueue()
-        self._timers = _Timers(self._events.put, time.monotonic)
+        # Events put on the queue and not yet fully stepped; the fast path
+        # steps at once only when it is 0, so nothing overtakes a queued key.
+        self._queued = 0
+        self._queued_lock = threading.Lock()
+        self._timers = _Timers(self._enqueue, time.monotonic)
         self._inflight: dict[str, int] = {}  # command id -> flow number
         self._inflight_lock = threading.Lock()
         self._waits: queue.SimpleQueue[tuple[f.Send, str, bytes] | None] = queue.SimpleQueue()
@@ -263,7 +267,7 @@ class CounterApp:
         )
         self._waiter.start()
         if self.bus.connected:
-            self._events.put(f.LinkChanged(True))
+            self._enqueue(f.LinkChanged(True))
             self._publish_status()
 
     def alive(self) -> bool:
@@ -287,7 +291,7 @@ class CounterApp:
 
     def post(self, event: f.Event) -> None:
         """Hand the flow an event (tests, and the technician console)."""
-        self._events.put(event)
+        self._enqueue(event)
 
     def offline_status(self) -> tuple[str, bytes]:
         """The last-will message for this counter (topic, payload)."""
@@ -303,7 +307,7 @@ class CounterApp:
         except ProtocolError as exc:
             self._log.warning("ignored bad counter state: %s", exc)
             return
-        self._events.put(f.Snapshot(msg.seq, msg.body))
+        self._enqueue(f.Snapshot(msg.seq, msg.body))
 
     def _on_wait_alert(self, topic: str, payload: bytes) -> None:
         try:
@@ -313,10 +317,10 @@ class CounterApp:
             return
         service, number, waited = (ev.body.get(k) for k in ("service", "number", "waited_s"))
         if isinstance(service, str) and isinstance(number, str) and isinstance(waited, int | float):
-            self._events.put(f.WaitAlert(service, number, float(waited)))
+            self._enqueue(f.WaitAlert(service, number, float(waited)))
 
     def _on_connection(self, up: bool) -> None:
-        self._events.put(f.LinkChanged(up))
+        self._enqueue(f.LinkChanged(up))
         if up:
             self._publish_status()
 
@@ -336,10 +340,10 @@ class CounterApp:
             elif part == "ratingpad":
                 self._check_rating_keys(ev.info.caps & RatingPadCap.KEYS_MASK)
             self._set_health(part, "ok")  # first: the flow's redraw must not be skipped
-            self._events.put(f.DeviceChanged(part, True))
+            self._enqueue(f.DeviceChanged(part, True))
         elif isinstance(ev, DeviceOffline):
             self._set_health(part, "offline", ev.reason)
-            self._events.put(f.DeviceChanged(part, False))
+            self._enqueue(f.DeviceChanged(part, False))
 
     def _check_rating_keys(self, keys: int) -> None:
         """Warn when the pad says it has other keys than the device file: the scale is off."""
@@ -355,7 +359,7 @@ class CounterApp:
         with self._flow_lock:
             self.state, fx = f.boot(self.state)
             self._perform(fx)
-        self._booted.set()
+            self._booted.set()
         while True:
             if self._events.empty():
                 self._idle.set()
@@ -363,7 +367,17 @@ class CounterApp:
             self._idle.clear()
             if ev is None:
                 return
-            self._handle(ev)
+            try:
+                self._handle(ev)
+            finally:
+                with self._queued_lock:
+                    self._queued -= 1
+
+    def _enqueue(self, ev: f.Event) -> None:
+        """Queue an event for the flow thread, counted so the fast path waits its turn."""
+        with self._queued_lock:
+            self._queued += 1
+            self._events.put(ev)
 
     def _handle(self, ev: f.Event) -> None:
         """One step of the flow and its effects, on whichever thread brings the event.
@@ -468,18 +482,23 @@ class CounterApp:
         if now:
             self._now_or_queued(ev)  # on this (MQTT) thread: the strip hears of a call at once
         else:
-            self._events.put(ev)
+            self._enqueue(ev)
 
     def _now_or_queued(self, ev: f.Event) -> None:
         """Step at once on the calling thread (keys, ratings, replies: the latency path).
 
-        Before the flow thread has drawn the boot picture, queue instead, so
-        nothing overtakes it.
+        Before the flow thread has drawn the boot picture, or while events
+        wait on its queue (a key that came in before boot), queue instead: a
+        teller's digits must reach the flow in the order they were typed.
         """
-        if self._booted.is_set():
-            self._handle(ev)
-        else:
-            self._events.put(ev)
+        with self._flow_lock:
+            with self._queued_lock:
+                now = self._booted.is_set() and self._queued == 0
+                if not now:
+                    self._queued += 1
+                    self._events.put(ev)
+            if now:
+                self._handle(ev)
 
     def _wait_loop(self) -> None:
         """Resend each command with its id until answered or the bound passes (one at a time)."""
@@ -495,7 +514,7 @@ class CounterApp:
             except EngineUnavailable as exc:
                 if self._take(msg_id) is not None:
                     self._log.warning("%s: %s", e.op, exc)
-                    self._events.put(f.NoReply(e.n))
+                    self._enqueue(f.NoReply(e.n))
                     self._alert("engine_unavailable", "warning", f"no answer to {e.op}")
                 continue
             except KeyError:

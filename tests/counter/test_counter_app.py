@@ -313,3 +313,36 @@ def test_a_pad_with_other_keys_than_configured_is_reported(
         while "rating pad has 5 keys" not in caplog.text and time.monotonic() < deadline:
             time.sleep(0.02)
     assert "the rating pad has 5 keys but this counter is set for 3" in caplog.text
+
+
+class QuietMaster:
+    """A bus master with nothing online: the test feeds key events itself."""
+
+    def subscribe(self, handler: Any) -> None:
+        self.handler = handler
+
+    def watch(self, addr: int) -> None:
+        pass
+
+    def info(self, addr: int) -> None:
+        return None
+
+    def online(self, addr: int) -> bool:
+        return False
+
+
+def test_a_key_queued_before_boot_is_not_overtaken_by_the_next(tmp_path: Path) -> None:
+    from drivers.bus.events import KeyPressed as BusKey
+
+    app = CounterApp("3", MemoryBus(), None, master=QuietMaster())  # type: ignore[arg-type]
+    app._on_bus_event(BusKey(1, 0.0, Key.for_digit(1)))  # before boot: queued
+    app._booted.set()  # the boot picture is drawn, the flow thread has not drained yet
+    app._on_bus_event(BusKey(1, 0.0, Key.for_digit(0)))
+    assert app.state.typed == ""  # "0" waits behind "1" instead of stepping first
+    app.start()
+    try:
+        assert app.wait_idle(3.0)
+        app._on_bus_event(BusKey(1, 0.0, Key.for_digit(2)))  # queue empty: stepped at once
+        assert app.state.typed == "102"
+    finally:
+        app.stop()
