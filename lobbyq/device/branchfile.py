@@ -138,7 +138,8 @@ def device_document(
             doc[table] = entry[table]
     if role == "kiosk":
         doc["kiosk"] = {"branch_secret_file": f"{config_dir}/branch.secret"}
-    if role in ("engine", "kiosk", "counter"):
+    if role in ("engine", "kiosk", "counter", "display"):
+        # The display reads its announcement languages ([display] voice) there.
         doc["device"]["queue_config"] = f"{config_dir}/queue.toml"
     return doc
 

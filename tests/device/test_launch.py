@@ -86,10 +86,10 @@ def test_display_options(branch: BranchFile) -> None:
     args = _parse(command, argv)
     assert command == "display"
     assert (args.name, args.led, args.addr, args.branch) == ("hall", "/dev/lobbyq-hall", 1, "b0101")
-    assert args.branch_config is None  # the example gives the display no queue_config
-    cfg = replace(branch.device("display-hall"), queue_config=Path("/etc/lobbyq/queue.toml"))
-    args = _parse(*app_argv(cfg, URL))
     assert args.branch_config == "/etc/lobbyq/queue.toml"  # read for its [display] voice
+    cfg = replace(branch.device("display-hall"), queue_config=None)
+    args = _parse(*app_argv(cfg, URL))
+    assert args.branch_config is None  # a hand-written file without one still runs
 
 
 def test_an_app_that_reads_the_device_file_gets_just_the_file(
