@@ -113,15 +113,8 @@ def _service_s(t: Ticket, now: float) -> float:
 
 
 def _finish_event(t: Ticket, c: Counter, now: float) -> ev.TicketFinished:
-    return ev.TicketFinished(
-        at=now,
-        ticket=t.id,
-        number=t.number,
-        service=t.service,
-        counter=c.id,
-        teller=c.teller,
-        service_s=_service_s(t, now),
-    )
+    # Positional, in TicketFinished's field order: every finish builds one.
+    return ev.TicketFinished(now, t.id, t.number, t.service, c.id, c.teller, _service_s(t, now))
 
 
 def _make_room(state: BranchState, events: Events, c: Counter, now: float) -> None:
@@ -135,20 +128,9 @@ def _make_room(state: BranchState, events: Events, c: Counter, now: float) -> No
 
 def _call(state: BranchState, events: Events, t: Ticket, c: Counter, now: float, via: str) -> None:
     """Announce `t` at `c`; `via` says why (next, ticket, hold), and "recall" repeats a call."""
-    _emit(
-        state,
-        events,
-        ev.TicketCalled(
-            at=now,
-            ticket=t.id,
-            number=t.number,
-            service=t.service,
-            counter=c.id,
-            teller=c.teller,
-            recall=via == "recall",
-            via=via,
-        ),
-    )
+    # Positional, in TicketCalled's field order: every call builds one.
+    called = ev.TicketCalled(now, t.id, t.number, t.service, c.id, c.teller, via == "recall", via)
+    _emit(state, events, called)
 
 
 # --- tickets -----------------------------------------------------------------
@@ -156,8 +138,8 @@ def _call(state: BranchState, events: Events, t: Ticket, c: Counter, now: float,
 
 def _free_numeral(live: dict[int, str], svc: ServiceConfig, n: int) -> int:
     """The first numeral from `n` on that no live ticket holds, wrapping within the range."""
-    # More live numerals than the range holds means none is free; the loop also
-    # stops after one lap, for numerals left outside a range that was narrowed.
+    # As many live numerals as the range holds means none is free; otherwise one
+    # lap finds a free one, and the lap check only guards the loop's end.
     if len(live) <= svc.last - svc.first:
         start = n
         while True:
