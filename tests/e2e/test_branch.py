@@ -65,6 +65,10 @@ def test_touch_prints_a_ticket_and_call_reaches_both_leds(branch: dict[str, Any]
         rig.keypad.press(Key.for_digit(int(ch)))
     rig.keypad.press(Key.LOGIN)
     assert _wait(lambda: branch["engine"].state.counters["1"].status == "open")
+    # The counter answers one key at a time: wait until it has the engine's
+    # reply to the login and open, as a teller waits for the keypad's beep.
+    counter = branch["counters"][0]
+    assert _wait(lambda: counter.state.pending is None and counter.state.view.status == "open")
     rig.keypad.press(Key.CALL)
     assert rig.strip.wait_until(lambda s: "A001" in s.text, timeout=10), rig.strip.text
     hall = branch["hall"].hall
