@@ -52,6 +52,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from counter.app import CounterApp  # noqa: E402
+from display.app import HallDisplayApp  # noqa: E402
 from drivers.bus.master import BusMaster  # noqa: E402
 from drivers.bus.messages import HallZone, StripShow  # noqa: E402
 from drivers.bus.sim import BusSim  # noqa: E402
@@ -60,13 +61,12 @@ from drivers.keypad.sim import KeypadSim  # noqa: E402
 from drivers.led.sim import HallDisplaySim, StripSim  # noqa: E402
 from drivers.mqtt.client import MqttBus  # noqa: E402
 from drivers.mqtt.request import Requester  # noqa: E402
-from drivers.mqtt.topics import Topics  # noqa: E402
 from drivers.ratingpad.sim import RatingPadSim  # noqa: E402
-from kiosk.display.app import HallDisplayApp  # noqa: E402
-from kiosk.engine.core import BranchConfig  # noqa: E402
-from kiosk.engine.service import Engine  # noqa: E402
-from kiosk.engine.store import EventStore  # noqa: E402
 from lobbyq.broker import Mosquitto  # noqa: E402
+from lobbyq.core import BranchConfig  # noqa: E402
+from lobbyq.engine.service import Engine  # noqa: E402
+from lobbyq.engine.store import EventStore  # noqa: E402
+from lobbyq.protocol.topics import Topics  # noqa: E402
 
 FAST_BUS: dict[str, Any] = {
     "keepalive_s": 0.5,

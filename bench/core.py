@@ -16,7 +16,7 @@ Prints one JSON object with `--json`:
 - `replay_100k_s`: restart with 100,000 events in the log, from the newest
   snapshot plus the events after it (goal: <= 1 s); `replay_100k_full_s`
   folds all 100,000 events with no snapshot.
-The two durable/replay keys need `kiosk.engine.store`; without it they are left out.
+The two durable/replay keys need `lobbyq.engine.store`; without it they are left out.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kiosk.engine.core import (  # noqa: E402
+from lobbyq.core import (  # noqa: E402
     BranchConfig,
     BranchState,
     CallNext,
@@ -54,7 +54,7 @@ from kiosk.engine.core import (  # noqa: E402
     state_from_dict,
     state_to_dict,
 )
-from kiosk.engine.sim import scenario_from_dict, simulate  # noqa: E402
+from lobbyq.engine.sim import scenario_from_dict, simulate  # noqa: E402
 
 T0 = 1767574800.0  # 2026-01-05 09:00 +08:00
 # Seconds between commands: about 3,600 tickets per business day, a very busy
@@ -154,7 +154,7 @@ def bench_pure(n: int) -> dict[str, Any]:
 
 
 def _records(state: BranchState, cmds: list[Command], now: float) -> tuple[BranchState, list[Any]]:
-    from kiosk.engine.store import Record
+    from lobbyq.engine.store import Record
 
     records = []
     for cmd in cmds:
@@ -167,7 +167,7 @@ def _records(state: BranchState, cmds: list[Command], now: float) -> tuple[Branc
 
 
 def bench_durable(n: int, group: int) -> float:
-    from kiosk.engine.store import EventStore
+    from lobbyq.engine.store import EventStore
 
     cmds = [c for c in workload(n * 2) if c.op != "tick"][:n]
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +186,7 @@ def bench_durable(n: int, group: int) -> float:
 
 def bench_replay(n_events: int, snapshot_every: int) -> dict[str, float]:
     """Write a log of `n_events` (snapshots as the engine takes them), then time a restart."""
-    from kiosk.engine.store import EventStore
+    from lobbyq.engine.store import EventStore
 
     config = ten_counter_config()
     with tempfile.TemporaryDirectory() as tmp:
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {}
     out.update(bench_pure(20_000 if args.quick else 200_000))
     out.update(bench_branch_day())
-    if importlib.util.find_spec("kiosk.engine.store") is not None:
+    if importlib.util.find_spec("lobbyq.engine.store") is not None:
         n = 200 if args.quick else 2000
         out["durable_cmds_per_s"] = round(bench_durable(n, 1))
         out["durable_group_cmds_per_s"] = round(bench_durable(n * 4, 32))

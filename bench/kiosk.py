@@ -66,9 +66,9 @@ def child(spawned_at: float, n: int, idle_s: float) -> dict[str, float]:
     from drivers.mqtt.bus import MemoryBus
     from drivers.printer.sim import PrinterSim
     from kiosk.app import KioskApp
-    from kiosk.engine.core.config import BranchConfig
-    from kiosk.engine.service import Engine
-    from kiosk.engine.store import EventStore
+    from lobbyq.core.config import BranchConfig
+    from lobbyq.engine.service import Engine
+    from lobbyq.engine.store import EventStore
 
     tmp = Path(tempfile.mkdtemp(prefix="lobbyq-bench-"))
     config = BranchConfig.default()

@@ -32,11 +32,11 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 from drivers.mqtt.client import MqttBus  # noqa: E402
 from drivers.mqtt.request import Requester  # noqa: E402
-from drivers.mqtt.topics import Topics  # noqa: E402
-from kiosk.engine.core import BranchConfig  # noqa: E402
-from kiosk.engine.service import Engine, EngineOptions  # noqa: E402
-from kiosk.engine.store import EventStore  # noqa: E402
 from lobbyq.broker import Mosquitto  # noqa: E402
+from lobbyq.core import BranchConfig  # noqa: E402
+from lobbyq.engine.service import Engine, EngineOptions  # noqa: E402
+from lobbyq.engine.store import EventStore  # noqa: E402
+from lobbyq.protocol.topics import Topics  # noqa: E402
 
 
 def _pct(values: list[float], p: float) -> float:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kiosk.engine.sim import scenario_from_dict, simulate, summarize  # noqa: E402
+from lobbyq.engine.sim import scenario_from_dict, simulate, summarize  # noqa: E402
 
 POLICIES = ("fifo", "priority-aging", "shortest-first", "longest-first")
 

@@ -14,7 +14,7 @@ Constructor (the demo builds it in-process)::
 - ``bus_url``: the counter's RS-485 port URL (keypad, rating pad and strip
   at three addresses on one line), e.g. a ``BusSim`` pty path; or pass a
   ready ``master`` (``BusMaster``) instead, ``bus_url`` then unused.
-- ``config``: the :class:`~kiosk.engine.core.config.BranchConfig`-like object
+- ``config``: the :class:`~lobbyq.core.config.BranchConfig`-like object
   giving ``branch_id``, ``services`` (code, prefix, width) and
   ``rating_timeout_s``; None = the demo branch. Only those attributes are
   read, so the counter does not depend on the engine package.
@@ -55,7 +55,9 @@ from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
 from drivers.keypad.codes import KeypadCap
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import (
+from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
+from drivers.ratingpad.codes import RatingPadCap
+from lobbyq.protocol.messages import (
     AlertMsg,
     EventMsg,
     ProtocolError,
@@ -63,11 +65,9 @@ from drivers.mqtt.messages import (
     StateMsg,
     StatusMsg,
 )
-from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
-from drivers.mqtt.topics import Topics
-from drivers.ratingpad.codes import RatingPadCap
+from lobbyq.protocol.topics import Topics
+from lobbyq.runtime.version import VERSION
 
-VERSION = "0.1.0"
 DEFAULT_STRIP_COLUMNS = 16
 
 
@@ -578,7 +578,7 @@ def run(args: argparse.Namespace) -> int:
 
     from counter.branch import CounterBranch
     from drivers.mqtt.client import MqttBus
-    from drivers.sdnotify import supervise
+    from lobbyq.runtime.sdnotify import supervise
 
     log = logging.getLogger("lobbyq.counter")
     try:

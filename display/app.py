@@ -16,13 +16,13 @@ Constructor (the demo builds it in-process)::
   IDENT (its capability byte) when it comes online.
 - ``master`` / ``master_options``: a ready ``BusMaster`` for the LED port, or
   keyword arguments for the one the app creates from ``led_url``.
-- ``voice``: a :class:`kiosk.display.voice.VoiceQueue` (started by the app;
-  ``kiosk.display.voice.make_voice(["zh", "en"])`` builds one on pygame.mixer)
+- ``voice``: a :class:`display.voice.VoiceQueue` (started by the app;
+  ``display.voice.make_voice(["zh", "en"])`` builds one on pygame.mixer)
   or None for a silent display; ``screen``: a
-  :class:`kiosk.display.screen.HallScreen` or None.
+  :class:`display.screen.HallScreen` or None.
 
 Data flow: MQTT handlers (the bus thread) fold messages into the pure
-:mod:`kiosk.display.board` under a lock and wake the painter thread, which
+:mod:`display.board` under a lock and wake the painter thread, which
 lays the board out and sends only changed zones (``HallFrameBuffer``) and
 draws the screen. A ``ticket_called`` event is the fast path: it leaves the
 engine before the retained state, and its handler paints the LED itself
@@ -50,17 +50,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from display import board as b
+from display.voice import Call, VoiceError, VoiceQueue
 from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline
 from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
 from drivers.led.hall import HallFrameBuffer
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
-from drivers.mqtt.topics import Topics
-from kiosk.display import board as b
-from kiosk.display.voice import Call, VoiceError, VoiceQueue
+from lobbyq.protocol.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
+from lobbyq.protocol.topics import Topics
+from lobbyq.runtime.version import VERSION
 
-VERSION = "0.1.0"
 DEFAULT_ZONES = 4
 SCREEN_REFRESH_S = 0.5
 SCROLL_OVER_BYTES = 32  # a zone shows about 16 Chinese characters at once
@@ -390,9 +390,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from display.voice import make_voice
     from drivers.mqtt.client import MqttBus
-    from drivers.sdnotify import supervise
-    from kiosk.display.voice import make_voice
+    from lobbyq.runtime.sdnotify import supervise
 
     log = logging.getLogger("lobbyq.display")
     try:
@@ -409,7 +409,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     screen = None
     if args.screen:
-        from kiosk.display.screen import HallScreen
+        from display.screen import HallScreen
 
         screen = HallScreen(fullscreen=args.fullscreen)
     topics = Topics(args.branch)

@@ -2,7 +2,7 @@
 
 One table serves two readers: ``assets/voice/render.py`` renders each entry
 offline with espeak-ng into ``assets/voice/<lang>/<clip>.wav``, and
-``kiosk.display.voice`` composes announcements from the clip names. So a clip
+``display.voice`` composes announcements from the clip names. So a clip
 the composer asks for always has a rendering recipe, and the tests check
 that every recipe has its file. Pure data, no I/O.
 

@@ -18,8 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kiosk.display import board as b
-from kiosk.fonts import FontBook
+from display import board as b
+from drivers.screen.fonts import FontBook
 
 BG = (10, 16, 40)
 FG = (240, 240, 240)

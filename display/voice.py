@@ -12,7 +12,7 @@ call, so it repeats in full after whatever is playing.
 Ticket numbers are read character by character (A, 0, 2, 3: as printed);
 counter numbers as a number (十二号窗口, "counter twelve", "ventanilla doce")
 up to 99, character by character beyond. The clip vocabulary and how it is
-rendered: ``kiosk.display.lexicon`` and ``assets/voice/render.py``.
+rendered: ``display.lexicon`` and ``assets/voice/render.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.display.lexicon import CHIME, LANGUAGES, SAMPLE_RATE
+from display.lexicon import CHIME, LANGUAGES, SAMPLE_RATE
 
 BYTES_PER_SAMPLE = 2
 WORD_GAP_MS = 50
@@ -198,7 +198,7 @@ class ClipLibrary:
 
 def default_clip_root() -> Path:
     """``assets/voice`` of this source tree (a package install sets its own path)."""
-    return Path(__file__).resolve().parents[2] / "assets" / "voice"
+    return Path(__file__).resolve().parents[1] / "assets" / "voice"
 
 
 def write_wav(path: Path, pcm: bytes, rate: int = SAMPLE_RATE) -> None:

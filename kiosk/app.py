@@ -15,7 +15,7 @@ Constructor (what the demo passes)::
 
     KioskApp(
         bus,                      # drivers.mqtt Bus: MemoryBus or MqttBus
-        config,                   # kiosk.engine.core.config.BranchConfig
+        config,                   # lobbyq.core.config.BranchConfig
         printer="/dev/pts/7",     # URL for drivers.printer.device.TicketPrinter,
                                   # or any object with print_ticket(TicketData)
         kiosk={"device": "kiosk-1"},  # the [kiosk] table (kiosk.ui.content)
@@ -51,13 +51,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from drivers.identity import Identity, IdentityHasher
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
 from drivers.mqtt.request import EngineUnavailable, Requester
-from drivers.mqtt.topics import Topics
-from drivers.sdnotify import Notifier
+from drivers.screen.fonts import ScreenFontError
 from kiosk.directory import CustomerDirectory, EmptyDirectory, Entry
-from kiosk.engine.core.config import BranchConfig
-from kiosk.engine.core.errors import ConfigError
 from kiosk.health import Alert, Health, printer_error_word, printer_word
 from kiosk.i18n import Catalogs
 from kiosk.ui import KioskError, engine_io
@@ -86,6 +82,12 @@ from kiosk.ui.flow import (
     step,
 )
 from kiosk.ui.layout import Button, Frame, View, layout, notice_text
+from lobbyq.core.config import BranchConfig
+from lobbyq.core.errors import ConfigError
+from lobbyq.protocol.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
+from lobbyq.protocol.topics import Topics
+from lobbyq.runtime.sdnotify import Notifier
+from lobbyq.runtime.version import VERSION
 
 if TYPE_CHECKING:
     import pygame
@@ -93,7 +95,6 @@ if TYPE_CHECKING:
     from drivers.printer.ticket import TicketData
     from kiosk.ui.paint import Painter
 
-VERSION = "0.1.0"
 MAX_SLEEP_S = 30.0
 MAX_ABANDONED = 256
 
@@ -641,7 +642,7 @@ class KioskApp:
         import pygame
         import pygame.freetype
 
-        from kiosk.fonts import FontBook
+        from drivers.screen.fonts import FontBook
         from kiosk.ui.paint import Painter
 
         pygame.display.init()
@@ -822,6 +823,6 @@ def run(args: argparse.Namespace) -> int:
             return app.run()
         finally:
             bus.stop()
-    except (KioskError, ConfigError) as exc:
+    except (KioskError, ConfigError, ScreenFontError) as exc:
         log.error("%s", exc)
         return 2

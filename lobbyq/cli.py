@@ -18,12 +18,12 @@ from collections.abc import Sequence
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("lobbyq.demo", "run a whole branch on this machine with simulated devices"),
-    "engine": ("kiosk.engine.service", "run the branch queue engine (MQTT + SQLite event log)"),
+    "engine": ("lobbyq.engine.cli", "run the branch queue engine (MQTT + SQLite event log)"),
     "kiosk": ("kiosk.app", "run the lobby kiosk (touch screen, readers, ticket printer)"),
     "counter": ("counter.app", "run one counter terminal (keypad, rating pad, counter LED)"),
-    "display": ("kiosk.display.app", "run the hall call display and voice"),
-    "simulate": ("kiosk.engine.sim.cli", "run a branch scenario through the real queue core"),
-    "stats": ("kiosk.engine.stats_cli", "daily figures from the event log"),
+    "display": ("display.app", "run the hall call display and voice"),
+    "simulate": ("lobbyq.engine.sim.cli", "run a branch scenario through the real queue core"),
+    "stats": ("lobbyq.engine.stats_cli", "daily figures from the event log"),
     "device": ("lobbyq.device.cli", "technician tools: provision, scan, flash, selftest, status"),
     "sim": ("drivers.simcli", "run device simulators on pseudo-terminals"),
 }

@@ -80,20 +80,22 @@ def build(
     each other's retained state.
     """
     from counter.app import CounterApp
+    from display.app import HallDisplayApp
+    from display.voice import VoiceError, make_voice
     from drivers.bus.rigs import CounterRig, HallRig
     from drivers.idcard.sim import IdCardReaderSim
     from drivers.identity import IdentityHasher
     from drivers.magstripe.sim import CardReaderSim
-    from drivers.mqtt.messages import StatusMsg
-    from drivers.mqtt.topics import Topics
     from drivers.printer.sim import PrinterSim
     from drivers.qrscan.sim import QrScannerSim
     from kiosk.app import KioskApp
     from kiosk.directory import SqliteDirectory, build_example
-    from kiosk.display.app import HallDisplayApp
-    from kiosk.display.voice import VoiceError, make_voice
-    from kiosk.engine.service import VERSION, Engine, load_branch_config
-    from kiosk.engine.store import EventStore
+    from lobbyq.engine.cli import load_branch_config
+    from lobbyq.engine.service import Engine
+    from lobbyq.engine.store import EventStore
+    from lobbyq.protocol.messages import StatusMsg
+    from lobbyq.protocol.topics import Topics
+    from lobbyq.runtime.version import VERSION
 
     branch = Branch(url, work)
     config = load_branch_config(None, branch_id)

@@ -6,7 +6,7 @@ Usage (from the repository root)::
     python assets/voice/render.py zh en      # only these
     python assets/voice/render.py --check    # list missing or stale clips, render nothing
 
-Each clip of ``kiosk.display.lexicon.LANGUAGES`` becomes
+Each clip of ``display.lexicon.LANGUAGES`` becomes
 ``assets/voice/<lang>/<clip>.wav``: mono, 16 kHz, signed 16-bit, leading and
 trailing silence trimmed, normalised to -3 dBFS, so announcements composed at
 run time have even loudness and tight gaps. ``chime.wav`` (a two-tone
@@ -31,7 +31,7 @@ ROOT = HERE.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kiosk.display.lexicon import CHIME, LANGUAGES, SAMPLE_RATE, Language  # noqa: E402
+from display.lexicon import CHIME, LANGUAGES, SAMPLE_RATE, Language  # noqa: E402
 
 SOX_OUT = ["-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
 # Trim silence below 0.5 % at both ends, then normalise.

@@ -1,6 +1,6 @@
-"""The one wire protocol every lobbyq app speaks: MQTT topics, messages, client.
+"""The MQTT link every lobbyq service talks through.
 
-``topics`` builds every topic name, ``messages`` defines and validates every
-payload (both pure), ``client`` adapts paho-mqtt, and ``memory`` is an
-in-process bus with the same interface for unit tests. See ``PROTOCOL.md``.
+``bus`` is the interface (and an in-process ``MemoryBus`` for unit tests),
+``client`` adapts paho-mqtt, ``request`` is request/reply by payload id.
+Topics and payloads are the protocol's (``lobbyq.protocol``).
 """

@@ -20,8 +20,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import CommandMsg, ProtocolError, ReplyMsg
-from drivers.mqtt.topics import Topics
+from lobbyq.protocol.messages import CommandMsg, ProtocolError, ReplyMsg
+from lobbyq.protocol.topics import Topics
 
 
 class EngineUnavailable(TimeoutError):

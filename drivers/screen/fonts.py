@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drivers.errors import DriverError
 from drivers.printer.fonts import FontFace, FontNotFound, Region, find_cjk_font
-from kiosk.ui import KioskError
 
 if TYPE_CHECKING:
     import pygame.freetype
@@ -32,8 +32,8 @@ _FAMILY_TAG: dict[Region, str] = {"sc": "SC", "tc": "TC", "hk": "HK", "jp": "JP"
 _MAX_FACES = 16
 
 
-class KioskFontError(KioskError, LookupError):
-    """No installed font can draw the kiosk's text (install fonts-noto-cjk)."""
+class ScreenFontError(DriverError):
+    """No installed font can draw the screen's text (install fonts-noto-cjk)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def face_for(lang: str, bold: bool = False) -> ScreenFace:
     try:
         base = find_cjk_font(region)
     except FontNotFound as exc:
-        raise KioskFontError(str(exc)) from exc
+        raise ScreenFontError(str(exc)) from exc
     if bold:
         bold_path = base.path.with_name(base.path.name.replace("-Regular", "-Bold"))
         if bold_path != base.path and bold_path.exists():
@@ -92,7 +92,7 @@ class FontBook:
     """pygame.freetype fonts per (language, bold), opened once and reused."""
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
-        self._log = logger or logging.getLogger("lobbyq.kiosk.fonts")
+        self._log = logger or logging.getLogger("lobbyq.drivers.screen.fonts")
         self._fonts: dict[tuple[str, bool], pygame.freetype.Font] = {}
 
     def font(self, lang: str, bold: bool = False) -> pygame.freetype.Font:

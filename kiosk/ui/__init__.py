@@ -2,7 +2,7 @@
 
 :class:`KioskError` is the one exception family of the kiosk app: bad
 ``[kiosk]`` configuration, unreadable catalogs, a directory of another
-format, no usable font. The queue engine (``kiosk.engine``) has its own.
+format, no usable font. The queue engine (``lobbyq.engine``) has its own.
 """
 
 

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.engine.core.config import BranchConfig
 from kiosk.i18n import LANGS, N_, Catalogs
 from kiosk.ui import KioskError
+from lobbyq.core.config import BranchConfig
 
 #: Services the seeds name as machine work (withdrawal, bill payment, transfer)
 #: are flagged per branch; these words only seed the default cash group.

@@ -1,7 +1,7 @@
 """Translate between the engine's messages and the flow, tolerantly and purely.
 
 The engine's ``issue_ticket`` reply carries a ``ticket_issued`` event
-(``kiosk.engine.core.events.TicketIssued``: ``number``, ``service``,
+(``lobbyq.core.events.TicketIssued``: ``number``, ``service``,
 ``ahead``, ``expected_wait_s``, ``ticket``, ``customer_class``). The retained
 ``state/queue`` and ``state/notice`` snapshots are read field by field with
 defaults, so a newer engine that adds fields never breaks the kiosk.

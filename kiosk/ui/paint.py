@@ -16,7 +16,7 @@ from pathlib import Path
 import pygame
 import pygame.freetype
 
-from kiosk.fonts import FontBook
+from drivers.screen.fonts import FontBook
 from kiosk.ui.layout import Button, Frame, Label, Panel, Picture, QrCode, Rect
 
 Color = tuple[int, int, int]

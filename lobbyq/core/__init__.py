@@ -7,8 +7,8 @@ replay on restart and the simulator all run this same code. No I/O, no clock,
 no randomness: time comes in as `now`. See `PROTOCOL.md` for the wire forms.
 """
 
-from kiosk.engine.core.apply import apply
-from kiosk.engine.core.commands import (
+from lobbyq.core.apply import apply
+from lobbyq.core.commands import (
     COMMAND_TYPES,
     Appointment,
     CallBack,
@@ -36,17 +36,17 @@ from kiosk.engine.core.commands import (
     command_from_dict,
     command_to_dict,
 )
-from kiosk.engine.core.config import (
+from lobbyq.core.config import (
     CUSTOMER_CLASSES,
     LANGS,
     BranchConfig,
     CounterConfig,
     ServiceConfig,
 )
-from kiosk.engine.core.dedupe import RecentIds
-from kiosk.engine.core.errors import ConfigError, CoreError, InvalidCommand, InvalidEvent
-from kiosk.engine.core.estimate import expected_wait_s
-from kiosk.engine.core.events import (
+from lobbyq.core.dedupe import RecentIds
+from lobbyq.core.errors import ConfigError, CoreError, InvalidCommand, InvalidEvent
+from lobbyq.core.estimate import expected_wait_s
+from lobbyq.core.events import (
     EVENT_TYPES,
     CommandRefused,
     CounterAdvice,
@@ -74,10 +74,10 @@ from kiosk.engine.core.events import (
     event_from_dict,
     event_to_dict,
 )
-from kiosk.engine.core.evolve import evolve
-from kiosk.engine.core.policy import POLICIES, Policy, register_policy
-from kiosk.engine.core.state import BranchState, state_from_dict, state_to_dict
-from kiosk.engine.core.views import counter_view, notice_view, queue_view, recent_calls
+from lobbyq.core.evolve import evolve
+from lobbyq.core.policy import POLICIES, Policy, register_policy
+from lobbyq.core.state import BranchState, state_from_dict, state_to_dict
+from lobbyq.core.views import counter_view, notice_view, queue_view, recent_calls
 
 __all__ = [
     "COMMAND_TYPES",

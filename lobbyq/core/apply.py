@@ -33,14 +33,14 @@ from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.engine.core import commands
-from kiosk.engine.core import events as ev
-from kiosk.engine.core.config import ServiceConfig
-from kiosk.engine.core.dayclock import business_day
-from kiosk.engine.core.estimate import capacity, expected_wait_s
-from kiosk.engine.core.evolve import EVOLVERS, _issued
-from kiosk.engine.core.policy import POLICIES, choose
-from kiosk.engine.core.state import (
+from lobbyq.core import commands
+from lobbyq.core import events as ev
+from lobbyq.core.config import ServiceConfig
+from lobbyq.core.dayclock import business_day
+from lobbyq.core.estimate import capacity, expected_wait_s
+from lobbyq.core.evolve import EVOLVERS, _issued
+from lobbyq.core.policy import POLICIES, choose
+from lobbyq.core.state import (
     CALLED,
     CLOSED,
     HELD,

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from kiosk.engine.core.config import CUSTOMER_CLASSES, LANGS
-from kiosk.engine.core.errors import InvalidCommand
+from lobbyq.core.config import CUSTOMER_CLASSES, LANGS
+from lobbyq.core.errors import InvalidCommand
 
 IDENTITY_KINDS: tuple[str, ...] = ("card", "id", "qr")
 PAUSE_REASONS: tuple[str, ...] = ("break", "lunch", "other")

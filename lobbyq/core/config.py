@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from kiosk.engine.core.errors import ConfigError
+from lobbyq.core.errors import ConfigError
 
 CUSTOMER_CLASSES: tuple[str, ...] = ("normal", "vip", "care", "appointment")
 LANGS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en", "es")
@@ -376,7 +376,7 @@ def _parse(d: Mapping[str, Any]) -> BranchConfig:
 def _check_policy(policy: str) -> None:
     # Imported here: the policy module depends on this one, and a policy
     # registered with `register_policy` must be accepted by name.
-    from kiosk.engine.core.policy import POLICIES
+    from lobbyq.core.policy import POLICIES
 
     if policy not in POLICIES:
         names = tuple(POLICIES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
-from kiosk.engine.core.config import BranchConfig
+from lobbyq.core.config import BranchConfig
 
 
 @lru_cache(maxsize=32)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from kiosk.engine.core.events import Event
+from lobbyq.core.events import Event
 
 
 class RecentIds:

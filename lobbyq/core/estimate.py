@@ -15,7 +15,7 @@ unknown (None) and the kiosk says so rather than inventing a figure.
 
 from __future__ import annotations
 
-from kiosk.engine.core.state import OPEN, BranchState
+from lobbyq.core.state import OPEN, BranchState
 
 EWMA_ALPHA = 0.2
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
-from kiosk.engine.core.errors import InvalidEvent
+from lobbyq.core.errors import InvalidEvent
 
 
 @dataclass(frozen=True)

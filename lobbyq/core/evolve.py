@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.engine.core import events
-from kiosk.engine.core.errors import CoreError
-from kiosk.engine.core.estimate import EWMA_ALPHA
-from kiosk.engine.core.policy import POLICIES
-from kiosk.engine.core.state import (
+from lobbyq.core import events
+from lobbyq.core.errors import CoreError
+from lobbyq.core.estimate import EWMA_ALPHA
+from lobbyq.core.policy import POLICIES
+from lobbyq.core.state import (
     CALLED,
     CANCELLED,
     CLOSED,

@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kiosk.engine.core.config import BranchConfig, CounterConfig
-from kiosk.engine.core.state import BranchState
+from lobbyq.core.config import BranchConfig, CounterConfig
+from lobbyq.core.state import BranchState
 
 KeyFn = Callable[[BranchConfig, str, float], float]
 PickFn = Callable[[BranchState, Sequence[str], float], "str | None"]

@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.engine.core.config import BranchConfig
-from kiosk.engine.core.errors import CoreError
+from lobbyq.core.config import BranchConfig
+from lobbyq.core.errors import CoreError
 
 WAITING = "waiting"
 CALLED = "called"

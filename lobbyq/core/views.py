@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.engine.core.estimate import capacity, wait_formula
-from kiosk.engine.core.state import BranchState
+from lobbyq.core.estimate import capacity, wait_formula
+from lobbyq.core.state import BranchState
 
 
 def notice_view(state: BranchState) -> dict[str, Any] | None:

@@ -195,7 +195,7 @@ def _check_whole(devices: list[DeviceConfig], problems: list[Problem]) -> None:
 
 
 def check_against_queue(bf: BranchFile, queue: Mapping[str, Any], source: str) -> list[Problem]:
-    """Counters and branch id must agree with the queue config (``kiosk.engine.core``)."""
+    """Counters and branch id must agree with the queue config (``lobbyq.core``)."""
     problems: list[Problem] = []
     qbranch = (
         queue.get("branch", {}).get("id") if isinstance(queue.get("branch"), Mapping) else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from drivers.mqtt.topics import Topics
+from lobbyq.protocol.topics import Topics
 
 TECH_USER = "tech"
 ENGINE_ID = "engine"

@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from drivers.bus.codes import MAX_DEVICE_ADDR, MIN_DEVICE_ADDR
-from drivers.mqtt.topics import Topics
 from drivers.printer.profiles import PROFILES
 from lobbyq.device.errors import ConfigError, Problem
 from lobbyq.device.fields import Fields, read_toml
+from lobbyq.protocol.topics import Topics
 
 BRANCH_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 COUNTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$")

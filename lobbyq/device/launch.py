@@ -7,8 +7,8 @@ and runs the app in this same process. In-process matters twice: the MQTT
 password (folded into the broker URL) never appears in the process's
 command line, where any local user could read it, and the app stays the
 unit's main process, so its ``READY=1`` and watchdog pings reach systemd.
-An app that reads the device file itself (it has a ``--config`` option) is
-given just that, so the file is interpreted in one place.
+No app reads device files itself, so the file is interpreted in this one
+place and the apps never import the composition root.
 
 | role | options of ``lobbyq <role>`` filled from the device file |
 |---|---|
@@ -26,7 +26,7 @@ from __future__ import annotations
 from lobbyq.device.config import DeviceConfig
 
 APP_FOR_ROLE = {"engine": "engine", "kiosk": "kiosk", "counter": "counter", "display": "display"}
-ENGINE_DB = "events.db"  # the name `lobbyq engine --config` uses too
+ENGINE_DB = "events.db"  # in the device's data_dir
 
 
 def app_argv(cfg: DeviceConfig, broker_url: str) -> tuple[str, list[str]]:

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.engine.core.config import BranchConfig
-from kiosk.engine.core.errors import ConfigError as CoreConfigError
+from lobbyq.core.config import BranchConfig
+from lobbyq.core.errors import ConfigError as CoreConfigError
 from lobbyq.device import tomlout
 from lobbyq.device.branchfile import BranchFile, check_against_queue
 from lobbyq.device.brokerfiles import TECH_USER, BrokerLayout, render_acl, render_mosquitto_conf

@@ -29,9 +29,6 @@ def run(args: argparse.Namespace) -> int:
     module = importlib.import_module(SUBCOMMANDS[command][0])
     parser = argparse.ArgumentParser(prog=f"lobbyq {command}")
     module.configure(parser)
-    # argparse has no public "does it take --config?"; its option table answers.
-    if "--config" in parser._option_string_actions:
-        argv = ["--config", str(args.config)]
     app_args = parser.parse_args(argv + extra)
     if not hasattr(app_args, "verbose"):  # the global -v, for apps that look at it
         app_args.verbose = getattr(args, "verbose", False)

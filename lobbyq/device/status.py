@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from drivers.mqtt.messages import AlertMsg, ProtocolError, StatusMsg
-from drivers.mqtt.topics import TopicError, Topics
+from lobbyq.protocol.messages import AlertMsg, ProtocolError, StatusMsg
+from lobbyq.protocol.topics import TopicError, Topics
 
 OK_WORDS = ("ok", "ready", "online")
 

@@ -13,22 +13,19 @@ refusal when they carry a usable id, and change nothing.
 
 from __future__ import annotations
 
-import argparse
-import gc
 import logging
 import queue
-import signal
-import sys
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from drivers.mqtt.bus import Bus
-from drivers.mqtt.messages import (
+from lobbyq import core
+from lobbyq.core import BranchConfig, BranchState
+from lobbyq.engine.store import EventStore, Record, StoreError
+from lobbyq.protocol.messages import (
     CommandMsg,
     EventMsg,
     ProtocolError,
@@ -39,12 +36,8 @@ from drivers.mqtt.messages import (
     parse_object,
     valid_id,
 )
-from drivers.mqtt.topics import TopicError, Topics
-from kiosk.engine import core
-from kiosk.engine.core import BranchConfig, BranchState
-from kiosk.engine.store import EventStore, Record, StoreError
-
-VERSION = "0.1.0"
+from lobbyq.protocol.topics import TopicError, Topics
+from lobbyq.runtime.version import VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,100 +329,3 @@ class Engine:
             if force or self._published.get(topic) != key:
                 self._published[topic] = key
                 self.bus.publish(topic, StateMsg(seq, body).encode(), qos=1, retain=True)
-
-
-# -- command line --------------------------------------------------------------
-def load_branch_config(path: str | None, branch_id: str | None = None) -> BranchConfig:
-    """The branch's queue config from TOML, or the built-in demo branch.
-
-    ``branch_id`` renames the branch (the demo and tests run several
-    branches on one broker without their retained topics meeting).
-    """
-    if path is None:
-        config = BranchConfig.default()
-    else:
-        with Path(path).open("rb") as f:
-            config = BranchConfig.from_dict(tomllib.load(f))
-    if branch_id is not None and branch_id != config.branch_id:
-        raw = config.to_dict()
-        raw["branch"]["id"] = branch_id
-        config = BranchConfig.from_dict(raw)
-    return config
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", help="device config file (/etc/lobbyq/engine.toml), as provisioned"
-    )
-    parser.add_argument("--broker", help="broker URL, e.g. mqtt://127.0.0.1:1883")
-    parser.add_argument("--branch-config", help="branch queue config (TOML); default: demo branch")
-    parser.add_argument("--branch", help="branch id (overrides the config's)")
-    parser.add_argument("--db", help="event log file (SQLite)")
-    parser.add_argument("--client-id", default="engine")
-
-
-def _settings(args: argparse.Namespace) -> tuple[str, str | None, str | None, str]:
-    """Broker URL, queue config path, branch id and log path, from --config or flags."""
-    url, queue_cfg, branch, db = args.broker, args.branch_config, args.branch, args.db
-    if args.config:
-        from lobbyq.device.config import load_device_config
-        from lobbyq.device.errors import DeviceToolError
-
-        try:
-            dev = load_device_config(args.config)
-        except DeviceToolError as exc:
-            raise ValueError(str(exc)) from exc
-        url = url or dev.mqtt_url()
-        queue_cfg = queue_cfg or (str(dev.queue_config) if dev.queue_config else None)
-        branch = branch or dev.branch
-        db = db or str(dev.data_dir / "events.db")
-    if not url or not db:
-        raise ValueError("give --config FILE, or both --broker URL and --db FILE")
-    return url, queue_cfg, branch, db
-
-
-def run(args: argparse.Namespace) -> int:
-    from drivers.mqtt.client import MqttBus
-    from drivers.sdnotify import Notifier
-
-    log = logging.getLogger("lobbyq.engine")
-    try:
-        url, queue_cfg, branch, db = _settings(args)
-        config = load_branch_config(queue_cfg, branch)
-        store = EventStore(db, branch=config.branch_id)
-    except (OSError, ValueError, core.CoreError, StoreError, tomllib.TOMLDecodeError) as exc:
-        log.error("cannot start: %s", exc)
-        return 2
-    topics = Topics(config.branch_id)
-    will = (topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode())
-    bus = MqttBus(url, args.client_id, will=will, clean_start=False)
-    engine = Engine(config, store, bus)
-    # The replayed state is long-lived: keep the collector from rescanning it
-    # on every burst of commands (about a quarter of the core's time).
-    gc.freeze()
-    bus.on_connection(
-        lambda up: (
-            bus.publish(topics.status("engine"), engine.status_message(True), retain=True)
-            if up
-            else None
-        )
-    )
-    bus.start()
-    engine.start()
-    notifier = Notifier.from_environ()
-    notifier.ready(f"branch {config.branch_id}, {store.last_seq} events")
-    print(f"engine ready on {bus.url.redacted()} branch {config.branch_id}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        while engine.alive:
-            time.sleep(min(2.0, (notifier.watchdog_interval or 8.0) / 4))
-            notifier.watchdog()
-        log.error("the engine worker stopped; exiting so systemd restarts the service")
-        return 1
-    except (KeyboardInterrupt, SystemExit):
-        notifier.stopping()
-    finally:
-        engine.stop()
-        bus.stop()
-        store.close()
-    return 0

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from kiosk.engine.core import Event, event_to_dict
+from lobbyq.core import Event, event_to_dict
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -2,7 +2,7 @@
 
 Reads the branch's SQLite event log (`--db`, the engine's file) or a JSON-lines
 event file (`--events`, as `lobbyq simulate --events` writes) and prints the
-figures of `kiosk.engine.stats.daily_stats`: a short table per day, or the
+figures of `lobbyq.engine.stats.daily_stats`: a short table per day, or the
 whole object with `--json` for head office.
 """
 
@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.engine.core import BranchConfig, CoreError
-from kiosk.engine.core.dayclock import branch_tz
-from kiosk.engine.stats import daily_stats
+from lobbyq.core import BranchConfig, CoreError
+from lobbyq.core.dayclock import branch_tz
+from lobbyq.engine.stats import daily_stats
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +42,7 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _db_events(path: Path) -> Iterator[dict[str, Any]]:
-    from kiosk.engine.store import EventStore
+    from lobbyq.engine.store import EventStore
 
     store = EventStore(path)
     try:

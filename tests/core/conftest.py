@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.engine.core import (
+from lobbyq.core import (
     BranchConfig,
     BranchState,
     Event,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.engine.core import (
+from lobbyq.core import (
     CommandRefused,
     DayRolledOver,
     TicketCalled,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.engine.core import CommandRefused, state_to_dict
+from lobbyq.core import CommandRefused, state_to_dict
 
 Step = tuple[str, dict[str, Any]]
 

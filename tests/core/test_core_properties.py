@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.engine.core import (
+from lobbyq.core import (
     BranchState,
     DayRolledOver,
     TicketCalled,
@@ -28,7 +28,7 @@ from kiosk.engine.core import (
     state_from_dict,
     state_to_dict,
 )
-from kiosk.engine.core.state import CALLED, HELD, LIVE_STATUSES, TICKET_STATUSES, WAITING
+from lobbyq.core.state import CALLED, HELD, LIVE_STATUSES, TICKET_STATUSES, WAITING
 
 COUNTERS = ["1", "1", "2", "3", "3", "9"]
 NUMBERS = [f"A00{i}" for i in range(1, 6)] + [f"B00{i}" for i in range(1, 5)]

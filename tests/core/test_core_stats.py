@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kiosk.engine import stats_cli
-from kiosk.engine.core import event_to_dict
-from kiosk.engine.core.dayclock import branch_tz
-from kiosk.engine.stats import daily_stats, percentile
+from lobbyq.core import event_to_dict
+from lobbyq.core.dayclock import branch_tz
+from lobbyq.engine import stats_cli
+from lobbyq.engine.stats import daily_stats, percentile
 
 
 def _scripted_day(desk: Any) -> None:
@@ -94,7 +94,7 @@ def test_stats_cli_reads_json_lines_and_the_engine_log(
     from_lines = json.loads(capsys.readouterr().out)
     assert from_lines["days"]["2026-01-05"]["branch"]["served"] == 3
 
-    from kiosk.engine.store import EventStore, Record
+    from lobbyq.engine.store import EventStore, Record
 
     db = tmp_path / "events.sqlite3"
     store = EventStore(db, branch="test")

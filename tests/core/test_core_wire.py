@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.engine.core import (
+from lobbyq.core import (
     COMMAND_TYPES,
     EVENT_TYPES,
     BranchConfig,

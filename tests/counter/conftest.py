@@ -15,8 +15,8 @@ from drivers.keypad.sim import KeypadSim
 from drivers.led.sim import StripSim
 from drivers.mqtt.bus import MemoryBus
 from drivers.mqtt.request import Requester
-from drivers.mqtt.topics import Topics
 from drivers.ratingpad.sim import RatingPadSim
+from lobbyq.protocol.topics import Topics
 
 
 @pytest.fixture
@@ -26,9 +26,9 @@ def open_counter() -> CounterState:
 
 @pytest.fixture
 def branch(tmp_path: Path) -> Iterator[Branch]:
-    from kiosk.engine.core import BranchConfig
-    from kiosk.engine.service import Engine
-    from kiosk.engine.store import EventStore
+    from lobbyq.core import BranchConfig
+    from lobbyq.engine.service import Engine
+    from lobbyq.engine.store import EventStore
 
     config = BranchConfig.default()
     bus = MemoryBus()

@@ -21,11 +21,11 @@ from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.keypad.sim import KeypadSim
 from drivers.led.sim import StripSim
 from drivers.mqtt.bus import MemoryBus
-from drivers.mqtt.messages import EventMsg, StatusMsg
 from drivers.mqtt.request import Requester
-from drivers.mqtt.topics import Topics
 from drivers.ratingpad.codes import Rating
 from drivers.ratingpad.sim import RatingPadSim
+from lobbyq.protocol.messages import EventMsg, StatusMsg
+from lobbyq.protocol.topics import Topics
 
 
 def login(br: Branch, teller: str = "1024") -> None:
@@ -161,9 +161,9 @@ class LossyBus(MemoryBus):
 
 
 def test_a_lost_then_duplicated_command_acts_once(tmp_path: Path) -> None:
-    from kiosk.engine.core import BranchConfig
-    from kiosk.engine.service import Engine
-    from kiosk.engine.store import EventStore
+    from lobbyq.core import BranchConfig
+    from lobbyq.engine.service import Engine
+    from lobbyq.engine.store import EventStore
 
     config = BranchConfig.default()
     bus = LossyBus()
@@ -199,9 +199,9 @@ def test_a_lost_then_duplicated_command_acts_once(tmp_path: Path) -> None:
 
 
 def test_a_keypad_without_a_text_line_gets_beeps_only(tmp_path: Path) -> None:
-    from kiosk.engine.core import BranchConfig
-    from kiosk.engine.service import Engine
-    from kiosk.engine.store import EventStore
+    from lobbyq.core import BranchConfig
+    from lobbyq.engine.service import Engine
+    from lobbyq.engine.store import EventStore
 
     config = BranchConfig.default()
     bus = MemoryBus()
@@ -233,9 +233,9 @@ def counter_rig(
     tmp_path: Path, devices: list[Any], config: Any = None, **app_kw: Any
 ) -> Iterator[tuple[CounterApp, MemoryBus, Requester]]:
     """Counter 3 with ``devices`` on its line, the real engine, and a kiosk to issue."""
-    from kiosk.engine.core import BranchConfig
-    from kiosk.engine.service import Engine
-    from kiosk.engine.store import EventStore
+    from lobbyq.core import BranchConfig
+    from lobbyq.engine.service import Engine
+    from lobbyq.engine.store import EventStore
 
     engine_config = BranchConfig.default()
     bus = MemoryBus()
@@ -269,7 +269,7 @@ def _call_one(keypad: KeypadSim, kiosk: Requester) -> str:
 
 
 def test_a_counter_without_a_rating_pad_just_finishes(tmp_path: Path) -> None:
-    from kiosk.engine.core import BranchConfig
+    from lobbyq.core import BranchConfig
 
     keypad, strip = KeypadSim(1), StripSim(3)
     pad = RatingPadSim(2)  # on the line, but not this counter's: never prompted

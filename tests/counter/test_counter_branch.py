@@ -16,7 +16,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 @pytest.mark.parametrize("name", ["branch-day.toml", "seed002.toml"])
 def test_the_counter_reads_what_the_engine_reads(name: str) -> None:
-    from kiosk.engine.core import BranchConfig
+    from lobbyq.core import BranchConfig
 
     raw = tomllib.loads((EXAMPLES / name).read_text("utf-8"))
     engine_view = BranchConfig.from_dict(raw)

@@ -402,7 +402,7 @@ def test_every_refusal_the_core_knows_has_a_short_keypad_line() -> None:
     from counter.texts import REFUSALS
     from drivers.bus.text import ENCODING
 
-    doc = importlib.import_module("kiosk.engine.core.apply").__doc__ or ""
+    doc = importlib.import_module("lobbyq.core.apply").__doc__ or ""
     codes = re.findall(r"[a-z_]+", doc[doc.index("Refusal codes:") + 14 :].split(".")[0])
     assert len(codes) > 20
     assert sorted(set(codes) - set(REFUSALS)) == []

@@ -20,11 +20,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from drivers.mqtt.client import BrokerUrl, MqttBus
-from drivers.mqtt.messages import EventMsg, StatusMsg
-from drivers.mqtt.topics import Topics
 from lobbyq.device.cli import configure, run
 from lobbyq.device.config import load_device_config
 from lobbyq.device.status import StatusBoard
+from lobbyq.protocol.messages import EventMsg, StatusMsg
+from lobbyq.protocol.topics import Topics
 from tests.deploy.conftest import BranchBroker
 
 WAIT = 5.0

@@ -17,9 +17,9 @@ import threading
 from pathlib import Path
 
 from drivers.mqtt.client import MqttBus
-from drivers.mqtt.topics import Topics
 from lobbyq.device.config import read_credentials
 from lobbyq.device.status import StatusBoard
+from lobbyq.protocol.topics import Topics
 from tests.deploy.conftest import REPO, BranchBroker
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.engine.core.config import BranchConfig
+from lobbyq.core.config import BranchConfig
 from lobbyq.device.branchfile import check_against_queue, load_branch_file, parse_branch_file
 from lobbyq.device.errors import ConfigError
 

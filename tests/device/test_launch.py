@@ -92,10 +92,10 @@ def test_display_options(branch: BranchFile) -> None:
     assert args.branch_config is None  # a hand-written file without one still runs
 
 
-def test_an_app_that_reads_the_device_file_gets_just_the_file(
+def test_the_engine_runs_from_the_options_the_launcher_fills(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kiosk.engine.service as engine_service
+    import lobbyq.engine.cli as engine_cli
 
     out = tmp_path / "out"
     assert (
@@ -104,6 +104,9 @@ def test_an_app_that_reads_the_device_file_gets_just_the_file(
     config = out / "engine" / "engine.toml"
     config.write_text(config.read_text().replace("/etc/lobbyq/engine.cred", "engine.cred"))
     seen: list[argparse.Namespace] = []
-    monkeypatch.setattr(engine_service, "run", lambda args: seen.append(args) or 0)
+    monkeypatch.setattr(engine_cli, "run", lambda args: seen.append(args) or 0)
     assert device_cli("run", "--config", str(config)) == 0
-    assert seen[0].config == str(config) and seen[0].broker is None
+    args = seen[0]
+    assert not hasattr(args, "config")  # the engine never reads the device file
+    assert args.broker.startswith("mqtt") and args.db.endswith("events.db")
+    assert args.client_id == "engine" and args.branch

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.sdnotify import Notifier
+from lobbyq.runtime.sdnotify import Notifier
 
 
 @pytest.fixture

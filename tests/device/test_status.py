@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from drivers.mqtt.messages import AlertMsg, StatusMsg
-from drivers.mqtt.topics import Topics
 from lobbyq.device.status import StatusBoard, age, render
+from lobbyq.protocol.messages import AlertMsg, StatusMsg
+from lobbyq.protocol.topics import Topics
 
 T = Topics("b0101")
 NOW = 1_700_000_000.0

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from display import board as b
+from display.app import HallDisplayApp
+from display.voice import ClipLibrary, RecordingSink, VoiceQueue, default_clip_root
 from drivers.bus.codes import TextEffect
 from drivers.bus.sim import BusSim
 from drivers.led.sim import HallDisplaySim
 from drivers.mqtt.bus import MemoryBus
-from drivers.mqtt.messages import EventMsg, StateMsg, StatusMsg
-from drivers.mqtt.topics import Topics
-from kiosk.display import board as b
-from kiosk.display.app import HallDisplayApp
-from kiosk.display.voice import ClipLibrary, RecordingSink, VoiceQueue, default_clip_root
+from lobbyq.protocol.messages import EventMsg, StateMsg, StatusMsg
+from lobbyq.protocol.topics import Topics
 
 FAST_BUS = {"keepalive_s": 0.1, "reply_timeout_s": 0.03, "baudrate": 1_000_000, "backoff_max": 0.05}
 T = Topics("b1")
@@ -118,7 +118,7 @@ def _wait(cond: Callable[[], bool], timeout: float = 3.0) -> bool:
 
 
 def test_screen_screenshot_headless(tmp_path: Path) -> None:
-    from kiosk.display.screen import screenshot
+    from display.screen import screenshot
 
     bd = b.Board()
     for seq, (n, c) in enumerate([("A001", "1"), ("B002", "2"), ("C003", "3")]):
@@ -138,7 +138,7 @@ def test_screen_screenshot_headless(tmp_path: Path) -> None:
 def test_the_screen_mode_draws_the_calls_in_a_window(tmp_path: Path) -> None:
     from PIL import Image
 
-    from kiosk.display.screen import HallScreen
+    from display.screen import HallScreen
 
     bus = MemoryBus()
     screen = HallScreen(size=(640, 360))
@@ -170,7 +170,7 @@ def _queue_with(tmp_path: Path, display: str) -> Path:
 
 
 def test_voice_languages_come_from_the_branch_file_unless_the_option_says(tmp_path: Path) -> None:
-    from kiosk.display.app import voice_langs
+    from display.app import voice_langs
 
     queue = _queue_with(tmp_path, '\n[display]\nvoice = ["yue", "en"]\n')
     assert voice_langs(None, queue) == ("yue", "en")
@@ -183,8 +183,8 @@ def test_voice_languages_come_from_the_branch_file_unless_the_option_says(tmp_pa
 
 @pytest.mark.parametrize("value", ['"zh,en"', '["zh", 1]', '[""]'])
 def test_a_malformed_voice_setting_is_refused(tmp_path: Path, value: str) -> None:
-    from kiosk.display.app import voice_langs
-    from kiosk.display.voice import VoiceError
+    from display.app import voice_langs
+    from display.voice import VoiceError
 
     with pytest.raises(VoiceError, match=r"display\.voice"):
         voice_langs(None, _queue_with(tmp_path, f"\n[display]\nvoice = {value}\n"))
@@ -195,8 +195,8 @@ def test_lobbyq_display_builds_its_voice_from_the_branch_file(
 ) -> None:
     import argparse
 
-    import kiosk.display.voice as voice_module
-    from kiosk.display import app as display_app
+    import display.voice as voice_module
+    from display import app as display_app
 
     asked: list[tuple[str, ...]] = []
 

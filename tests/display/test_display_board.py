@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.display import board as b
+from display import board as b
 
 
 def called(number: str, counter: str) -> dict[str, object]:

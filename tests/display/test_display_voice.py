@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.display.lexicon import LANGUAGES, SAMPLE_RATE
-from kiosk.display.voice import (
+from display.lexicon import LANGUAGES, SAMPLE_RATE
+from display.voice import (
     CHIME_GAP_MS,
     LANG_GAP_MS,
     WORD_GAP_MS,
@@ -174,7 +174,7 @@ def test_wav_sink_writes_the_same_audio(tmp_path: Path) -> None:
 
 PLAY_SCRIPT = """
 import sys
-from kiosk.display.voice import Call, ClipLibrary, PygameSink, default_clip_root, plan, compose
+from display.voice import Call, ClipLibrary, PygameSink, default_clip_root, plan, compose
 lib = ClipLibrary(default_clip_root())
 pcm = compose(plan(Call("A1", "2"), ["en"], chime=False), lib.pcm)
 sink = PygameSink()
@@ -202,7 +202,7 @@ def test_pygame_plays_it_through_the_sdl_disk_driver(tmp_path: Path) -> None:
 
 
 def test_make_voice_refuses_missing_clips_at_start(tmp_path: Path) -> None:
-    from kiosk.display.voice import make_voice
+    from display.voice import make_voice
 
     with pytest.raises(VoiceError, match="missing"):
         make_voice(["en"], sink=RecordingSink(), clips=tmp_path)

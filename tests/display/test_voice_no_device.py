@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from kiosk.display.voice import PygameSink, VoiceError
+from display.voice import PygameSink, VoiceError
 
 
 def test_missing_audio_device_is_a_voice_error(monkeypatch: pytest.MonkeyPatch) -> None:

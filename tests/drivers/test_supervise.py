@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from drivers.sdnotify import Notifier, supervise
+from lobbyq.runtime.sdnotify import Notifier, supervise
 
 
 def test_supervise_pings_while_alive_and_fails_when_a_worker_dies(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ import pytest
 
 from drivers.mqtt.bus import MemoryBus
 from drivers.mqtt.request import Requester
-from drivers.mqtt.topics import Topics
-from kiosk.engine.core import BranchConfig
-from kiosk.engine.service import Engine, EngineOptions
-from kiosk.engine.store import EventStore
+from lobbyq.core import BranchConfig
+from lobbyq.engine.service import Engine, EngineOptions
+from lobbyq.engine.store import EventStore
+from lobbyq.protocol.topics import Topics
 
 
 class Clock:

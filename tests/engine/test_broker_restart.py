@@ -8,11 +8,11 @@ from pathlib import Path
 
 from drivers.mqtt.client import MqttBus
 from drivers.mqtt.request import Requester
-from drivers.mqtt.topics import Topics
-from kiosk.engine.core import BranchConfig
-from kiosk.engine.service import Engine, EngineOptions
-from kiosk.engine.store import EventStore
 from lobbyq.broker import Mosquitto
+from lobbyq.core import BranchConfig
+from lobbyq.engine.service import Engine, EngineOptions
+from lobbyq.engine.store import EventStore
+from lobbyq.protocol.topics import Topics
 
 
 def test_commands_sent_across_a_broker_restart_act_exactly_once(tmp_path: Path) -> None:

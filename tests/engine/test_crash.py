@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from drivers.mqtt.client import MqttBus
-from drivers.mqtt.messages import StateMsg
 from drivers.mqtt.request import Requester
-from drivers.mqtt.topics import Topics
+from lobbyq.protocol.messages import StateMsg
+from lobbyq.protocol.topics import Topics
 
 
 def _start_engine(broker_url: str, branch: str, db: Path) -> subprocess.Popen[bytes]:

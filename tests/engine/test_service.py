@@ -10,12 +10,12 @@ from collections.abc import Callable
 import pytest
 
 from drivers.mqtt.bus import MemoryBus
-from drivers.mqtt.messages import ReplyMsg, StateMsg
-from drivers.mqtt.topics import Topics
-from kiosk.engine import core
-from kiosk.engine.core import BranchConfig
-from kiosk.engine.service import Engine
-from kiosk.engine.store import StoreError
+from lobbyq import core
+from lobbyq.core import BranchConfig
+from lobbyq.engine.service import Engine
+from lobbyq.engine.store import StoreError
+from lobbyq.protocol.messages import ReplyMsg, StateMsg
+from lobbyq.protocol.topics import Topics
 from tests.engine.conftest import Clock, requester
 
 MakeEngine = Callable[[], tuple[Engine, MemoryBus]]

@@ -16,7 +16,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 from drivers.mqtt.bus import MemoryBus
 from drivers.printer.ticket import TicketData
-from kiosk.engine.core.config import BranchConfig
+from lobbyq.core.config import BranchConfig
 
 
 class RecordingPrinter:
@@ -51,8 +51,8 @@ def bus() -> MemoryBus:
 
 @pytest.fixture
 def engine(tmp_path: Path, config: BranchConfig, bus: MemoryBus) -> Iterator[Any]:
-    from kiosk.engine.service import Engine
-    from kiosk.engine.store import EventStore
+    from lobbyq.engine.service import Engine
+    from lobbyq.engine.store import EventStore
 
     store = EventStore(tmp_path / "events.sqlite", branch=config.branch_id, synchronous="OFF")
     eng = Engine(config, store, bus)

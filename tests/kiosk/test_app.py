@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from drivers.mqtt.messages import AlertMsg, CommandMsg, EventMsg, StateMsg, StatusMsg
 from kiosk.ui.flow import Tap
+from lobbyq.protocol.messages import AlertMsg, CommandMsg, EventMsg, StateMsg, StatusMsg
 
 
 def test_tap_service_issues_prints_and_shows_the_same_number(

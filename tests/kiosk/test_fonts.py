@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.fonts import FontBook, face_for, missing_glyphs
+from drivers.screen.fonts import FontBook, face_for, missing_glyphs
 from kiosk.i18n import LANG_NAMES, LANGS, Catalogs, Lang
 from kiosk.ui.content import default_assets_dir, load_slides
 from kiosk.ui.gallery import gallery_states

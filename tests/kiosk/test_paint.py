@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.fonts import FontBook
+from drivers.screen.fonts import FontBook
 from kiosk.ui.flow import IssuedTicket
 from kiosk.ui.gallery import gallery_states
 from kiosk.ui.layout import Rect, layout

@@ -16,8 +16,8 @@ def test_card_id_card_and_qr_readers_reach_the_flow(
 ) -> None:
     from drivers.idcard.sim import IdCardReaderSim
     from drivers.magstripe.sim import CardReaderSim
-    from drivers.mqtt.messages import StatusMsg
     from drivers.qrscan.sim import QrScannerSim
+    from lobbyq.protocol.messages import StatusMsg
 
     hasher = IdentityHasher(b"r" * 32)
     people = build_example(tmp_path / "dir.sqlite", hasher, time.time())

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.engine.core import (
+from lobbyq.core import (
     BranchConfig,
     BranchState,
     CounterPaused,
@@ -19,7 +19,7 @@ from kiosk.engine.core import (
     TicketRated,
     evolve,
 )
-from kiosk.engine.sim import (
+from lobbyq.engine.sim import (
     ScenarioError,
     cli,
     load_scenario,
@@ -165,7 +165,7 @@ def test_result_does_not_depend_on_hash_randomization(examples: Path) -> None:
     import sys
 
     code = (
-        "import json,sys;from kiosk.engine.sim import *;"
+        "import json,sys;from lobbyq.engine.sim import *;"
         "print(json.dumps(summarize(simulate(load_scenario(sys.argv[1]),'priority-aging'))))"
     )
     outs = []

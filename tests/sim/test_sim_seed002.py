@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.engine.sim import load_scenario, simulate, summarize
+from lobbyq.engine.sim import load_scenario, simulate, summarize
 
 
 def _run(path: Path, policy: str | None = None) -> dict[str, object]:

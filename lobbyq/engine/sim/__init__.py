@@ -1,7 +1,7 @@
 """The branch simulator: scenario files driven through the real core with simpy."""
 
-from kiosk.engine.sim.run import SimRun, simulate, summarize
-from kiosk.engine.sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from lobbyq.engine.sim.run import SimRun, simulate, summarize
+from lobbyq.engine.sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 __all__ = [
     "Scenario",

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.engine.core import POLICIES, CoreError, event_to_dict
-from kiosk.engine.sim.run import simulate, summarize
-from kiosk.engine.sim.scenario import load_scenario
+from lobbyq.core import POLICIES, CoreError, event_to_dict
+from lobbyq.engine.sim.run import simulate, summarize
+from lobbyq.engine.sim.scenario import load_scenario
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import simpy
 
-from kiosk.engine.core import (
+from lobbyq.core import (
     Appointment,
     BranchState,
     CallNext,
@@ -45,8 +45,8 @@ from kiosk.engine.core import (
     WaitAlert,
     apply,
 )
-from kiosk.engine.sim.scenario import Arrival, PausePlan, Scenario
-from kiosk.engine.stats import percentile
+from lobbyq.engine.sim.scenario import Arrival, PausePlan, Scenario
+from lobbyq.engine.stats import percentile
 
 
 @dataclass(slots=True)

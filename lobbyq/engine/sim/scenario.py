@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.engine.core import CUSTOMER_CLASSES, BranchConfig, ConfigError, CoreError
+from lobbyq.core import CUSTOMER_CLASSES, BranchConfig, ConfigError, CoreError
 
 DISTRIBUTIONS: tuple[str, ...] = ("fixed", "exponential", "lognormal", "uniform")
 PAUSE_REASONS: tuple[str, ...] = ("break", "lunch", "other")

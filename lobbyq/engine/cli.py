@@ -1,0 +1,98 @@
+"""`lobbyq engine`: start the branch queue engine from command-line options.
+
+A provisioned branch server starts it through ``lobbyq device run --config
+/etc/lobbyq/engine.toml`` (``lobbyq.device.launch`` turns the device file
+into the options below), so the engine itself never reads device files and
+imports nothing of the composition root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import signal
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+from lobbyq import core
+from lobbyq.core import BranchConfig
+from lobbyq.engine.service import Engine
+from lobbyq.engine.store import EventStore, StoreError
+from lobbyq.protocol.messages import StatusMsg
+from lobbyq.protocol.topics import Topics
+from lobbyq.runtime.version import VERSION
+
+
+def load_branch_config(path: str | None, branch_id: str | None = None) -> BranchConfig:
+    """The branch's queue config from TOML, or the built-in demo branch.
+
+    ``branch_id`` renames the branch (the demo and tests run several
+    branches on one broker without their retained topics meeting).
+    """
+    if path is None:
+        config = BranchConfig.default()
+    else:
+        with Path(path).open("rb") as f:
+            config = BranchConfig.from_dict(tomllib.load(f))
+    if branch_id is not None and branch_id != config.branch_id:
+        raw = config.to_dict()
+        raw["branch"]["id"] = branch_id
+        config = BranchConfig.from_dict(raw)
+    return config
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", required=True, help="broker URL, e.g. mqtt://127.0.0.1:1883")
+    parser.add_argument("--branch-config", help="branch queue config (TOML); default: demo branch")
+    parser.add_argument("--branch", help="branch id (overrides the config's)")
+    parser.add_argument("--db", required=True, help="event log file (SQLite)")
+    parser.add_argument("--client-id", default="engine")
+
+
+def run(args: argparse.Namespace) -> int:
+    from drivers.mqtt.client import MqttBus
+    from lobbyq.runtime.sdnotify import Notifier
+
+    log = logging.getLogger("lobbyq.engine")
+    try:
+        config = load_branch_config(args.branch_config, args.branch)
+        store = EventStore(args.db, branch=config.branch_id)
+    except (OSError, ValueError, core.CoreError, StoreError, tomllib.TOMLDecodeError) as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+    topics = Topics(config.branch_id)
+    will = (topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode())
+    bus = MqttBus(args.broker, args.client_id, will=will, clean_start=False)
+    engine = Engine(config, store, bus)
+    # The replayed state is long-lived: keep the collector from rescanning it
+    # on every burst of commands (about a quarter of the core's time).
+    gc.freeze()
+    bus.on_connection(
+        lambda up: (
+            bus.publish(topics.status("engine"), engine.status_message(True), retain=True)
+            if up
+            else None
+        )
+    )
+    bus.start()
+    engine.start()
+    notifier = Notifier.from_environ()
+    notifier.ready(f"branch {config.branch_id}, {store.last_seq} events")
+    print(f"engine ready on {bus.url.redacted()} branch {config.branch_id}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while engine.alive:
+            time.sleep(min(2.0, (notifier.watchdog_interval or 8.0) / 4))
+            notifier.watchdog()
+        log.error("the engine worker stopped; exiting so systemd restarts the service")
+        return 1
+    except (KeyboardInterrupt, SystemExit):
+        notifier.stopping()
+    finally:
+        engine.stop()
+        bus.stop()
+        store.close()
+    return 0

@@ -1,0 +1,7 @@
+"""The branch wire protocol: every MQTT topic and every payload, pure.
+
+``topics`` builds every topic name (and the ACL patterns), ``messages``
+defines and validates every payload at the edge. Nothing here opens a
+socket: the paho adapter and the in-process bus live in ``drivers.mqtt``.
+The tables are in ``PROTOCOL.md`` beside this file.
+"""

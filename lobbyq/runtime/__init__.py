@@ -1,0 +1,5 @@
+"""What every long-running lobbyq service shares with the others.
+
+systemd notification and watchdog (``sdnotify``). The engine and every app
+import it; it imports no app, so none of them has to copy it.
+"""
