@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -26,6 +27,7 @@ from lobbyq.device.status import StatusBoard
 from lobbyq.protocol.messages import EventMsg, StatusMsg
 from lobbyq.protocol.topics import Topics
 from tests.deploy.conftest import BranchBroker
+from tests.support import eventually
 
 WAIT = 5.0
 
@@ -46,6 +48,16 @@ class Inbox:
         with self._cond:
             return self._cond.wait_for(lambda: any(t == topic for t, _ in self.items), timeout)
 
+    def wait_until(
+        self, pred: Callable[[list[tuple[str, bytes]]], bool], timeout: float = WAIT
+    ) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: pred(self.items), timeout)
+
+    def clear(self) -> None:
+        with self._cond:
+            self.items.clear()
+
     @property
     def topics(self) -> list[str]:
         with self._cond:
@@ -55,6 +67,23 @@ class Inbox:
 def _bus(bb: BranchBroker, user: str, **kw: object) -> MqttBus:
     bus = MqttBus(bb.url(user), f"{user}-{uuid.uuid4().hex[:6]}", **kw)  # type: ignore[arg-type]
     return bus
+
+
+def _barrier(sender: MqttBus | paho.Client, t: Topics, device: str, *boxes: Inbox) -> None:
+    """Wait until the subscriptions are live at the broker: an allowed marker gets through.
+
+    The device publishes a marker on its own ``cmd/`` and ``dev/.../status``
+    topics and every inbox must see one of them; then the inboxes are
+    emptied, so a test's "nothing arrived" assertions mean the broker
+    refused, not "too early".
+    """
+    sender.publish(t.cmd(device), b'{"v":1,"barrier":1}')
+    sender.publish(t.status(device), b'{"v":1,"barrier":1}')
+    mine = {t.cmd(device), t.status(device)}
+    for box in boxes:
+        assert box.wait_until(lambda items: any(topic in mine for topic, _ in items))
+    for box in boxes:
+        box.clear()
 
 
 def _start(*buses: MqttBus) -> None:
@@ -140,7 +169,7 @@ def test_a_counter_cannot_speak_for_another_counter_or_the_engine(
     counter = _bus(branch_broker, "counter-1")
     _start(engine, watcher, counter)
     try:
-        time.sleep(0.2)  # let the subscriptions reach the broker
+        _barrier(counter, t, "counter-1", engine_in, watcher_in)
         refused = [
             t.cmd("counter-2"),
             t.evt("called"),
@@ -176,7 +205,7 @@ def test_the_technician_account_reads_but_cannot_publish(branch_broker: BranchBr
     counter, _ = _raw(branch_broker.url("counter-4"), "counter-4-probe")
     try:
         assert rc is not None and not rc.is_failure
-        time.sleep(0.2)
+        _barrier(counter, t, "counter-4", engine_in)
         for topic in (t.cmd("tech"), t.cmd("counter-4"), t.evt("called")):
             tech.publish(topic, b'{"v":1}', qos=1).wait_for_publish(WAIT)
         # Published after the broker acknowledged the technician's three.
@@ -219,10 +248,7 @@ def test_last_will_marks_a_dead_device_offline(
         sock = device.socket()
         assert sock is not None
         sock.close()
-        deadline = time.monotonic() + WAIT
-        while board.rows["counter-5"].state != "OFFLINE" and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert board.rows["counter-5"].state == "OFFLINE"
+        assert eventually(lambda: board.rows["counter-5"].state == "OFFLINE", WAIT)
     finally:
         tech.stop()
 
@@ -272,13 +298,14 @@ def test_a_provisioned_device_file_logs_in_over_tls(
         assert bus.wait_connected(WAIT)
         parser = argparse.ArgumentParser()
         configure(parser)
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            code = run(parser.parse_args(["status", "--config", str(config), "--json"]))
+        codes: list[int] = []
+
+        def counter_2_online() -> bool:
+            codes.append(run(parser.parse_args(["status", "--config", str(config), "--json"])))
             rows = {r["device"]: r for r in json.loads(capsys.readouterr().out)}
-            if rows.get("counter-2", {}).get("state") == "online":
-                break
-        assert rows["counter-2"]["state"] == "online"
-        assert code in (0, 1)  # other tests' devices may be offline
+            return rows.get("counter-2", {}).get("state") == "online"
+
+        assert eventually(counter_2_online, WAIT)
+        assert codes[-1] in (0, 1)  # other tests' devices may be offline
     finally:
         bus.stop()

@@ -9,7 +9,6 @@ all the way (MQTT through a real broker, serial through real ptys).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pytest
 
 from drivers.keypad.codes import Key
 from lobbyq.demo import build
+from tests.support import eventually
 
 
 @pytest.fixture
@@ -35,15 +35,6 @@ def branch(broker_url: str, branch_id: str, tmp_path: Path) -> Iterator[dict[str
         handle.close()
 
 
-def _wait(pred: Any, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 def _issued_numbers(parts: dict[str, Any]) -> list[str]:
     return [
         body["number"] for _, body in parts["store"].events() if body["kind"] == "ticket_issued"
@@ -53,7 +44,7 @@ def _issued_numbers(parts: dict[str, Any]) -> list[str]:
 def test_touch_prints_a_ticket_and_call_reaches_both_leds(branch: dict[str, Any]) -> None:
     kiosk, printer = branch["kiosk"], branch["printer"]
     rig = branch["rigs"]["1"]
-    assert _wait(lambda: branch["engine"].bus.connected)
+    assert eventually(lambda: branch["engine"].bus.connected, timeout=10.0)
     kiosk.tap_service("A")
     ticket = printer.wait_for_ticket(timeout=10)
     assert ticket is not None, "no ticket reached the printer simulator"
@@ -64,11 +55,13 @@ def test_touch_prints_a_ticket_and_call_reaches_both_leds(branch: dict[str, Any]
     for ch in "1001":
         rig.keypad.press(Key.for_digit(int(ch)))
     rig.keypad.press(Key.LOGIN)
-    assert _wait(lambda: branch["engine"].state.counters["1"].status == "open")
+    assert eventually(lambda: branch["engine"].state.counters["1"].status == "open", timeout=10.0)
     # The counter answers one key at a time: wait until it has the engine's
     # reply to the login and open, as a teller waits for the keypad's beep.
     counter = branch["counters"][0]
-    assert _wait(lambda: counter.state.pending is None and counter.state.view.status == "open")
+    assert eventually(
+        lambda: counter.state.pending is None and counter.state.view.status == "open", timeout=10.0
+    )
     rig.keypad.press(Key.CALL)
     assert rig.strip.wait_until(lambda s: "A001" in s.text, timeout=10), rig.strip.text
     hall = branch["hall"].hall
