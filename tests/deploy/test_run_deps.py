@@ -134,3 +134,17 @@ def test_the_entry_scripts_pass_shellcheck() -> None:
         [shellcheck, str(REPO / "run"), str(REPO / ".ci" / "run")], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_a_long_font_list_is_read_whole(tmp_path: Path) -> None:
+    """A match early in fc-list's long output must not fail the check (SIGPIPE under pipefail)."""
+    env = _fake_system(tmp_path, uid=1000, sudo=SUDO_NO, installed=ALL)
+    many = tmp_path / "bin" / "fc-list"
+    many.write_text(
+        "#!/bin/sh\necho '/usr/share/fonts/NotoSansCJK.ttc: Noto Sans CJK SC'\n"
+        'i=0; while [ $i -lt 20000 ]; do echo "/usr/share/fonts/f$i.ttf: Font $i"; '
+        "i=$((i+1)); done\n"
+    )
+    for _ in range(3):
+        result = _run_deps(env)
+        assert (result.returncode, result.stderr) == (0, "")
