@@ -45,7 +45,6 @@ import argparse
 import logging
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,8 @@ from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
 from drivers.led.hall import HallFrameBuffer
 from drivers.mqtt.bus import Bus
+from lobbyq.core.config import load_branch_and_table
+from lobbyq.core.errors import ConfigError
 from lobbyq.protocol.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
 from lobbyq.protocol.topics import Topics
 from lobbyq.runtime.version import VERSION
@@ -343,10 +344,10 @@ class HallDisplayApp:
 def voice_langs(option: str | None, branch_config: str | Path | None) -> tuple[str, ...]:
     """The announcement languages: ``--voice``, else the branch's ``[display] voice``, else zh, en.
 
-    The branch file is read here rather than through the engine's or the
-    counter's config classes, so the display depends on neither. ``()``
-    means a silent display. Raises ``VoiceError`` for a malformed value and
-    ``OSError`` or ``tomllib.TOMLDecodeError`` for an unreadable file.
+    The branch file is read with the core's one loader, so a broken file
+    reads the same here as at the engine. ``()`` means a silent display.
+    Raises ``VoiceError`` for a malformed value and ``ConfigError`` for an
+    unreadable or invalid file.
     """
     if option is not None:
         if option.strip() == "off":
@@ -354,9 +355,8 @@ def voice_langs(option: str | None, branch_config: str | Path | None) -> tuple[s
         return tuple(x.strip() for x in option.split(",") if x.strip())
     if branch_config is None:
         return DEFAULT_VOICE
-    doc = tomllib.loads(Path(branch_config).read_text(encoding="utf-8"))
-    table = doc.get("display", {})
-    if not isinstance(table, dict) or "voice" not in table:
+    _config, table = load_branch_and_table(branch_config, "display")
+    if "voice" not in table:
         return DEFAULT_VOICE
     langs = table["voice"]
     if not isinstance(langs, list) or not all(isinstance(x, str) and x for x in langs):
@@ -397,7 +397,7 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("lobbyq.display")
     try:
         langs = voice_langs(args.voice, args.branch_config)
-    except (OSError, tomllib.TOMLDecodeError, VoiceError) as exc:
+    except (ConfigError, VoiceError) as exc:
         log.error("cannot read the branch config: %s", exc)
         return 2
     voice = None

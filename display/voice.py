@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 from display.lexicon import CHIME, LANGUAGES, SAMPLE_RATE
+from lobbyq.core.errors import LobbyqError
 
 BYTES_PER_SAMPLE = 2
 WORD_GAP_MS = 50
@@ -35,7 +36,7 @@ CHIME_GAP_MS = 250
 MAX_QUEUED = 32
 
 
-class VoiceError(Exception):
+class VoiceError(LobbyqError):
     """A clip library or sink problem (the display package's voice errors)."""
 
 

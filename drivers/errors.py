@@ -9,8 +9,10 @@ The transport turns ``OSError`` and ``serial.SerialException`` into
 
 from __future__ import annotations
 
+from lobbyq.core.errors import LobbyqError
 
-class DriverError(Exception):
+
+class DriverError(LobbyqError):
     """Base of every error raised by ``drivers``."""
 
 

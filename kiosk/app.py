@@ -43,7 +43,6 @@ import os
 import queue
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -82,7 +81,7 @@ from kiosk.ui.flow import (
     step,
 )
 from kiosk.ui.layout import Button, Frame, View, layout, notice_text
-from lobbyq.core.config import BranchConfig
+from lobbyq.core.config import BranchConfig, load_branch_and_table
 from lobbyq.core.errors import ConfigError
 from lobbyq.protocol.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
 from lobbyq.protocol.topics import Topics
@@ -752,14 +751,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def load_branch(path: Path | None) -> tuple[BranchConfig, dict[str, Any]]:
     """The core config and the ``[kiosk]`` table of a branch file (the demo branch if none)."""
-    if path is None:
-        return BranchConfig.default(), {}
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KioskError(f"cannot read branch config {path.name}: {exc}") from exc
-    kiosk = doc.get("kiosk", {})
-    return BranchConfig.from_dict(doc), dict(kiosk) if isinstance(kiosk, dict) else {}
+    return load_branch_and_table(path, "kiosk")
 
 
 def branch_settings(args: argparse.Namespace) -> tuple[BranchConfig, dict[str, Any]]:

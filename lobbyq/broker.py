@@ -19,10 +19,12 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from lobbyq.core.errors import LobbyqError
+
 log = logging.getLogger("lobbyq.broker")
 
 
-class BrokerError(RuntimeError):
+class BrokerError(LobbyqError):
     """No broker could be started."""
 
 

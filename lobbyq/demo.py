@@ -90,7 +90,7 @@ def build(
     from drivers.qrscan.sim import QrScannerSim
     from kiosk.app import KioskApp
     from kiosk.directory import SqliteDirectory, build_example
-    from lobbyq.engine.cli import load_branch_config
+    from lobbyq.core.config import load_branch_config
     from lobbyq.engine.service import Engine
     from lobbyq.engine.store import EventStore
     from lobbyq.protocol.messages import StatusMsg

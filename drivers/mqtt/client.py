@@ -21,10 +21,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from drivers.errors import DriverError
 from drivers.mqtt.bus import ConnectionHandler, Handler, dispatch
 
 
-class BrokerUrlError(ValueError):
+class BrokerUrlError(DriverError):
     """A broker URL this adapter cannot use."""
 
 

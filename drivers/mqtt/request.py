@@ -19,12 +19,13 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from drivers.errors import DriverError
 from drivers.mqtt.bus import Bus
 from lobbyq.protocol.messages import CommandMsg, ProtocolError, ReplyMsg
 from lobbyq.protocol.topics import Topics
 
 
-class EngineUnavailable(TimeoutError):
+class EngineUnavailable(DriverError):
     """The engine did not answer in time (broker down, engine down, or network)."""
 
 

@@ -27,25 +27,21 @@ language, ``order`` number) and are shown in ``order``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kiosk.i18n import LANGS, N_, Catalogs
-from kiosk.ui import KioskError
 from lobbyq.core.config import BranchConfig
+from lobbyq.core.errors import Problem
+from lobbyq.core.fields import Fields, raise_if, read_toml
 
 #: Services the seeds name as machine work (withdrawal, bill payment, transfer)
 #: are flagged per branch; these words only seed the default cash group.
 DEFAULT_GROUP_NAMES = (N_("Cash"), N_("Non-cash"))
 ZONE_TEMPLATE = N_("Counters {counters}")
 MACHINE_WHERE_DEFAULT = N_("The self-service machines are by the entrance, on your left.")
-
-
-class ContentError(KioskError, ValueError):
-    """A ``[kiosk]`` table or a slide file the kiosk cannot use; the text names the key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,30 +101,37 @@ def pick(texts: Mapping[str, str], lang: str, fallback: str = "") -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), fallback)
 
 
-def _langs(value: Any, where: str) -> dict[str, str]:
-    if isinstance(value, str):
-        return {"en": value}
-    if not isinstance(value, Mapping):
-        raise ContentError(f"{where} must be a string or a table of languages")
-    out: dict[str, str] = {}
-    for lang, text in value.items():
-        if lang not in LANGS or not isinstance(text, str):
-            raise ContentError(f"{where}.{lang}: use languages {', '.join(LANGS)} with text")
-        out[lang] = text
-    return out
+KIOSK_KEYS = (
+    "device",
+    "idle_s",
+    "ticket_s",
+    "slide_s",
+    "debounce_s",
+    "dpi",
+    "default_lang",
+    "printer_profile",
+    "machine_services",
+    "machine_where",
+    "groups",
+    "zones",
+)
 
 
 def _translated(catalogs: Catalogs, message: str, **values: object) -> dict[str, str]:
     return {lang: catalogs[lang].format(message, **values) for lang in catalogs.langs()}
 
 
-def _num(table: Mapping[str, Any], key: str, default: float, *, zero_ok: bool = False) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ContentError(f"kiosk.{key} must be a positive number")
-    if value == 0 and not zero_ok:
-        raise ContentError(f"kiosk.{key} must be a positive number")
-    return float(value)
+def _codes(f: Fields, key: str, codes: list[str], *, empty_ok: bool = False) -> list[str] | None:
+    """A list of the branch's service codes; anything else is a problem."""
+    value = f.table.get(key)
+    if not isinstance(value, list) or not (value or empty_ok):
+        f.add(key, "must be a non-empty list of service codes", f"write {key} = {codes[:2]!r}")
+        return None
+    unknown = [c for c in value if c not in codes]
+    if unknown:
+        f.add(key, f"unknown services {unknown!r}", f"use codes from [[services]]: {codes}")
+        return None
+    return list(value)
 
 
 def build_content(
@@ -136,41 +139,47 @@ def build_content(
     kiosk: Mapping[str, Any],
     catalogs: Catalogs,
     slides: Sequence[Slide] = (),
+    *,
+    source: str = "branch config",
 ) -> Content:
-    """Merge the core's branch config with the ``[kiosk]`` table (see the module table)."""
+    """Merge the core's branch config with the ``[kiosk]`` table (see the module table).
+
+    Raises one `ConfigError` naming every wrong ``kiosk.*`` key and its fix.
+    """
+    problems: list[Problem] = []
+    f = Fields(kiosk, "kiosk", problems)
+    f.unknown_keys(KIOSK_KEYS)
     codes = [s.code for s in config.services]
-    raw_machine = kiosk.get("machine_services")
-    if raw_machine is None:
-        machine = {s.code for s in config.services if s.self_service}
-    elif isinstance(raw_machine, list) and all(c in codes for c in raw_machine):
-        machine = set(raw_machine)
-    else:
-        raise ContentError(f"kiosk.machine_services must list service codes from {codes}")
-    zones_raw = kiosk.get("zones", {})
-    if not isinstance(zones_raw, Mapping):
-        raise ContentError("kiosk.zones must be a table of service code -> text")
+    machine = {s.code for s in config.services if s.self_service}
+    if f.has("machine_services"):
+        machine = set(_codes(f, "machine_services", codes, empty_ok=True) or ())
+    zf = Fields(f.table_of("zones"), "kiosk.zones", problems)
+    zf.unknown_keys(codes)
     services = []
     for s in config.services:
-        if s.code in zones_raw:
-            zone = _langs(zones_raw[s.code], f"kiosk.zones.{s.code}")
+        if zf.has(s.code):
+            zone = zf.texts(s.code, LANGS)
         else:
             counters = ", ".join(c.id for c in config.counters_for.get(s.code, ()))
             zone = _translated(catalogs, ZONE_TEMPLATE, counters=counters or "-")
         services.append(
             ServiceInfo(s.code, dict(s.names), dict(s.prepare), zone, s.code in machine)
         )
-    groups = _groups(kiosk.get("groups"), codes, catalogs, machine)
-    where = kiosk.get("machine_where")
+    groups = _groups(f, codes, catalogs, machine)
     machine_where = (
-        _langs(where, "kiosk.machine_where")
-        if where is not None
+        f.texts("machine_where", LANGS)
+        if f.has("machine_where")
         else _translated(catalogs, MACHINE_WHERE_DEFAULT)
     )
-    device = kiosk.get("device", "kiosk-1")
-    lang = kiosk.get("default_lang", "zh-Hans")
-    profile = kiosk.get("printer_profile", "cn80")
-    if not isinstance(device, str) or lang not in LANGS or not isinstance(profile, str):
-        raise ContentError("kiosk.device, kiosk.default_lang and kiosk.printer_profile: bad value")
+    device = f.string("device", example="kiosk-1")
+    lang = f.choice("default_lang", LANGS, default="zh-Hans")
+    profile = f.string("printer_profile", example="cn80")
+    idle_s = f.number("idle_s", above=True, example=30)
+    ticket_s = f.number("ticket_s", above=True, example=20)
+    slide_s = f.number("slide_s", above=True, example=8)
+    dpi = f.number("dpi", above=True, example=150)
+    debounce_s = f.number("debounce_s", low=0.0, example=0.25)
+    raise_if(problems, source)
     return Content(
         branch_id=config.branch_id,
         branch_names=dict(config.names),
@@ -178,19 +187,21 @@ def build_content(
         groups=groups,
         machine_where=machine_where,
         slides=tuple(slides),
-        device=device,
-        idle_s=_num(kiosk, "idle_s", 30.0),
-        ticket_s=_num(kiosk, "ticket_s", 20.0),
-        slide_s=_num(kiosk, "slide_s", 8.0),
-        dpi=_num(kiosk, "dpi", 150.0),
-        debounce_s=_num(kiosk, "debounce_s", 0.25, zero_ok=True),
+        device=device if device is not None else "kiosk-1",
+        idle_s=idle_s if idle_s is not None else 30.0,
+        ticket_s=ticket_s if ticket_s is not None else 20.0,
+        slide_s=slide_s if slide_s is not None else 8.0,
+        dpi=dpi if dpi is not None else 150.0,
+        debounce_s=debounce_s if debounce_s is not None else 0.25,
         default_lang=lang,
-        printer_profile=profile,
+        printer_profile=profile if profile is not None else "cn80",
     )
 
 
-def _groups(raw: Any, codes: list[str], catalogs: Catalogs, machine: set[str]) -> tuple[Group, ...]:
-    if raw is None:
+def _groups(
+    f: Fields, codes: list[str], catalogs: Catalogs, machine: set[str]
+) -> tuple[Group, ...]:
+    if not f.has("groups"):
         # Seed 002: split cash from non-cash. Without a table, the machine-able
         # services and any whose code the branch marks cash go first.
         cash = [c for c in codes if c in machine or c == "D"]
@@ -201,42 +212,43 @@ def _groups(raw: Any, codes: list[str], catalogs: Catalogs, machine: set[str]) -
         if other:
             groups.append(Group(_translated(catalogs, DEFAULT_GROUP_NAMES[1]), tuple(other)))
         return tuple(groups)
-    if not isinstance(raw, list) or not raw:
-        raise ContentError("kiosk.groups must be a list of [[kiosk.groups]] tables")
+    entries = f.tables("groups", example="kiosk.groups")
+    if not entries and isinstance(f.table["groups"], list):
+        f.add("groups", "is empty", "add [[kiosk.groups]] tables, or remove the key")
     out = []
     seen: set[str] = set()
-    for i, g in enumerate(raw):
-        if not isinstance(g, Mapping):
-            raise ContentError(f"kiosk.groups[{i}] must be a table")
-        svc = g.get("services")
-        if not isinstance(svc, list) or not svc or not all(c in codes for c in svc):
-            raise ContentError(f"kiosk.groups[{i}].services must list codes from {codes}")
+    for i, g in enumerate(entries):
+        gf = Fields(g, f"kiosk.groups[{i}]", f.problems)
+        gf.unknown_keys(("name", "services"))
+        svc = _codes(gf, "services", codes)
+        if svc is None:
+            continue
         seen.update(svc)
-        out.append(Group(_langs(g.get("name", ""), f"kiosk.groups[{i}].name"), tuple(svc)))
+        out.append(Group(gf.texts("name", LANGS, fallback=""), tuple(svc)))
     missing = [c for c in codes if c not in seen]
-    if missing:
-        raise ContentError(f"kiosk.groups leaves out services {missing}: every one needs a group")
+    if entries and missing:
+        f.add(
+            "groups",
+            f"leaves out services {missing}",
+            "put every service in a group's services list",
+        )
     return tuple(out)
 
 
 def load_slides(folder: Path) -> tuple[Slide, ...]:
-    """Info slides from ``*.toml`` files, in their ``order``."""
+    """Info slides from ``*.toml`` files, in their ``order``; one `ConfigError` per bad file."""
     found: list[tuple[float, str, Slide]] = []
     if not folder.is_dir():
         return ()
     for path in sorted(folder.glob("*.toml")):
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ContentError(f"slide {path.name}: {exc}") from exc
-        order = doc.get("order", 0)
-        if not isinstance(order, int | float):
-            raise ContentError(f"slide {path.name}: order must be a number")
-        slide = Slide(
-            _langs(doc.get("title", ""), f"{path.name}: title"),
-            _langs(doc.get("body", ""), f"{path.name}: body"),
-        )
-        found.append((float(order), path.name, slide))
+        doc = read_toml(path, fix=f"fix or remove the slide file in {folder.name}/")
+        problems: list[Problem] = []
+        f = Fields(doc, "", problems)
+        f.unknown_keys(("order", "title", "body"))
+        order = f.number("order", low=None, example=1)
+        slide = Slide(f.texts("title", LANGS, fallback=""), f.texts("body", LANGS, fallback=""))
+        raise_if(problems, str(path))
+        found.append((order if order is not None else 0.0, path.name, slide))
     return tuple(s for _, _, s in sorted(found, key=lambda t: (t[0], t[1])))
 
 

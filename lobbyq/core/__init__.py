@@ -4,7 +4,8 @@ Everything a branch does to its queue is a command; everything that happened
 is an event. `apply(state, command, now)` turns a command into events (and the
 new state); `evolve(state, event)` replays one event. The engine service, the
 replay on restart and the simulator all run this same code. No I/O, no clock,
-no randomness: time comes in as `now`. See `PROTOCOL.md` for the wire forms.
+no randomness: time comes in as `now` (the one read is `load_branch_config`,
+which services call once at start-up). See `PROTOCOL.md` for the wire forms.
 """
 
 from lobbyq.core.apply import apply
@@ -42,9 +43,17 @@ from lobbyq.core.config import (
     BranchConfig,
     CounterConfig,
     ServiceConfig,
+    load_branch_config,
 )
 from lobbyq.core.dedupe import RecentIds
-from lobbyq.core.errors import ConfigError, CoreError, InvalidCommand, InvalidEvent
+from lobbyq.core.errors import (
+    ConfigError,
+    CoreError,
+    InvalidCommand,
+    InvalidEvent,
+    LobbyqError,
+    Problem,
+)
 from lobbyq.core.estimate import expected_wait_s
 from lobbyq.core.events import (
     EVENT_TYPES,
@@ -112,6 +121,7 @@ __all__ = [
     "InvalidCommand",
     "InvalidEvent",
     "IssueTicket",
+    "LobbyqError",
     "Login",
     "Logout",
     "NoShow",
@@ -120,6 +130,7 @@ __all__ = [
     "OpenCounter",
     "Pause",
     "Policy",
+    "Problem",
     "Rate",
     "Recall",
     "RecentIds",
@@ -149,6 +160,7 @@ __all__ = [
     "event_to_dict",
     "evolve",
     "expected_wait_s",
+    "load_branch_config",
     "notice_view",
     "queue_view",
     "recent_calls",

@@ -2,20 +2,25 @@
 
 Built from the `[branch]`, `[[services]]` and `[[counters]]` tables of a TOML
 file (see `examples/README.md` for the full table). Validation happens once,
-here, so the hot path never re-checks config; every error names the field and
-the fix, because the person reading it is a technician at a branch.
+here, so the hot path never re-checks config; one `ConfigError` lists every
+problem at once, each naming the field and the fix, because the person
+reading it is a technician at a branch. `load_branch_config` is the one
+loader the engine, kiosk, counter and display read the file with.
 
 The key-by-key table is in `PROTOCOL.md` beside this file.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
-from lobbyq.core.errors import ConfigError
+from lobbyq.core.errors import ConfigError, Problem
+from lobbyq.core.fields import Fields, raise_if, read_toml
 
 CUSTOMER_CLASSES: tuple[str, ...] = ("normal", "vip", "care", "appointment")
 LANGS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en", "es")
@@ -28,6 +33,33 @@ DEFAULT_PRIORITY_MINUTES: Mapping[str, float] = {
     "care": 15.0,
     "appointment": 10.0,
 }
+
+BRANCH_SOURCE = "branch config"
+BRANCH_KEYS: tuple[str, ...] = (
+    "id",
+    "name",
+    "policy",
+    "no_show_requeues",
+    "transfer",
+    "rollover",
+    "utc_offset",
+    "zone",
+    "rating_timeout_s",
+    "target_wait_min",
+    "call_finishes_current",
+    "priority_minutes",
+)
+SERVICE_KEYS: tuple[str, ...] = (
+    "code",
+    "name",
+    "prefix",
+    "range",
+    "expected_min",
+    "over_wait_min",
+    "self_service",
+    "prepare",
+)
+COUNTER_KEYS: tuple[str, ...] = ("id", "services", "mode")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,3}$")
@@ -141,7 +173,9 @@ class BranchConfig:
 
     def with_policy(self, policy: str) -> BranchConfig:
         """Same branch under another dispatch policy (the simulator's --policy)."""
-        _check_policy(policy)
+        problems: list[Problem] = []
+        _check_policy(policy, problems)
+        raise_if(problems, "--policy")
         return _replace(self, policy=policy)
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,9 +204,9 @@ class BranchConfig:
         }
 
     @staticmethod
-    def from_dict(d: Mapping[str, Any]) -> BranchConfig:
-        """Build and validate from a parsed TOML document; raises `ConfigError`."""
-        return _parse(d)
+    def from_dict(d: Mapping[str, Any], source: str = BRANCH_SOURCE) -> BranchConfig:
+        """Build and validate from a parsed TOML document; `ConfigError` lists every problem."""
+        return _parse(d, source)
 
     @staticmethod
     def default() -> BranchConfig:
@@ -190,77 +224,24 @@ def _one_of(options: tuple[str, ...]) -> str:
     return "use one of " + ", ".join(repr(o) for o in options)
 
 
-def _table(d: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-    value = d.get(key, {})
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}{key}", "must be a table", f"write it as [{key}]")
-    return value
-
-
-def _str(d: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value = d.get(key, default)
-    if value is None:
-        raise ConfigError(f"{where}{key}", "is missing", f'add {key} = "..."')
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}{key}", f"must be a string, got {value!r}", "quote it")
-    return value
-
-
-def _num(
-    d: Mapping[str, Any], key: str, where: str, default: float, *, minimum: float = 0.0
-) -> float:
-    value = d.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}{key}", f"must be a number, got {value!r}", "write a number")
-    if value < minimum:
-        raise ConfigError(f"{where}{key}", f"must be >= {minimum}, got {value}", "raise it")
-    return float(value)
-
-
-def _bool(d: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
-    value = d.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}{key}", f"must be true or false, got {value!r}", "use true")
-    return value
-
-
-def _langs(value: Any, field_name: str, fallback: str | None) -> dict[str, str]:
-    if value is None:
-        return {"en": fallback} if fallback is not None else {}
-    if isinstance(value, str):
-        return {"en": value}
-    if not isinstance(value, Mapping):
-        raise ConfigError(
-            field_name, "must be a string or a {lang = text} table", 'name.en = "..."'
-        )
-    out: dict[str, str] = {}
-    for lang, text in value.items():
-        if lang not in LANGS:
-            raise ConfigError(f"{field_name}.{lang}", "unknown language", _one_of(LANGS))
-        if not isinstance(text, str):
-            raise ConfigError(f"{field_name}.{lang}", "must be a string", "quote it")
-        out[lang] = text
-    return out
-
-
-def _parse_offset(value: str, where: str) -> int:
-    m = _OFFSET_RE.match(value)
-    if m is None:
-        raise ConfigError(where, f"bad UTC offset {value!r}", 'write it as "+08:00"')
+def _parse_offset(f: Fields, key: str, default: str) -> int:
+    value = f.string(key, pattern=_OFFSET_RE, fix='write it as "+08:00"', example="+08:00")
+    m = _OFFSET_RE.match(value if value is not None else default)
+    assert m is not None
     minutes = int(m.group(2)) * 60 + int(m.group(3))
     return -minutes if m.group(1) == "-" else minutes
 
 
-def _parse_service(s: Any, i: int) -> ServiceConfig:
-    where = f"services[{i}]."
-    if not isinstance(s, Mapping):
-        raise ConfigError(f"services[{i}]", "must be a table", "write it as [[services]]")
-    code = _str(s, "code", where)
-    if not _CODE_RE.match(code):
-        raise ConfigError(f"{where}code", f"bad code {code!r}", "use 1-4 capitals/digits, e.g. A")
-    prefix = _str(s, "prefix", where, code)
-    if not 1 <= len(prefix) <= 3:
-        raise ConfigError(f"{where}prefix", f"bad prefix {prefix!r}", "use 1-3 characters")
+def _parse_service(s: Mapping[str, Any], i: int, problems: list[Problem]) -> ServiceConfig | None:
+    f = Fields(s, f"services[{i}]", problems)
+    before = len(problems)
+    f.unknown_keys(SERVICE_KEYS)
+    code = f.string(
+        "code", required=True, pattern=_CODE_RE, fix="use 1-4 capitals/digits, e.g. A", example="A"
+    )
+    prefix = f.string("prefix", example="A") if "prefix" in s else code
+    if prefix is not None and not 1 <= len(prefix) <= 3:
+        f.add("prefix", f"bad prefix {prefix!r}", "use 1-3 characters")
     rng = s.get("range", [1, 999])
     if (
         not isinstance(rng, list | tuple)
@@ -268,128 +249,215 @@ def _parse_service(s: Any, i: int) -> ServiceConfig:
         or not all(isinstance(x, int) and not isinstance(x, bool) for x in rng)
         or not 0 <= rng[0] < rng[1] <= 99999
     ):
-        raise ConfigError(f"{where}range", f"bad range {rng!r}", "write range = [1, 999]")
+        f.add("range", f"bad range {rng!r}", "write range = [1, 999] (first below last, <= 99999)")
+        rng = [1, 999]
+    names = f.texts("name", LANGS, fallback=code)
+    expected = f.number("expected_min", low=0.1, example=5)
+    over_wait = f.number("over_wait_min", low=1.0, example=30)
+    self_service = f.boolean("self_service")
+    prepare = f.texts("prepare", LANGS)
+    if len(problems) > before or code is None:
+        return None
     return ServiceConfig(
         code=code,
-        names=_langs(s.get("name"), f"{where}name", code),
-        prefix=prefix,
+        names=names,
+        prefix=prefix if prefix is not None else code,
         first=int(rng[0]),
         last=int(rng[1]),
-        expected_min=_num(s, "expected_min", where, 5.0, minimum=0.1),
-        over_wait_min=_num(s, "over_wait_min", where, 30.0, minimum=1.0),
-        self_service=_bool(s, "self_service", where, False),
-        prepare=_langs(s.get("prepare", {}), f"{where}prepare", None),
+        expected_min=expected if expected is not None else 5.0,
+        over_wait_min=over_wait if over_wait is not None else 30.0,
+        self_service=bool(self_service),
+        prepare=prepare,
     )
 
 
-def _parse_counter(c: Any, i: int, codes: set[str]) -> CounterConfig:
-    where = f"counters[{i}]."
-    if not isinstance(c, Mapping):
-        raise ConfigError(f"counters[{i}]", "must be a table", "write it as [[counters]]")
+def _parse_counter(
+    c: Mapping[str, Any], i: int, codes: set[str] | None, problems: list[Problem]
+) -> CounterConfig | None:
+    f = Fields(c, f"counters[{i}]", problems)
+    before = len(problems)
+    f.unknown_keys(COUNTER_KEYS)
     raw_id = c.get("id")
     cid = str(raw_id) if isinstance(raw_id, int) and not isinstance(raw_id, bool) else raw_id
     if not isinstance(cid, str) or not _COUNTER_RE.match(cid):
-        raise ConfigError(f"{where}id", f"bad counter id {raw_id!r}", 'use e.g. id = "1"')
+        f.add("id", f"bad counter id {raw_id!r}", "use e.g. id = \"1\" (letters, digits, '-')")
     services = c.get("services")
     if not isinstance(services, list) or not services:
-        raise ConfigError(f"{where}services", "is missing or empty", 'add services = ["A"]')
+        f.add("services", "is missing or empty", 'add services = ["A"]')
+        services = []
     for code in services:
-        if code not in codes:
-            raise ConfigError(
-                f"{where}services", f"unknown service {code!r}", "add it to [[services]] first"
-            )
-    if len(set(services)) != len(services):
-        raise ConfigError(f"{where}services", "lists a service twice", "list each once")
-    mode = _str(c, "mode", where, "primary")
-    if mode not in COUNTER_MODES:
-        raise ConfigError(f"{where}mode", f"unknown mode {mode!r}", _one_of(COUNTER_MODES))
+        if codes is not None and code not in codes:
+            f.add("services", f"unknown service {code!r}", "add it to [[services]] first")
+    if len(set(map(repr, services))) != len(services):
+        f.add("services", "lists a service twice", "list each once")
+    mode = f.choice("mode", COUNTER_MODES, default="primary")
+    if len(problems) > before or not isinstance(cid, str):
+        return None
     return CounterConfig(id=cid, services=tuple(services), mode=mode)
 
 
-def _parse(d: Mapping[str, Any]) -> BranchConfig:
-    b = _table(d, "branch", "")
-    bid = _str(b, "id", "branch.")
-    if not _ID_RE.match(bid):
-        raise ConfigError("branch.id", f"bad id {bid!r}", "use lower-case letters, digits, '-'")
-    raw_services = d.get("services")
-    if not isinstance(raw_services, list) or not raw_services:
-        raise ConfigError("services", "no services", "add at least one [[services]] table")
-    services = tuple(_parse_service(s, i) for i, s in enumerate(raw_services))
+def _unique(items: list[str], where: str, what: str, problems: list[Problem]) -> None:
+    if len(set(items)) != len(items):
+        problems.append(Problem(where, f"two {where} share {what}", f"give each its own {what}"))
+
+
+def parse_branch(d: Mapping[str, Any], problems: list[Problem]) -> BranchConfig | None:
+    """Validate the queue tables of a parsed document, adding every problem found.
+
+    ``None`` when there is any; other readers of the same file (a scenario's
+    ``[simulation]``) add their problems to the same list, so one
+    `ConfigError` names them all.
+    """
+    before = len(problems)
+    top = Fields(d, "", problems)
+    b = Fields(top.table_of("branch"), "branch", problems)
+    b.unknown_keys(BRANCH_KEYS)
+    bid = b.string(
+        "id",
+        required=True,
+        pattern=_ID_RE,
+        example="b0101",
+        fix="use 1-32 lower-case letters, digits or '-'",
+    )
+    names = b.texts("name", LANGS, fallback=bid)
+
+    raw_services = top.tables("services")
+    if not d.get("services") and isinstance(d.get("services", []), list):
+        top.add("services", "no services", "add at least one [[services]] table")
+    parsed = [_parse_service(s, i, problems) for i, s in enumerate(raw_services)]
+    services = tuple(s for s in parsed if s is not None)
     codes = [s.code for s in services]
-    if len(set(codes)) != len(codes):
-        raise ConfigError("services", "two services share a code", "give each a unique code")
-    prefixes = [s.prefix for s in services]
-    if len(set(prefixes)) != len(prefixes):
-        raise ConfigError("services", "two services share a prefix", "give each its own prefix")
-    raw_counters = d.get("counters")
-    if not isinstance(raw_counters, list) or not raw_counters:
-        raise ConfigError("counters", "no counters", "add at least one [[counters]] table")
-    counters = tuple(_parse_counter(c, i, set(codes)) for i, c in enumerate(raw_counters))
-    ids = [c.id for c in counters]
-    if len(set(ids)) != len(ids):
-        raise ConfigError("counters", "two counters share an id", "give each a unique id")
-    policy = _str(b, "policy", "branch.", "fifo")
-    _check_policy(policy)
-    transfer = _str(b, "transfer", "branch.", "keep_arrival")
-    if transfer not in TRANSFER_POLICIES:
-        raise ConfigError("branch.transfer", f"unknown {transfer!r}", _one_of(TRANSFER_POLICIES))
-    requeues = b.get("no_show_requeues", 1)
-    if isinstance(requeues, bool) or not isinstance(requeues, int) or not 0 <= requeues <= 5:
-        raise ConfigError("branch.no_show_requeues", f"bad value {requeues!r}", "use 0..5")
-    rollover = _str(b, "rollover", "branch.", "03:00")
-    m = _HHMM_RE.match(rollover)
-    if m is None:
-        raise ConfigError("branch.rollover", f"bad time {rollover!r}", 'write it as "03:00"')
-    zone = b.get("zone")
-    if zone is not None:
-        if not isinstance(zone, str):
-            raise ConfigError("branch.zone", "must be a string", 'e.g. zone = "Asia/Shanghai"')
-        _check_zone(zone)
-    prio_raw = _table(b, "priority_minutes", "branch.")
+    _unique(codes, "services", "a code", problems)
+    _unique([s.prefix for s in services], "services", "a prefix", problems)
+    # Counters are checked against every code written, even of a service with
+    # other problems, so a counter's own mistakes show in the same run.
+    raw_codes = [s.get("code") for s in raw_services]
+    written = {c for c in raw_codes if isinstance(c, str)}
+    known = written if len(written) == len(set(map(repr, raw_codes))) else None
+
+    raw_counters = top.tables("counters")
+    if not d.get("counters") and isinstance(d.get("counters", []), list):
+        top.add("counters", "no counters", "add at least one [[counters]] table")
+    counters_parsed = [_parse_counter(c, i, known, problems) for i, c in enumerate(raw_counters)]
+    counters = tuple(c for c in counters_parsed if c is not None)
+    _unique([c.id for c in counters], "counters", "an id", problems)
+
+    policy = b.string("policy", example="fifo")
+    if policy is not None:
+        _check_policy(policy, problems)
+    transfer = b.choice("transfer", TRANSFER_POLICIES, default="keep_arrival")
+    requeues = b.integer("no_show_requeues", low=0, high=5)
+    rollover = b.string(
+        "rollover", pattern=_HHMM_RE, fix='write it as "03:00" (24-hour clock)', example="03:00"
+    )
+    m = _HHMM_RE.match(rollover or "03:00")
+    assert m is not None
+    offset = _parse_offset(b, "utc_offset", "+00:00")
+    zone = b.string("zone", example="Asia/Shanghai")
+    if zone is not None and not _zone_ok(zone):
+        b.add("zone", f"unknown zone {zone!r}", 'use an IANA name, e.g. "Asia/Shanghai"')
     prio = dict(DEFAULT_PRIORITY_MINUTES)
-    for cls in prio_raw:
+    pf = Fields(b.table_of("priority_minutes"), "branch.priority_minutes", problems)
+    for cls in pf.table:
         if cls not in CUSTOMER_CLASSES:
-            raise ConfigError(
-                f"branch.priority_minutes.{cls}", "unknown class", _one_of(CUSTOMER_CLASSES)
-            )
-        prio[cls] = _num(prio_raw, cls, "branch.priority_minutes.", 0.0)
+            close = difflib.get_close_matches(str(cls), CUSTOMER_CLASSES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            pf.add(cls, "unknown class", hint + _one_of(CUSTOMER_CLASSES))
+            continue
+        minutes = pf.number(cls, example=10)
+        if minutes is not None:
+            prio[cls] = minutes
+    rating_timeout = b.number("rating_timeout_s", low=1.0, example=60)
+    target_wait = b.number("target_wait_min", low=1.0, example=15)
+    finishes = b.boolean("call_finishes_current")
+    if len(problems) > before or bid is None:
+        return None
     return BranchConfig(
         branch_id=bid,
-        names=_langs(b.get("name"), "branch.name", bid),
+        names=names,
         services=services,
         counters=counters,
-        policy=policy,
-        no_show_requeues=requeues,
+        policy=policy if policy is not None else "fifo",
+        no_show_requeues=requeues if requeues is not None else 1,
         transfer=transfer,
         rollover_min=int(m.group(1)) * 60 + int(m.group(2)),
-        utc_offset_min=_parse_offset(
-            _str(b, "utc_offset", "branch.", "+00:00"), "branch.utc_offset"
-        ),
+        utc_offset_min=offset,
         zone=zone,
-        rating_timeout_s=_num(b, "rating_timeout_s", "branch.", 60.0, minimum=1.0),
-        target_wait_min=_num(b, "target_wait_min", "branch.", 15.0, minimum=1.0),
-        call_finishes_current=_bool(b, "call_finishes_current", "branch.", True),
+        rating_timeout_s=rating_timeout if rating_timeout is not None else 60.0,
+        target_wait_min=target_wait if target_wait is not None else 15.0,
+        call_finishes_current=finishes if finishes is not None else True,
         priority_minutes=prio,
     )
 
 
-def _check_policy(policy: str) -> None:
+def _parse(d: Mapping[str, Any], source: str = BRANCH_SOURCE) -> BranchConfig:
+    problems: list[Problem] = []
+    config = parse_branch(d, problems)
+    raise_if(problems, source)
+    assert config is not None
+    return config
+
+
+def _check_policy(policy: str, problems: list[Problem]) -> None:
     # Imported here: the policy module depends on this one, and a policy
     # registered with `register_policy` must be accepted by name.
     from lobbyq.core.policy import POLICIES
 
     if policy not in POLICIES:
         names = tuple(POLICIES)
-        raise ConfigError("branch.policy", f"unknown policy {policy!r}", _one_of(names))
+        close = difflib.get_close_matches(policy, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problems.append(
+            Problem("branch.policy", f"unknown policy {policy!r}", hint + _one_of(names))
+        )
 
 
-def _check_zone(zone: str) -> None:
+def _zone_ok(zone: str) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError("branch.zone", f"unknown zone {zone!r}", "use an IANA name") from exc
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def load_branch_and_table(
+    path: str | Path | None, table: str, branch_id: str | None = None
+) -> tuple[BranchConfig, dict[str, Any]]:
+    """The queue config and one app's own table of the same file (``[kiosk]``, ``[display]``).
+
+    Every problem of the queue tables and of the app table's shape comes in
+    one `ConfigError`. Without a path: the demo branch and an empty table.
+    ``branch_id`` renames the branch (the demo and tests run several
+    branches on one broker without their retained topics meeting).
+    """
+    if path is None:
+        config, extra = BranchConfig.default(), {}
+    else:
+        p = Path(path)
+        doc = read_toml(p, fix="pass the branch queue config, e.g. /etc/lobbyq/queue.toml")
+        problems: list[Problem] = []
+        parsed = parse_branch(doc, problems)
+        extra = dict(Fields(doc, "", problems).table_of(table)) if table else {}
+        raise_if(problems, str(p))
+        assert parsed is not None
+        config = parsed
+    if branch_id is not None and branch_id != config.branch_id:
+        if not _ID_RE.match(branch_id):
+            fix = "use 1-32 lower-case letters, digits or '-'"
+            raise ConfigError("--branch", [Problem("branch.id", f"bad id {branch_id!r}", fix)])
+        config = _replace(config, branch_id=branch_id)
+    return config, extra
+
+
+def load_branch_config(path: str | Path | None, branch_id: str | None = None) -> BranchConfig:
+    """The branch's queue config from its TOML file, or the demo branch without one.
+
+    The one loader every service uses (engine, kiosk, counter, display);
+    raises `ConfigError` listing every problem of the file at once.
+    """
+    return load_branch_and_table(path, "", branch_id)[0]
 
 
 _DEFAULT: dict[str, Any] = {

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lobbyq.core.errors import ConfigError, Problem
+from lobbyq.core.fields import Fields, read_toml
 from lobbyq.device.config import (
     BRANCH_ID,
     DEFAULT_DATA_DIR,
     DeviceConfig,
     parse_device_config,
 )
-from lobbyq.device.errors import ConfigError, Problem
-from lobbyq.device.fields import Fields, read_toml
 
 HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 DEVICE_TABLES = ("id", "role", "serial", "bus", "counter", "printer")

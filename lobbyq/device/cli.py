@@ -44,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lobbyq.core.errors import ConfigError
     from lobbyq.device.errors import DeviceToolError
 
     name = getattr(args, "device_command", None)
@@ -53,11 +54,12 @@ def run(args: argparse.Namespace) -> int:
     module = importlib.import_module(COMMANDS[name][0])
     try:
         result: int = module.run(args)
+    except ConfigError as exc:
+        print(f"lobbyq device {name}: {exc}", file=sys.stderr)
+        return 2
     except DeviceToolError as exc:
         print(f"lobbyq device {name}: {exc}", file=sys.stderr)
-        from lobbyq.device.errors import ConfigError
-
-        return 2 if isinstance(exc, ConfigError) else 1
+        return 1
     except KeyboardInterrupt:
         print(f"\nlobbyq device {name}: interrupted", file=sys.stderr)
         return 130

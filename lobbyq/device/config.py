@@ -19,8 +19,9 @@ from urllib.parse import quote, urlsplit
 
 from drivers.bus.codes import MAX_DEVICE_ADDR, MIN_DEVICE_ADDR
 from drivers.printer.profiles import PROFILES
-from lobbyq.device.errors import ConfigError, Problem
-from lobbyq.device.fields import Fields, read_toml
+from lobbyq.core.errors import ConfigError, Problem
+from lobbyq.core.fields import Fields, read_toml
+from lobbyq.device.fields import DeviceFields
 from lobbyq.protocol.topics import Topics
 
 BRANCH_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -223,7 +224,7 @@ def parse_device_config(
     )
 
     broker = _broker(Fields(top.table_of("broker"), "broker", problems), base_dir)
-    serial = _serial(Fields(top.table_of("serial"), "serial", problems), rules)
+    serial = _serial(DeviceFields(top.table_of("serial"), "serial", problems), rules)
     addresses = _addresses(Fields(top.table_of("bus"), "bus", problems), rules)
 
     counter_id = rating_keys = None
@@ -342,7 +343,7 @@ def _broker(f: Fields, base_dir: Path) -> BrokerSettings | None:
     return BrokerSettings(url=url, credentials_file=creds, ca_file=ca_file)
 
 
-def _serial(f: Fields, rules: RoleRules | None) -> dict[str, str]:
+def _serial(f: DeviceFields, rules: RoleRules | None) -> dict[str, str]:
     f.unknown_keys(ALL_SERIAL)
     out: dict[str, str] = {}
     if rules is None:

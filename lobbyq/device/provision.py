@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from lobbyq.core.config import BranchConfig
-from lobbyq.core.errors import ConfigError as CoreConfigError
+from lobbyq.core.errors import ConfigError
 from lobbyq.device import tomlout
 from lobbyq.device.branchfile import BranchFile, check_against_queue
 from lobbyq.device.brokerfiles import TECH_USER, BrokerLayout, render_acl, render_mosquitto_conf
 from lobbyq.device.config import Credentials, DeviceConfig, read_credentials
-from lobbyq.device.errors import ConfigError, ProvisionError
+from lobbyq.device.errors import ProvisionError
 from lobbyq.device.passwd import new_password, password_line
 
 SECRET_BYTES = 32
@@ -195,8 +195,8 @@ def queue_problems(bf: BranchFile, queue_doc: Mapping[str, Any], source: str) ->
     """Validate the queue config with the core's own rules, then against the devices."""
     out: list[str] = []
     try:
-        BranchConfig.from_dict(queue_doc)
-    except CoreConfigError as exc:
-        out.append(f"{source}: {exc}")
+        BranchConfig.from_dict(queue_doc, source)
+    except ConfigError as exc:
+        out += [f"{source}: {p}" for p in exc.problems]
     out += [f"{p}" for p in check_against_queue(bf, queue_doc, source)]
     return out

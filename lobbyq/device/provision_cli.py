@@ -7,8 +7,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from lobbyq.core.errors import ConfigError, Problem
 from lobbyq.device.branchfile import load_branch_file
-from lobbyq.device.errors import ConfigError, Problem
 from lobbyq.device.provision import provision, queue_problems
 
 

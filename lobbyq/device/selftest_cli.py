@@ -12,9 +12,10 @@ from datetime import datetime
 
 from drivers.printer.device import TicketPrinter
 from drivers.printer.profiles import get_profile
+from lobbyq.core.errors import ConfigError, Problem
 from lobbyq.device.bustools import open_bus, parse_address
 from lobbyq.device.config import load_device_config
-from lobbyq.device.errors import BusToolError, ConfigError, Problem
+from lobbyq.device.errors import BusToolError
 from lobbyq.device.selftest import BusSelfTest, PartResult, printer_selftest, render
 
 

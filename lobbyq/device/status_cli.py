@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 from drivers.mqtt.client import MqttBus
+from lobbyq.core.errors import ConfigError, Problem
 from lobbyq.device.branchfile import load_branch_file
 from lobbyq.device.config import BrokerSettings, broker_url, load_device_config, read_credentials
-from lobbyq.device.errors import BusToolError, ConfigError, Problem
+from lobbyq.device.errors import BusToolError
 from lobbyq.device.status import DeviceRow, StatusBoard, quiet_waiter, render
 from lobbyq.protocol.topics import Topics
 

@@ -14,34 +14,14 @@ import logging
 import signal
 import sys
 import time
-import tomllib
-from pathlib import Path
 
-from lobbyq import core
-from lobbyq.core import BranchConfig
+from lobbyq.core.config import load_branch_config
+from lobbyq.core.errors import LobbyqError
 from lobbyq.engine.service import Engine
-from lobbyq.engine.store import EventStore, StoreError
+from lobbyq.engine.store import EventStore
 from lobbyq.protocol.messages import StatusMsg
 from lobbyq.protocol.topics import Topics
 from lobbyq.runtime.version import VERSION
-
-
-def load_branch_config(path: str | None, branch_id: str | None = None) -> BranchConfig:
-    """The branch's queue config from TOML, or the built-in demo branch.
-
-    ``branch_id`` renames the branch (the demo and tests run several
-    branches on one broker without their retained topics meeting).
-    """
-    if path is None:
-        config = BranchConfig.default()
-    else:
-        with Path(path).open("rb") as f:
-            config = BranchConfig.from_dict(tomllib.load(f))
-    if branch_id is not None and branch_id != config.branch_id:
-        raw = config.to_dict()
-        raw["branch"]["id"] = branch_id
-        config = BranchConfig.from_dict(raw)
-    return config
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_branch_config(args.branch_config, args.branch)
         store = EventStore(args.db, branch=config.branch_id)
-    except (OSError, ValueError, core.CoreError, StoreError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, LobbyqError) as exc:
         log.error("cannot start: %s", exc)
         return 2
     topics = Topics(config.branch_id)

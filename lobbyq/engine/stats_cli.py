@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from lobbyq.core import BranchConfig, CoreError
+from lobbyq.core.config import load_branch_config
 from lobbyq.core.dayclock import branch_tz
+from lobbyq.core.errors import LobbyqError
 from lobbyq.engine.stats import daily_stats
 
 
@@ -98,11 +98,9 @@ def run(args: argparse.Namespace) -> int:
             events = _db_events(args.db)
         tz = None
         if args.branch_config is not None:
-            with args.branch_config.open("rb") as f:
-                config = BranchConfig.from_dict(tomllib.load(f))
-            tz = branch_tz(config)
+            tz = branch_tz(load_branch_config(args.branch_config))
         result = daily_stats(events, args.day, tz)
-    except (OSError, ValueError, RuntimeError, CoreError) as exc:
+    except (OSError, ValueError, LobbyqError) as exc:  # ValueError: a bad JSON line
         print(f"lobbyq stats: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lobbyq.core.errors import LobbyqError
+
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -65,7 +67,7 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
-class StoreError(RuntimeError):
+class StoreError(LobbyqError):
     """The event log cannot be read or written (disk full, corrupt, wrong branch)."""
 
 

@@ -17,16 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lobbyq.protocol.errors import ProtocolError
+
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD = 64 * 1024  # commands, replies, events
 MAX_STATE_PAYLOAD = 4 * 1024 * 1024  # a retained queue view at a very busy peak
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$")
 _OP = re.compile(r"^[a-z][a-z_]{1,31}$")
 ALERT_LEVELS = ("info", "warning", "critical")
-
-
-class ProtocolError(ValueError):
-    """A payload that is not a valid lobbyq message; the text says why."""
 
 
 def valid_id(value: str) -> bool:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lobbyq.protocol.errors import ProtocolError
+
 ROOT = "lobbyq"
 VERSION = "v1"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class TopicError(ValueError):
+class TopicError(ProtocolError):
     """A branch, device or event name that cannot be a topic level."""
 
 

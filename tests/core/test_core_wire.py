@@ -234,8 +234,8 @@ def test_config_errors_name_the_field_and_the_fix(change: Any, field: str) -> No
     change(doc)
     with pytest.raises(ConfigError) as exc:
         BranchConfig.from_dict(doc)
-    assert exc.value.field == field
-    assert "fix:" in str(exc.value) and exc.value.fix
+    assert exc.value.fields[0] == field
+    assert "fix:" in str(exc.value) and all(p.fix for p in exc.value.problems)
 
 
 def test_default_branch_is_the_seed_002_demo() -> None:

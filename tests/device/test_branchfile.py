@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from lobbyq.core.config import BranchConfig
+from lobbyq.core.errors import ConfigError
 from lobbyq.device.branchfile import check_against_queue, load_branch_file, parse_branch_file
-from lobbyq.device.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 Doc = dict[str, Any]

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from lobbyq.core.errors import ConfigError
 from lobbyq.device.config import (
     Credentials,
     load_device_config,
     parse_device_config,
     read_credentials,
 )
-from lobbyq.device.errors import ConfigError
 
 Doc = dict[str, Any]
 
@@ -203,3 +203,25 @@ def test_credentials_problems_name_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         read_credentials(partial)
     assert err.value.fields == ("password",)
+
+
+def test_a_device_file_lists_every_problem_with_its_fix(tmp_path: Path) -> None:
+    path = tmp_path / "counter-3.toml"
+    path.write_text(
+        '[device]\nid = "counter-3"\nrole = "counter"\nbranch = "b0101"\n'
+        'queue_config = "/etc/lobbyq/queue.toml"\n'
+        '[broker]\nurl = "mqtt://kiosk-1.local"\ncredentials_file = "c.cred"\n'
+        '[serial]\nbus = "lobbyq-bus"\n'
+        "[bus]\nkeypad = 1\nstrip = 1\nratingpad = 2\n"
+        '[counter]\nid = "4"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_device_config(path)
+    by_field = {p.field: p for p in err.value.problems}
+    assert set(by_field) == {"broker.url", "serial.bus", "bus.strip", "bus.ratingpad", "counter.id"}
+    assert all(p.fix for p in err.value.problems)
+    assert "did you mean 'rating_pad'" in by_field["bus.ratingpad"].fix
+    assert "mqtts://kiosk-1.local:8883" in by_field["broker.url"].fix
+    assert "/dev/lobbyq-bus" in by_field["serial.bus"].fix
+    assert str(err.value).startswith(f"{path}: 5 problems\n")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from drivers.mqtt.bus import MemoryBus
+from drivers.mqtt.request import EngineUnavailable
 from lobbyq import core
 from lobbyq.core import BranchConfig
 from lobbyq.engine.service import Engine
@@ -165,7 +166,7 @@ def test_disk_failure_withholds_reply_and_keeps_state_true(
         raise StoreError("disk full")
 
     monkeypatch.setattr(engine.store, "append", full)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(EngineUnavailable):
         kiosk.request("issue_ticket", service="A", timeout=0.5)
     monkeypatch.undo()
     # The failed ticket never existed: the next one is A002, not A003.

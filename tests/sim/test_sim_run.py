@@ -12,6 +12,7 @@ import pytest
 from lobbyq.core import (
     BranchConfig,
     BranchState,
+    ConfigError,
     CounterPaused,
     CounterResumed,
     TicketCalled,
@@ -20,7 +21,6 @@ from lobbyq.core import (
     evolve,
 )
 from lobbyq.engine.sim import (
-    ScenarioError,
     cli,
     load_scenario,
     scenario_from_dict,
@@ -89,22 +89,35 @@ def _doc(**sim: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("sim", "words"),
+    ("sim", "field", "words"),
     [
-        ({"arrivals": [{"service": "Q"}]}, "unknown service"),
-        ({"arrivals": [{"service": "A", "class": "gold"}]}, "unknown class"),
-        ({"arrivals": []}, "no customers"),
-        ({"service_time": {"A": {"dist": "gamma"}}}, "unknown 'gamma'"),
-        ({"start": "9 o'clock"}, "bad time"),
-        ({"start": "2026-01-05T09:00:00"}, "no UTC offset"),
-        ({"pauses": [{"counter": "7", "at_min": 1, "minutes": 1}]}, "unknown counter"),
-        ({"classes": {"vip": 0.8, "care": 0.5}}, "more than 1"),
-        ({"no_show_rate": 2}, "above 1"),
+        ({"arrivals": [{"service": "Q"}]}, "simulation.arrivals[0].service", "unknown service"),
+        (
+            {"arrivals": [{"service": "A", "class": "gold"}]},
+            "simulation.arrivals[0].class",
+            "unknown class",
+        ),
+        ({"arrivals": []}, "simulation.arrivals", "no customers"),
+        (
+            {"service_time": {"A": {"dist": "gamma"}}},
+            "simulation.service_time.A.dist",
+            "'gamma' is not allowed",
+        ),
+        ({"start": "9 o'clock"}, "simulation.start", "bad time"),
+        ({"start": "2026-01-05T09:00:00"}, "simulation.start", "no UTC offset"),
+        (
+            {"pauses": [{"counter": "7", "at_min": 1, "minutes": 1}]},
+            "simulation.pauses[0].counter",
+            "unknown counter",
+        ),
+        ({"classes": {"vip": 0.8, "care": 0.5}}, "simulation.classes", "more than 1"),
+        ({"no_show_rate": 2}, "simulation.no_show_rate", "above 1"),
     ],
 )
-def test_scenario_errors_name_the_key(sim: dict[str, Any], words: str) -> None:
-    with pytest.raises(ScenarioError) as exc:
+def test_scenario_errors_name_the_key(sim: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(ConfigError) as exc:
         scenario_from_dict(_doc(**sim))
+    assert exc.value.fields == (field,)
     assert words in str(exc.value) and "fix:" in str(exc.value)
 
 
@@ -181,3 +194,38 @@ def test_result_does_not_depend_on_hash_randomization(examples: Path) -> None:
         )
         outs.append(json.loads(done.stdout))
     assert outs[0] == outs[1]
+
+
+def test_a_scenario_lists_branch_and_simulation_problems_at_once(tmp_path: Path) -> None:
+    doc = _doc(
+        seed="seven",
+        no_show_rate=1.5,
+        service_time={"A": {"dist": "uniform", "low": 5, "high": 2}, "Q": {"minutes": 3}},
+        rates=[{"service": "A", "from_hour": 0, "per_hour": 10}],
+        pauses=[{"counter": "9", "at_min": 5, "minutes": 10, "reason": "nap"}],
+        arival_rate=3,
+    )
+    doc["branch"]["transfer"] = "back"
+    with pytest.raises(ConfigError) as exc:
+        scenario_from_dict(doc, source="day.toml")
+    by_field = {p.field: p for p in exc.value.problems}
+    assert set(by_field) == {
+        "branch.transfer",
+        "simulation.arival_rate",
+        "simulation.seed",
+        "simulation.no_show_rate",
+        "simulation.service_time.Q",
+        "simulation.service_time.A.high",
+        "simulation.rates[0].to_hour",
+        "simulation.pauses[0].counter",
+        "simulation.pauses[0].reason",
+    }
+    assert all(p.fix for p in exc.value.problems)
+    assert "known keys: A, B, C, D" in by_field["simulation.service_time.Q"].fix
+    assert "swap them" in by_field["simulation.service_time.A.high"].fix
+    assert str(exc.value).startswith("day.toml: 9 problems\n")
+    path = tmp_path / "day.toml"
+    path.write_text("[simulation\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(path)
+    assert exc.value.fields == ("file",) and exc.value.source == str(path)

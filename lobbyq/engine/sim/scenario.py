@@ -11,22 +11,35 @@ from __future__ import annotations
 
 import math
 import random
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lobbyq.core import CUSTOMER_CLASSES, BranchConfig, ConfigError, CoreError
+from lobbyq.core.config import CUSTOMER_CLASSES, BranchConfig, parse_branch
+from lobbyq.core.errors import ConfigError, Problem
+from lobbyq.core.fields import Fields, raise_if, read_toml
 
 DISTRIBUTIONS: tuple[str, ...] = ("fixed", "exponential", "lognormal", "uniform")
 PAUSE_REASONS: tuple[str, ...] = ("break", "lunch", "other")
 DEFAULT_START = "2026-01-05T09:00:00+00:00"
-
-
-class ScenarioError(CoreError):
-    """The scenario file is wrong; the message names the key and the fix."""
+SIMULATION_KEYS = (
+    "name",
+    "description",
+    "seed",
+    "start",
+    "tick_min",
+    "open",
+    "no_show_rate",
+    "rating_rate",
+    "identified_rate",
+    "classes",
+    "service_time",
+    "arrivals",
+    "rates",
+    "pauses",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,74 +98,86 @@ class Scenario:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-def _err(key: str, problem: str, fix: str) -> ScenarioError:
-    return ScenarioError(f"simulation.{key}: {problem}; fix: {fix}")
+def _names(doc: Mapping[str, Any], table: str, key: str) -> tuple[str, ...] | None:
+    """The codes or ids a branch table writes, as far as they can be read."""
+    entries = doc.get(table)
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        return None
+    names = [e.get(key) for e in entries]
+    if not all(isinstance(n, str | int) and not isinstance(n, bool) for n in names):
+        return None
+    return tuple(str(n) for n in names)
 
 
-def _num(d: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:
-    value = d.get(key, default)
-    if value is None:
-        raise _err(f"{where}{key}", "is missing", f"add {key} = <number>")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _err(f"{where}{key}", f"must be a number >= 0, got {value!r}", "write a number")
-    return float(value)
-
-
-def _service_times(sim: Mapping[str, Any], config: BranchConfig) -> dict[str, ServiceTime]:
-    raw = sim.get("service_time", {})
-    if not isinstance(raw, Mapping):
-        raise _err("service_time", "must be a table", "write [simulation.service_time.A]")
+def _service_times(
+    sim: Fields, config: BranchConfig | None, codes: tuple[str, ...] | None
+) -> dict[str, ServiceTime]:
+    raw = Fields(sim.table_of("service_time"), "simulation.service_time", sim.problems)
     out: dict[str, ServiceTime] = {}
-    for svc in config.services:
-        d = raw.get(svc.code)
-        if d is None:
-            out[svc.code] = ServiceTime("fixed", svc.expected_min)
+    if codes is None:
+        return out
+    raw.unknown_keys(codes)
+    for code in codes:
+        expected = config.service[code].expected_min if config is not None else 5.0
+        if not raw.has(code):
+            out[code] = ServiceTime("fixed", expected)
             continue
-        where = f"service_time.{svc.code}."
-        if not isinstance(d, Mapping):
-            raise _err(where[:-1], "must be a table", 'write {dist = "fixed", minutes = 3}')
-        dist = d.get("dist", "fixed")
-        if dist not in DISTRIBUTIONS:
-            raise _err(f"{where}dist", f"unknown {dist!r}", "use " + ", ".join(DISTRIBUTIONS))
+        d = Fields(raw.table_of(code), raw.name(code), sim.problems)
+        before = len(sim.problems)
+        d.unknown_keys(("dist", "minutes", "sd", "low", "high"))
+        dist = d.choice("dist", DISTRIBUTIONS, default="fixed")
         if dist == "uniform":
-            low, high = _num(d, "low", where), _num(d, "high", where)
-            if high < low:
-                raise _err(f"{where}high", "is below low", "swap them")
-            out[svc.code] = ServiceTime(dist, (low + high) / 2.0, low=low, high=high)
-        else:
-            minutes = _num(d, "minutes", where, svc.expected_min)
-            if minutes <= 0:
-                raise _err(f"{where}minutes", "must be > 0", "give a positive mean")
-            sd = _num(d, "sd", where, minutes / 2.0) if dist == "lognormal" else 0.0
-            out[svc.code] = ServiceTime(dist, minutes, sd=sd)
-    for code in raw:
-        if code not in config.service:
-            raise _err(
-                f"service_time.{code}", "names an unknown service", "use a [[services]] code"
-            )
+            low = d.number("low", required=True, example=2)
+            high = d.number("high", required=True, example=6)
+            if low is not None and high is not None and high < low:
+                d.add("high", f"{high:g} is below low ({low:g})", "swap them")
+            if len(sim.problems) == before and low is not None and high is not None:
+                out[code] = ServiceTime(dist, (low + high) / 2.0, low=low, high=high)
+            continue
+        minutes = d.number("minutes", above=True, example=expected)
+        mean = minutes if minutes is not None else expected
+        sd = d.number("sd", example=mean / 2.0) if dist == "lognormal" else 0.0
+        if len(sim.problems) == before:
+            out[code] = ServiceTime(dist, mean, sd=mean / 2.0 if sd is None else sd)
     return out
 
 
-def _check_arrival(config: BranchConfig, service: Any, cls: Any, where: str) -> tuple[str, str]:
-    if service not in config.service:
-        raise _err(f"{where}service", f"unknown service {service!r}", "use a [[services]] code")
-    if cls not in CUSTOMER_CLASSES:
-        raise _err(f"{where}class", f"unknown class {cls!r}", "use " + ", ".join(CUSTOMER_CLASSES))
-    return str(service), str(cls)
-
-
-def _class_mix(sim: Mapping[str, Any]) -> list[tuple[str, float]]:
-    raw = sim.get("classes", {})
-    if not isinstance(raw, Mapping):
-        raise _err("classes", "must be a table", "write [simulation.classes] vip = 0.1")
+def _class_mix(sim: Fields) -> list[tuple[str, float]]:
+    raw = Fields(sim.table_of("classes"), "simulation.classes", sim.problems)
+    raw.unknown_keys(c for c in CUSTOMER_CLASSES if c != "normal")
     mix: list[tuple[str, float]] = []
-    for cls in raw:
-        if cls not in CUSTOMER_CLASSES or cls == "normal":
-            raise _err(f"classes.{cls}", "unknown class", "use vip, care or appointment")
-        mix.append((cls, _num(raw, cls, "classes.")))
+    for cls in raw.table:
+        share = raw.number(str(cls), high=1.0, example=0.1)
+        if cls in CUSTOMER_CLASSES and cls != "normal" and share is not None:
+            mix.append((str(cls), share))
     if sum(s for _, s in mix) > 1.0:
-        raise _err("classes", "shares add up to more than 1", "lower them; the rest is normal")
+        sim.add("classes", "shares add up to more than 1", "lower them; the rest is normal")
     return mix
+
+
+def _rate(sim: Fields, key: str, example: float) -> float:
+    """A probability from 0 to 1; 0 when absent."""
+    value = sim.number(key, example=example)
+    if value is not None and value > 1.0:
+        sim.add(key, f"{value:g} is above 1", f"use a probability, e.g. {example}")
+        return 0.0
+    return value or 0.0
+
+
+def _service_and_class(
+    f: Fields, codes: tuple[str, ...] | None, *, with_class: bool
+) -> tuple[str, str] | None:
+    service = f.table.get("service")
+    cls = f.table.get("class", "normal") if with_class else "normal"
+    ok = True
+    if codes is not None and service not in codes:
+        known = ", ".join(codes)
+        f.add("service", f"unknown service {service!r}", f"use a [[services]] code: {known}")
+        ok = False
+    if cls not in CUSTOMER_CLASSES:
+        f.add("class", f"unknown class {cls!r}", "use " + ", ".join(CUSTOMER_CLASSES))
+        ok = False
+    return (str(service), str(cls)) if ok else None
 
 
 def _draw_class(rng: random.Random, mix: list[tuple[str, float]]) -> str:
@@ -169,66 +194,95 @@ def _draw_rating(rng: random.Random) -> int:
     return rng.choices((5, 4, 3, 2, 1), weights=(70, 18, 7, 3, 2))[0]
 
 
-def scenario_from_dict(doc: Mapping[str, Any], name: str = "") -> Scenario:
-    """Validate a parsed scenario and draw its customers; raises ScenarioError/ConfigError."""
-    config = BranchConfig.from_dict(doc)
-    sim = doc.get("simulation", {})
-    if not isinstance(sim, Mapping):
-        raise _err("", "must be a table", "write [simulation]")
-    seed = sim.get("seed", 1)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise _err("seed", f"must be an integer, got {seed!r}", "write seed = 1")
-    rng = random.Random(seed)
-    start_raw = sim.get("start", DEFAULT_START)
+def scenario_from_dict(doc: Mapping[str, Any], name: str = "", source: str = "") -> Scenario:
+    """Validate a parsed scenario and draw its customers.
+
+    One `ConfigError` lists every problem of the branch tables and of
+    ``[simulation]`` at once; customers are drawn only from a valid file.
+    """
+    problems: list[Problem] = []
+    config = parse_branch(doc, problems)
+    # Read from the raw tables too, so the [simulation] problems show even
+    # when the branch tables have their own.
+    codes = tuple(config.service) if config is not None else _names(doc, "services", "code")
+    ids = tuple(config.counter) if config is not None else _names(doc, "counters", "id")
+    sim = Fields(Fields(doc, "", problems).table_of("simulation"), "simulation", problems)
+    sim.unknown_keys(SIMULATION_KEYS)
+    seed = sim.integer("seed", low=-(2**63), high=2**63 - 1, example=1)
+    seed = 1 if seed is None else seed
+    start_raw = sim.table.get("start", DEFAULT_START)
+    start: datetime | None = None
     try:
         start = datetime.fromisoformat(str(start_raw))
-    except ValueError as exc:
-        raise _err("start", f"bad time {start_raw!r}", 'write "2026-01-05T09:00:00+08:00"') from exc
-    if start.tzinfo is None:
-        raise _err("start", "has no UTC offset", "end it with +08:00 (or Z)")
-    times = _service_times(sim, config)
-    no_show_rate = _num(sim, "no_show_rate", "", 0.0)
-    if no_show_rate > 1.0:
-        raise _err("no_show_rate", "is above 1", "use a probability, e.g. 0.05")
+    except ValueError:
+        sim.add("start", f"bad time {start_raw!r}", 'write "2026-01-05T09:00:00+08:00"')
+    if start is not None and start.tzinfo is None:
+        sim.add("start", "has no UTC offset", "end it with +08:00 (or Z)")
+    times = _service_times(sim, config, codes)
+    no_show_rate = _rate(sim, "no_show_rate", 0.05)
     mix = _class_mix(sim)
-    rating_rate = _num(sim, "rating_rate", "", 0.0)
-    if rating_rate > 1.0:
-        raise _err("rating_rate", "is above 1", "use a probability, e.g. 0.7")
-    identified_rate = _num(sim, "identified_rate", "", 0.0)
-    if identified_rate > 1.0:
-        raise _err("identified_rate", "is above 1", "use a probability, e.g. 0.6")
-    # Its own generator, so adding identification to a scenario keeps its customers.
-    id_rng = random.Random(f"{seed}-identity")
+    rating_rate = _rate(sim, "rating_rate", 0.7)
+    identified_rate = _rate(sim, "identified_rate", 0.6)
 
     planned: list[tuple[float, int, str, str]] = []
-    order = 0
-    for i, a in enumerate(sim.get("arrivals", [])):
-        where = f"arrivals[{i}]."
-        service, cls = _check_arrival(config, a.get("service"), a.get("class", "normal"), where)
-        count = a.get("count", 1)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise _err(f"{where}count", f"bad count {count!r}", "use a positive integer")
-        at = _num(a, "at_min", where, 0.0)
-        for _ in range(count):
-            planned.append((at, order, service, cls))
-            order += 1
-    for i, r in enumerate(sim.get("rates", [])):
-        where = f"rates[{i}]."
-        service, _ = _check_arrival(config, r.get("service"), "normal", where)
-        t = _num(r, "from_hour", where) * 60.0
-        end = _num(r, "to_hour", where) * 60.0
-        per_min = _num(r, "per_hour", where) / 60.0
+    for i, entry in enumerate(sim.tables("arrivals", example="simulation.arrivals")):
+        a = Fields(entry, f"simulation.arrivals[{i}]", problems)
+        a.unknown_keys(("at_min", "service", "class", "count"))
+        picked = _service_and_class(a, codes, with_class=True)
+        count = a.integer("count", low=1, high=10**9, example=1)
+        at = a.number("at_min", example=0)
+        if picked is not None:
+            for _ in range(1 if count is None else count):
+                planned.append((0.0 if at is None else at, len(planned), *picked))
+    rates: list[tuple[str, float, float, float]] = []
+    for i, entry in enumerate(sim.tables("rates", example="simulation.rates")):
+        r = Fields(entry, f"simulation.rates[{i}]", problems)
+        r.unknown_keys(("service", "from_hour", "to_hour", "per_hour"))
+        picked = _service_and_class(r, codes, with_class=False)
+        hours = [r.number(k, required=True, example=9) for k in ("from_hour", "to_hour")]
+        per_hour = r.number("per_hour", required=True, example=30)
+        if picked is not None and None not in hours and per_hour is not None:
+            rates.append((picked[0], float(hours[0] or 0), float(hours[1] or 0), per_hour))
+    if not sim.table.get("arrivals") and not sim.table.get("rates"):
+        sim.add("arrivals", "no customers", "add [[simulation.arrivals]] or [[simulation.rates]]")
+    pauses = []
+    for i, entry in enumerate(sim.tables("pauses", example="simulation.pauses")):
+        p = Fields(entry, f"simulation.pauses[{i}]", problems)
+        p.unknown_keys(("counter", "at_min", "minutes", "reason"))
+        counter = str(p.table.get("counter"))
+        if ids is not None and counter not in ids:
+            known = ", ".join(ids)
+            p.add("counter", f"unknown counter {counter!r}", f"use a [[counters]] id: {known}")
+        reason = p.choice("reason", PAUSE_REASONS, default="break")
+        at = p.number("at_min", required=True, example=60)
+        minutes = p.number("minutes", required=True, example=15)
+        if at is not None and minutes is not None:
+            pauses.append(PausePlan(counter, at, minutes, reason))
+    open_raw = sim.table.get("open", list(ids or ()))
+    if not isinstance(open_raw, list) or (
+        ids is not None and any(str(c) not in ids for c in open_raw)
+    ):
+        sim.add("open", f"bad counter list {open_raw!r}", "list [[counters]] ids")
+    tick = sim.number("tick_min", example=1)
+    raise_if(problems, source or name or "scenario")
+    assert config is not None and start is not None and isinstance(open_raw, list)
+
+    rng = random.Random(seed)
+    for service, from_hour, to_hour, per_hour in rates:
+        t, end, per_min = from_hour * 60.0, to_hour * 60.0, per_hour / 60.0
         while per_min > 0:
             t += rng.expovariate(per_min)
             if t >= end:
                 break
-            planned.append((t, order, service, _draw_class(rng, mix)))
-            order += 1
+            planned.append((t, len(planned), service, _draw_class(rng, mix)))
     if not planned:
-        raise _err(
-            "arrivals", "no customers", "add [[simulation.arrivals]] or [[simulation.rates]]"
+        raise ConfigError(
+            source or name or "scenario",
+            [Problem("simulation.arrivals", "no customers", "add arrivals or raise per_hour")],
         )
     planned.sort()
+    # Its own generator, so adding identification to a scenario keeps its customers.
+    id_rng = random.Random(f"{seed}-identity")
     arrivals = tuple(
         Arrival(
             at_min=at,
@@ -241,43 +295,21 @@ def scenario_from_dict(doc: Mapping[str, Any], name: str = "") -> Scenario:
         )
         for at, _, service, cls in planned
     )
-    pauses = []
-    for i, p in enumerate(sim.get("pauses", [])):
-        where = f"pauses[{i}]."
-        counter = str(p.get("counter"))
-        if counter not in config.counter:
-            raise _err(f"{where}counter", f"unknown counter {counter!r}", "use a [[counters]] id")
-        reason = p.get("reason", "break")
-        if reason not in PAUSE_REASONS:
-            raise _err(f"{where}reason", f"unknown {reason!r}", "use " + ", ".join(PAUSE_REASONS))
-        pauses.append(
-            PausePlan(counter, _num(p, "at_min", where), _num(p, "minutes", where), reason)
-        )
-    open_raw = sim.get("open", [c.id for c in config.counters])
-    if not isinstance(open_raw, list) or any(str(c) not in config.counter for c in open_raw):
-        raise _err("open", f"bad counter list {open_raw!r}", "list [[counters]] ids")
     return Scenario(
         config=config,
         start_epoch=start.timestamp(),
         arrivals=arrivals,
         pauses=tuple(pauses),
         open_counters=tuple(str(c) for c in open_raw),
-        tick_min=_num(sim, "tick_min", "", 1.0) or 1.0,
-        name=name or str(sim.get("name", "")),
-        description=str(sim.get("description", "")),
+        tick_min=tick or 1.0,
+        name=name or str(sim.table.get("name", "")),
+        description=str(sim.table.get("description", "")),
         raw=doc,
     )
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
+    """Read and validate a scenario TOML file; `ConfigError` lists every problem."""
     p = Path(path)
-    try:
-        with p.open("rb") as f:
-            doc = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p.name}: not valid TOML: {exc}") from exc
-    try:
-        return scenario_from_dict(doc, name=p.stem)
-    except ConfigError:
-        raise
+    doc = read_toml(p, fix="pass a scenario file, e.g. examples/branch-day.toml")
+    return scenario_from_dict(doc, name=p.stem, source=str(p))
