@@ -112,4 +112,4 @@ def kiosk_view(bus: MemoryBus, config: BranchConfig) -> Any:
     from kiosk.app import KioskApp
 
     app = KioskApp(bus, config, headless=True)
-    return app, app._view
+    return app, app.view

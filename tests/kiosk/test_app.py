@@ -163,7 +163,7 @@ def test_identified_vip_gets_priority_and_no_number_leaks(
     rk = make_kiosk(
         printer=printer, hasher=hasher, directory=SqliteDirectory(tmp_path / "dir.sqlite")
     )
-    rk.app.on_identity(hasher.card(vip.pan))
+    rk.app.readers.on_identity(hasher.card(vip.pan))
     assert rk.wait_for(lambda s: s.screen == "ask" and s.hint == "vip")
     rk.app._post(Tap("svc:B", time.monotonic()))
     assert rk.wait_for(lambda s: s.printing == "printed")
@@ -189,7 +189,7 @@ def test_due_appointment_scanned_at_welcome_checks_in(
     rk = make_kiosk(
         printer=printer, hasher=hasher, directory=SqliteDirectory(tmp_path / "dir.sqlite")
     )
-    rk.app.on_appointment(hasher.qr(str(booked.booking_ref)))
+    rk.app.readers.on_appointment(hasher.qr(str(booked.booking_ref)))
     assert rk.wait_for(lambda s: s.printing == "printed")
     t = rk.app.state.ticket
     assert (
@@ -204,7 +204,7 @@ def test_unknown_appointment_code_is_reported_not_issued(
 
     rk = make_kiosk(printer=printer, hasher=IdentityHasher(b"k" * 32))
     rk.app._post(Tap("start", time.monotonic()))
-    rk.app.on_appointment(IdentityHasher(b"k" * 32).qr("NO-SUCH-BOOKING"))
+    rk.app.readers.on_appointment(IdentityHasher(b"k" * 32).qr("NO-SUCH-BOOKING"))
     assert rk.wait_for(lambda s: s.hint == "read_failed")
     assert printer.tickets == []
 

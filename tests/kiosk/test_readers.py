@@ -37,7 +37,7 @@ def test_card_id_card_and_qr_readers_reach_the_flow(
             hasher=hasher,
             directory=SqliteDirectory(tmp_path / "dir.sqlite"),
         )
-        for r in rk.app._readers:
+        for r in rk.app.readers.opened:
             assert r.wait_connected(3)
         deadline = time.monotonic() + 3
         health: dict[str, str] = {}
