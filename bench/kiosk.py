@@ -85,7 +85,7 @@ def child(spawned_at: float, n: int, idle_s: float) -> dict[str, float]:
     def press(target: str) -> None:
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline:
-            frame = app._frame
+            frame = app.frame()
             if frame is not None:
                 b = next((b for b in frame.buttons if b.id == target), None)
                 if b is not None:
@@ -133,7 +133,7 @@ def child(spawned_at: float, n: int, idle_s: float) -> dict[str, float]:
             out["touch_to_ticket_p50_ms"] = _pct(lat, 0.5)
             out["touch_to_ticket_p99_ms"] = _pct(lat, 0.99)
             # Baseline: the printer driver alone, same ticket, same simulator.
-            data = app._ticket_data(
+            data = app.printing.ticket_data(
                 __import__("kiosk.ui.flow", fromlist=["PrintTicket"]).PrintTicket(
                     0, app.state.ticket or _any_ticket(), "zh-Hans"
                 )

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("lobbyq.demo", "run a whole branch on this machine with simulated devices"),
     "engine": ("lobbyq.engine.cli", "run the branch queue engine (MQTT + SQLite event log)"),
-    "kiosk": ("kiosk.app", "run the lobby kiosk (touch screen, readers, ticket printer)"),
+    "kiosk": ("kiosk.cli", "run the lobby kiosk (touch screen, readers, ticket printer)"),
     "counter": ("counter.app", "run one counter terminal (keypad, rating pad, counter LED)"),
     "display": ("display.app", "run the hall call display and voice"),
     "simulate": ("lobbyq.engine.sim.cli", "run a branch scenario through the real queue core"),

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from kiosk.i18n import LANGS
+from kiosk.ui.content import Content
 from kiosk.ui.flow import Customer, FlowState, IssuedTicket
 
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
+
+class GalleryApp(Protocol):
+    """What the gallery needs of a kiosk (``kiosk.app.KioskApp``), so it need not import it."""
+
+    content: Content
+    queue: dict[str, tuple[int, float | None]]
+
+    def render_state(self, state: FlowState, path: Path) -> None: ...
 
 
-def gallery_states(app: KioskApp, lang: str) -> list[tuple[str, FlowState]]:
+def gallery_states(app: GalleryApp, lang: str) -> list[tuple[str, FlowState]]:
     """Named example states covering every screen and failure the kiosk can show."""
     codes = [s.code for s in app.content.services]
     first = codes[0]
@@ -60,7 +67,7 @@ def gallery_states(app: KioskApp, lang: str) -> list[tuple[str, FlowState]]:
     ]
 
 
-def render_gallery(app: KioskApp, folder: Path) -> list[Path]:
+def render_gallery(app: GalleryApp, folder: Path) -> list[Path]:
     """Render all gallery states in all languages into ``folder``."""
     out: list[Path] = []
     live_queue = app.queue

@@ -69,7 +69,7 @@ def test_kiosk_options(branch: BranchFile) -> None:
 def test_kiosk_printer_profile_from_the_device_file_beats_the_queue_config(
     branch: BranchFile, tmp_path: Path
 ) -> None:
-    from kiosk.app import branch_settings
+    from kiosk.cli import branch_settings
 
     queue = tmp_path / "queue.toml"
     example = (REPO / "deploy" / "queue.example.toml").read_text(encoding="utf-8")

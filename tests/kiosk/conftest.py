@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 from drivers.mqtt.bus import MemoryBus
 from drivers.printer.ticket import TicketData
+from kiosk.ui.flow import FlowState
 from lobbyq.core.config import BranchConfig
+from tests.support import eventually
 
 
 class RecordingPrinter:
@@ -67,21 +69,15 @@ def printer() -> RecordingPrinter:
 
 
 class RunningKiosk:
-    """A ``KioskApp`` whose main loop runs on a thread, with helpers to wait on it."""
+    """A ``KioskApp`` whose main loop runs on a thread, with a helper to wait on its state."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.thread = threading.Thread(target=app.run, name="kiosk-loop", daemon=True)
 
-    def wait_for(self, predicate: Any, timeout: float = 5.0) -> bool:
-        import time
-
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if predicate(self.app.state):
-                return True
-            time.sleep(0.01)
-        return False
+    def wait_for(self, predicate: Callable[[FlowState], bool], timeout: float = 5.0) -> bool:
+        """Whether the flow state (one snapshot a check) meets ``predicate`` in ``timeout``."""
+        return bool(eventually(lambda: predicate(self.app.state), timeout))
 
 
 @pytest.fixture
@@ -96,7 +92,7 @@ def make_kiosk(bus: MemoryBus, config: BranchConfig) -> Iterator[Any]:
         app = KioskApp(kw.pop("bus", bus), kw.pop("config", config), **kw)
         rk = RunningKiosk(app)
         rk.thread.start()
-        assert app._running.wait(5), "kiosk loop did not start"
+        assert app.wait_serving(5), "kiosk loop did not start"
         started.append(rk)
         return rk
 
@@ -112,4 +108,4 @@ def kiosk_view(bus: MemoryBus, config: BranchConfig) -> Any:
     from kiosk.app import KioskApp
 
     app = KioskApp(bus, config, headless=True)
-    return app, app._view
+    return app, app.view

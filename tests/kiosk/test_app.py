@@ -7,8 +7,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.ui.flow import Tap
 from lobbyq.protocol.messages import AlertMsg, CommandMsg, EventMsg, StateMsg, StatusMsg
+from tests.support import eventually
+
+
+def _texts(rk: Any) -> list[str]:
+    """The texts of the frame painted last, in every language shown."""
+    frame = rk.app.frame()
+    return [t for _lang, t in frame.texts()] if frame is not None else []
 
 
 def test_tap_service_issues_prints_and_shows_the_same_number(
@@ -54,9 +60,7 @@ def test_paper_out_still_issues_keeps_the_number_and_alerts(
     assert [a.code for a in _alerts(bus)] == ["paper_out"]
     st = StatusMsg.decode(bus.retained(rk.app.topics.status("kiosk-1")))
     assert st.health["printer"] == "paper_out"
-    assert rk.wait_for(
-        lambda _s: rk.app._frame is not None and any(t == "B001" for _l, t in rk.app._frame.texts())
-    ), "the number is drawn"
+    assert eventually(lambda: "B001" in _texts(rk)), "the number is drawn"
 
 
 def test_a_hung_printer_is_given_up_on_and_the_number_stays(
@@ -113,9 +117,7 @@ def test_branch_notice_and_queue_state_reach_the_screen(
     rk.app.tap_service("C")
     assert rk.wait_for(lambda s: s.printing == "printed")
     assert printer.tickets[-1].notice is not None and "停电" in printer.tickets[-1].notice
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and rk.app.queue.get("C", (0, None))[0] < 1:
-        time.sleep(0.02)
+    assert eventually(lambda: rk.app.queue.get("C", (0, None))[0] >= 1, 3)
     assert rk.app.queue["C"][0] == 1
 
 
@@ -127,13 +129,8 @@ def test_touches_drive_the_flow_and_screenshots_are_saved(
     def press(target: str) -> None:
         """Touch the centre of ``target`` once the painted frame shows it."""
 
-        def drawn(_s: Any) -> bool:
-            frame = rk.app._frame
-            return frame is not None and any(b.id == target for b in frame.buttons)
-
-        assert rk.wait_for(drawn), f"{target} never drawn"
-        assert rk.app._frame is not None
-        b = next(b for b in rk.app._frame.buttons if b.id == target)
+        b = eventually(lambda: next((b for b in rk.app.buttons() if b.id == target), None))
+        assert b is not None, f"{target} never drawn"
         rk.app.inject_touch(b.rect.x + b.rect.w / 2, b.rect.y + b.rect.h / 2)
 
     press("lang:en")
@@ -163,9 +160,9 @@ def test_identified_vip_gets_priority_and_no_number_leaks(
     rk = make_kiosk(
         printer=printer, hasher=hasher, directory=SqliteDirectory(tmp_path / "dir.sqlite")
     )
-    rk.app.on_identity(hasher.card(vip.pan))
+    rk.app.readers.on_identity(hasher.card(vip.pan))
     assert rk.wait_for(lambda s: s.screen == "ask" and s.hint == "vip")
-    rk.app._post(Tap("svc:B", time.monotonic()))
+    rk.app.tap("svc:B")
     assert rk.wait_for(lambda s: s.printing == "printed")
     assert rk.app.state.ticket is not None and rk.app.state.ticket.customer_class == "vip"
     assert printer.tickets[0].priority == rk.app.catalogs[rk.app.state.lang]("Priority service")
@@ -189,7 +186,7 @@ def test_due_appointment_scanned_at_welcome_checks_in(
     rk = make_kiosk(
         printer=printer, hasher=hasher, directory=SqliteDirectory(tmp_path / "dir.sqlite")
     )
-    rk.app.on_appointment(hasher.qr(str(booked.booking_ref)))
+    rk.app.readers.on_appointment(hasher.qr(str(booked.booking_ref)))
     assert rk.wait_for(lambda s: s.printing == "printed")
     t = rk.app.state.ticket
     assert (
@@ -203,8 +200,8 @@ def test_unknown_appointment_code_is_reported_not_issued(
     from drivers.identity import IdentityHasher
 
     rk = make_kiosk(printer=printer, hasher=IdentityHasher(b"k" * 32))
-    rk.app._post(Tap("start", time.monotonic()))
-    rk.app.on_appointment(IdentityHasher(b"k" * 32).qr("NO-SUCH-BOOKING"))
+    rk.app.tap("start")
+    rk.app.readers.on_appointment(IdentityHasher(b"k" * 32).qr("NO-SUCH-BOOKING"))
     assert rk.wait_for(lambda s: s.hint == "read_failed")
     assert printer.tickets == []
 
@@ -245,11 +242,10 @@ def test_broker_and_engine_links_show_on_the_welcome_screen(
     bus.publish(topic, StatusMsg("engine", True, "engine", 2.0).encode(), retain=True)
     assert rk.wait_for(lambda s: s.engine_up)
 
-    def banner_shown(_s: Any) -> bool:
-        frame = rk.app._frame
-        return frame is not None and any("离线" in t for _lang, t in frame.texts())
+    def banner_shown() -> bool:
+        return any("离线" in t for t in _texts(rk))
 
     bus.stop()
-    assert rk.wait_for(banner_shown), "the offline banner is drawn"
+    assert eventually(banner_shown), "the offline banner is drawn"
     bus.start()
-    assert rk.wait_for(lambda s: not banner_shown(s)), "and goes away"
+    assert eventually(lambda: not banner_shown()), "and goes away"

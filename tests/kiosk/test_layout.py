@@ -37,7 +37,7 @@ def test_every_touch_target_is_at_least_15_mm(kiosk_view: Any, size: Any, dpi: f
     for lang in LANGS:
         for name, state in gallery_states(app, lang):
             for large in (False, True):
-                frame = layout(replace(state, large=large), app._view(replace(state, large=large)))
+                frame = layout(replace(state, large=large), app.view(replace(state, large=large)))
                 for b in frame.buttons:
                     assert b.rect.w >= min_px and b.rect.h >= min_px, (name, lang, b.id, b.rect)
                     assert b.rect.x >= 0 and b.rect.y >= 0

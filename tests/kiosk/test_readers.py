@@ -8,7 +8,7 @@ from typing import Any
 
 from drivers.identity import IdentityHasher
 from kiosk.directory import SqliteDirectory, build_example
-from kiosk.ui.flow import Tap
+from tests.support import eventually
 
 
 def test_card_id_card_and_qr_readers_reach_the_flow(
@@ -37,27 +37,26 @@ def test_card_id_card_and_qr_readers_reach_the_flow(
             hasher=hasher,
             directory=SqliteDirectory(tmp_path / "dir.sqlite"),
         )
-        for r in rk.app._readers:
+        for r in rk.app.readers.opened:
             assert r.wait_connected(3)
-        deadline = time.monotonic() + 3
-        health: dict[str, str] = {}
-        while time.monotonic() < deadline:
-            health = dict(StatusMsg.decode(bus.retained(rk.app.topics.status("kiosk-1"))).health)
-            if all(health.get(p) == "ok" for p in ("card", "idcard", "qr")):
-                break
-            time.sleep(0.02)
-        assert all(health.get(p) == "ok" for p in ("card", "idcard", "qr")), health
+
+        def health() -> dict[str, str]:
+            return dict(StatusMsg.decode(bus.retained(rk.app.topics.status("kiosk-1"))).health)
+
+        assert eventually(
+            lambda: all(health().get(p) == "ok" for p in ("card", "idcard", "qr")), 3
+        ), health()
 
         card.swipe_card(vip.pan)
         assert rk.wait_for(lambda s: s.customer is not None and s.customer.tier == "vip", 3)
         assert rk.app.state.screen == "ask" and rk.app.state.customer.masked.endswith("0014")
-        rk.app._post(Tap("home", time.monotonic()))
+        rk.app.tap("home")
         assert rk.wait_for(lambda s: s.screen == "welcome" and s.customer is None)
 
         idc.place(care.id_number, care.name)
         assert rk.wait_for(lambda s: s.customer is not None and s.customer.tier == "care", 5)
         idc.remove()
-        rk.app._post(Tap("home", time.monotonic()))
+        rk.app.tap("home")
         assert rk.wait_for(lambda s: s.screen == "welcome" and s.customer is None)
 
         qr.scan_appointment(str(booked.booking_ref))
