@@ -46,7 +46,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from drivers.bus.crc import crc16  # noqa: E402
-from drivers.bus.device import DeviceSim  # noqa: E402
+from drivers.bus.device_sim import DeviceSim  # noqa: E402
 from drivers.bus.events import BusEvent, KeyPressed  # noqa: E402
 from drivers.bus.harness import EventLog, replug_recovery  # noqa: E402
 from drivers.bus.master import BusMaster  # noqa: E402

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from drivers.bus.device import DeviceSim
+from drivers.bus.device_sim import DeviceSim
 from drivers.bus.messages import Message
 from drivers.bus.rigs import CounterRig, HallRig
 from drivers.keypad.codes import Key

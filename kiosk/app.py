@@ -16,7 +16,7 @@ Constructor (what the demo passes)::
     KioskApp(
         bus,                      # drivers.mqtt Bus: MemoryBus or MqttBus
         config,                   # lobbyq.core.config.BranchConfig
-        printer="/dev/pts/7",     # URL for drivers.printer.device.TicketPrinter,
+        printer="/dev/pts/7",     # URL for drivers.printer.driver.TicketPrinter,
                                   # or any object with print_ticket(TicketData)
         kiosk={"device": "kiosk-1"},  # the [kiosk] table (kiosk.ui.content)
         card=url, idcard=url, qr=url, # reader URLs (optional)
@@ -464,7 +464,7 @@ class KioskApp:
     def _open_printer(self, url: str) -> TicketSink:
         from PIL import Image
 
-        from drivers.printer.device import TicketPrinter
+        from drivers.printer.driver import TicketPrinter
         from drivers.printer.profiles import get_profile
 
         # The print logo is line art: the screen logo's blue fields would print solid black.
@@ -518,9 +518,9 @@ class KioskApp:
 
     def _open_readers(self) -> None:
         specs = (
-            ("card", "drivers.magstripe.device", "CardReader"),
-            ("idcard", "drivers.idcard.device", "IdCardReader"),
-            ("qr", "drivers.qrscan.device", "QrScanner"),
+            ("card", "drivers.magstripe.driver", "CardReader"),
+            ("idcard", "drivers.idcard.driver", "IdCardReader"),
+            ("qr", "drivers.qrscan.driver", "QrScanner"),
         )
 
         for part, module, cls_name in specs:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from drivers.bus.codes import BROADCAST_ADDR, ErrorCode
-from drivers.bus.device import DeviceSim
+from drivers.bus.device_sim import DeviceSim
 from drivers.bus.frame import FrameDecoder, encode
 from drivers.bus.messages import Event, Nak, decode_message
 from drivers.errors import FrameError

@@ -28,7 +28,7 @@ from drivers.led.codes import (
     HALL_TEXT_MAX_BYTES,
     STRIP_TEXT_MAX_BYTES,
 )
-from drivers.printer.device import TicketPrinter
+from drivers.printer.driver import TicketPrinter
 from drivers.printer.ticket import TicketData
 from lobbyq.device.bustools import refusal
 

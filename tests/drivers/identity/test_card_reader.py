@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from drivers.identity import Identity, IdentityHasher
-from drivers.magstripe.device import CardReader
+from drivers.magstripe.driver import CardReader
 from drivers.magstripe.sim import CardReaderSim
 from tests.drivers.identity.conftest import Events, Synthetic
 

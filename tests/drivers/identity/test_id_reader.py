@@ -10,7 +10,7 @@ import pytest
 
 from drivers.errors import DeviceTimeout
 from drivers.idcard.codec import Op, Status
-from drivers.idcard.device import IdCardReader
+from drivers.idcard.driver import IdCardReader
 from drivers.idcard.sim import IdCardReaderSim
 from drivers.identity import IdentityHasher
 from tests.drivers.identity.conftest import Events, Synthetic

@@ -12,12 +12,12 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from drivers.idcard.device import IdCardReader
+from drivers.idcard.driver import IdCardReader
 from drivers.idcard.sim import IdCardReaderSim
 from drivers.identity import IdentityHasher
-from drivers.magstripe.device import CardReader
+from drivers.magstripe.driver import CardReader
 from drivers.magstripe.sim import CardReaderSim
-from drivers.qrscan.device import QrScanner
+from drivers.qrscan.driver import QrScanner
 from drivers.qrscan.sim import QrScannerSim
 from tests.drivers.identity.conftest import Events, LogText, Synthetic
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from drivers.identity import IdentityHasher
-from drivers.qrscan.device import Appointment, QrScanner
+from drivers.qrscan.driver import Appointment, QrScanner
 from drivers.qrscan.sim import QrScannerSim
 from tests.drivers.identity.conftest import Events
 
@@ -70,9 +70,9 @@ def test_unplug_replug(rig: Rig, events: Events, wait_for: Callable[..., bool]) 
 def test_console_commands_drive_every_simulator(
     tmp_path: Path, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
 ) -> None:
-    from drivers.idcard.device import IdCardReader
+    from drivers.idcard.driver import IdCardReader
     from drivers.idcard.sim import IdCardReaderSim
-    from drivers.magstripe.device import CardReader
+    from drivers.magstripe.driver import CardReader
     from drivers.magstripe.sim import CardReaderSim
 
     card_sim, id_sim, qr_sim = (

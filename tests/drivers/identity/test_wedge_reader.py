@@ -13,7 +13,7 @@ import pytest
 from drivers.identity import IdentityHasher
 from drivers.magstripe.codec import encode_swipe, encode_track2
 from drivers.magstripe.wedge import KeyEvent, encode_keys
-from drivers.magstripe.wedge_device import WedgeReader, WedgeUnavailable, evdev_events
+from drivers.magstripe.wedge_driver import WedgeReader, WedgeUnavailable, evdev_events
 from tests.drivers.identity.conftest import Events, Synthetic
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from drivers.errors import DriverError
-from drivers.printer.device import TicketPrinter, normalize_url
+from drivers.printer.driver import TicketPrinter, normalize_url
 from drivers.printer.errors import (
     CoverOpen,
     PaperOut,
