@@ -175,7 +175,7 @@ class BusSim:
         with self._write_lock:
             try:
                 self.port.write(data)
-            except OSError:
+            except (PtyPortError, OSError):
                 return False
         return True
 

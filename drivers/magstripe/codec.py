@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drivers.errors import FrameError
 from drivers.readercodec import take_lines, xor_fold
 
 T1_START = "%"
@@ -110,12 +111,11 @@ class BadSwipe:
 Message = Swipe | BadSwipe
 
 
-class TrackError(ValueError):
-    """A single track is malformed; ``reason`` is a short loggable token."""
+class TrackError(FrameError):
+    """A single track is malformed; ``reason`` is a short loggable token, never card data."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason
 
 
 def _split_date_service(rest: str, sep: str) -> tuple[str, str, str]:
