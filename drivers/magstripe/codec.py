@@ -243,6 +243,11 @@ class Decoder:
         self.dropped = 0
         """Bytes thrown away while resynchronising (a health figure)."""
 
+    @property
+    def pending(self) -> int:
+        """Bytes held back waiting for the rest of a frame (bounded: the fuzz tests watch it)."""
+        return len(self._buf)
+
     def feed(self, data: bytes) -> list[Message]:
         buf = self._buf
         buf += data

@@ -228,6 +228,11 @@ class TicketPrinter:
             )
         self._opened = False
 
+    @property
+    def escpos(self) -> Any:
+        """The python-escpos printer underneath, for a command lobbyq does not wrap."""
+        return self._escpos
+
     # -- lifecycle --------------------------------------------------------
 
     def open(self, wait: float | None = None) -> bool:
