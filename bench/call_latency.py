@@ -58,6 +58,7 @@ from drivers.bus.messages import HallZone, StripShow  # noqa: E402
 from drivers.bus.sim import BusSim  # noqa: E402
 from drivers.keypad.codes import Key  # noqa: E402
 from drivers.keypad.sim import KeypadSim  # noqa: E402
+from drivers.led.driver import strip_show  # noqa: E402
 from drivers.led.sim import HallDisplaySim, StripSim  # noqa: E402
 from drivers.mqtt.client import MqttBus  # noqa: E402
 from drivers.mqtt.request import Requester  # noqa: E402
@@ -139,7 +140,7 @@ def bus_rtt(tmp: Path, n: int = 300) -> list[float]:
     out = []
     for i in range(n):
         t0 = time.perf_counter()
-        master.strip_show(3, f"{i}")
+        strip_show(master, 3, f"{i}")
         out.append((time.perf_counter() - t0) * 1000)
     master.close()
     sim.close()

@@ -29,8 +29,8 @@ if str(ROOT) not in sys.path:
 
 from drivers.bus.codes import DeviceKind  # noqa: E402
 from drivers.bus.firmware import FirmwareImage  # noqa: E402
+from drivers.bus.flash import BOOT_BLOCK  # noqa: E402
 from drivers.bus.frame import OVERHEAD  # noqa: E402
-from drivers.bus.master import BOOT_BLOCK  # noqa: E402
 from drivers.bus.sim import BusSim  # noqa: E402
 from drivers.keypad.sim import KeypadSim  # noqa: E402
 from drivers.led.sim import StripSim  # noqa: E402

@@ -46,7 +46,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from drivers.bus.crc import crc16  # noqa: E402
-from drivers.bus.device import DeviceSim  # noqa: E402
+from drivers.bus.device_sim import DeviceSim  # noqa: E402
 from drivers.bus.events import BusEvent, KeyPressed  # noqa: E402
 from drivers.bus.harness import EventLog, replug_recovery  # noqa: E402
 from drivers.bus.master import BusMaster  # noqa: E402
@@ -56,6 +56,7 @@ from drivers.errors import DriverError  # noqa: E402
 from drivers.fuzzregistry import CODECS, fuzz  # noqa: E402
 from drivers.keypad.codes import Key  # noqa: E402
 from drivers.keypad.sim import KeypadSim  # noqa: E402
+from drivers.led.driver import strip_show  # noqa: E402
 from drivers.led.sim import HallDisplaySim, StripSim  # noqa: E402
 from drivers.ratingpad.sim import RatingPadSim  # noqa: E402
 
@@ -166,7 +167,7 @@ def key_to_strip(tmp: Path, presses: int) -> list[float]:
             if isinstance(ev, KeyPressed):
                 counter[0] += 1
                 with contextlib.suppress(DriverError):  # closing down
-                    master.strip_show(3, f"请A{counter[0]:03d}号到3号窗口")
+                    strip_show(master, 3, f"请A{counter[0]:03d}号到3号窗口")
 
         master.subscribe(on_event)
         with master:

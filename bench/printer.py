@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drivers.fuzzregistry import CODECS, fuzz
-from drivers.printer.device import TicketPrinter
+from drivers.printer.driver import TicketPrinter
 from drivers.printer.profiles import PROFILES
 from drivers.printer.sim import PrinterSim
 from drivers.printer.ticket import TicketData, render_ticket

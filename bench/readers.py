@@ -46,12 +46,12 @@ if str(ROOT) not in sys.path:
 
 from drivers.fuzzregistry import CODECS, fuzz  # noqa: E402
 from drivers.idcard.codec import Op  # noqa: E402
-from drivers.idcard.device import IdCardReader  # noqa: E402
+from drivers.idcard.driver import IdCardReader  # noqa: E402
 from drivers.idcard.sim import IdCardReaderSim  # noqa: E402
 from drivers.identity import IdentityHasher  # noqa: E402
-from drivers.magstripe.device import CardReader  # noqa: E402
+from drivers.magstripe.driver import CardReader  # noqa: E402
 from drivers.magstripe.sim import CardReaderSim  # noqa: E402
-from drivers.qrscan.device import QrScanner  # noqa: E402
+from drivers.qrscan.driver import QrScanner  # noqa: E402
 from drivers.qrscan.sim import QrScannerSim  # noqa: E402
 from drivers.readers import synthetic_id_number, synthetic_pan  # noqa: E402
 from drivers.transport import SerialLink  # noqa: E402

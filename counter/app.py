@@ -54,9 +54,12 @@ from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline, KeyPressed
 from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
 from drivers.keypad.codes import KeypadCap
+from drivers.keypad.driver import keypad_beep, keypad_leds, keypad_text
+from drivers.led.driver import strip_show
 from drivers.mqtt.bus import Bus
 from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
 from drivers.ratingpad.codes import RatingPadCap
+from drivers.ratingpad.driver import rating_prompt
 from lobbyq.protocol.messages import (
     AlertMsg,
     EventMsg,
@@ -432,17 +435,17 @@ class CounterApp:
         elif isinstance(e, f.StripShow):
             # Columns: an ASCII character takes one, a Chinese character two (its GB18030 bytes).
             wide = len(e.text.encode("gb18030")) > self._strip_columns
-            m.strip_show(a["strip"], e.text, blink=e.blink, scroll=wide)
+            strip_show(m, a["strip"], e.text, blink=e.blink, scroll=wide)
         elif isinstance(e, f.Beep):
-            m.keypad_beep(a["keypad"], e.pattern)
+            keypad_beep(m, a["keypad"], e.pattern)
         elif isinstance(e, f.KeypadText):
             if self._keypad_has_text:  # else the beep alone tells the teller
-                m.keypad_text(a["keypad"], e.text)
+                keypad_text(m, a["keypad"], e.text)
         elif isinstance(e, f.KeypadLeds):
-            m.keypad_leds(a["keypad"], e.mask)
+            keypad_leds(m, a["keypad"], e.mask)
         elif isinstance(e, f.RatingPrompt):
             timeout = max(0, min(255, int(e.timeout_s + 0.999)))
-            m.rating_prompt(a["ratingpad"], e.on, timeout_s=timeout if e.on else 0)
+            rating_prompt(m, a["ratingpad"], e.on, timeout_s=timeout if e.on else 0)
         elif isinstance(e, f.StartTimer):
             self._timers.start(e.name, e.seconds)
         elif isinstance(e, f.CancelTimer):

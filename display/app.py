@@ -54,6 +54,7 @@ from display.voice import Call, VoiceError, VoiceQueue
 from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline
 from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
+from drivers.led.driver import hall_send
 from drivers.led.hall import HallFrameBuffer
 from drivers.mqtt.bus import Bus
 from lobbyq.core.config import load_branch_and_table
@@ -307,7 +308,7 @@ class HallDisplayApp:
                 fb.set_zone(i, text, blink=blink, scroll=i == last and i > 0 and long)
             try:
                 master = self.master
-                self.frames_sent += fb.flush(lambda msg: master.hall_send(self.addr, msg))
+                self.frames_sent += fb.flush(lambda msg: hall_send(master, self.addr, msg))
             except DriverError as exc:
                 fb.invalidate()
                 self._log.warning("hall LED update failed (%s); will redraw", exc)

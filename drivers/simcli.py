@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from drivers.bus.device import DeviceSim
+from drivers.bus.device_sim import DeviceSim
 from drivers.bus.messages import Message
 from drivers.bus.rigs import CounterRig, HallRig
+from drivers.errors import DriverError
 from drivers.keypad.codes import Key
 from drivers.ratingpad.codes import Rating, Reason
 
@@ -55,7 +56,7 @@ HELP = """\
 show | help | quit"""
 
 
-class CommandError(ValueError):
+class CommandError(DriverError):
     """A console line that is not a command."""
 
 

@@ -12,6 +12,9 @@ thread carries on, so a bad frame never kills the link. When the port fails
 (cable pulled, adapter gone) it reports ``on_state(False, reason)``, closes,
 and reopens with exponential backoff, forever or until ``reconnect_deadline``
 seconds of continuous absence, then reports ``on_state(True, "connected")``.
+The delay doubles from ``backoff_initial`` up to ``backoff_max`` while opens
+fail or a port fails as soon as it opens, and starts again from
+``backoff_initial`` once a connection has stayed up for a second.
 
 Latency: the reader blocks in ``read(1)`` (a ``select`` on the fd inside
 pyserial for a real port or pty) and then drains ``in_waiting``, so a byte
@@ -47,7 +50,10 @@ class SerialLink:
     off). ``on_state`` also runs on the reader thread, once per change.
     ``open_kwargs`` pass through to ``serial_for_url`` (parity, rtscts...).
     ``redact=True`` records only the length of each chunk: for readers,
-    whose bytes may hold a card or ID number.
+    whose bytes may hold a card or ID number. ``clock`` and ``wait`` are how
+    the link tells time and sits out a backoff (by default until the delay
+    has passed or ``close()`` is called); a test passes a fake pair to step
+    through the backoff without waiting.
     """
 
     def __init__(
@@ -64,6 +70,7 @@ class SerialLink:
         backoff_max: float = 1.0,
         reconnect_deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], object] | None = None,
         open_kwargs: dict[str, Any] | None = None,
         redact: bool = False,
     ) -> None:
@@ -84,6 +91,7 @@ class SerialLink:
         self._port_lock = threading.Lock()  # guards _port swaps against writers
         self._write_lock = threading.Lock()  # one frame at a time on the wire
         self._stop = threading.Event()
+        self._wait = wait or self._stop.wait
         self._connected_evt = threading.Event()
         self._thread: threading.Thread | None = None
         self._state: bool | None = None
@@ -180,7 +188,7 @@ class SerialLink:
                             now - down_since,
                         )
                         return
-                    self._stop.wait(backoff)
+                    self._wait(backoff)
                     backoff = min(backoff * 2, self.backoff_max)
                     continue
                 with self._port_lock:
@@ -205,7 +213,7 @@ class SerialLink:
                 if down_since - up_since < _STABLE_S:
                     # opens then fails at once (a flaky adapter): back off
                     # instead of spinning through open/fail cycles
-                    self._stop.wait(backoff)
+                    self._wait(backoff)
                     backoff = min(backoff * 2, self.backoff_max)
                 else:
                     backoff = self.backoff_initial

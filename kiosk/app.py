@@ -22,7 +22,7 @@ Constructor (what the demo passes)::
     KioskApp(
         bus,                      # drivers.mqtt Bus: MemoryBus or MqttBus
         config,                   # lobbyq.core.config.BranchConfig
-        printer="/dev/pts/7",     # URL for drivers.printer.device.TicketPrinter,
+        printer="/dev/pts/7",     # URL for drivers.printer.driver.TicketPrinter,
                                   # or any object with print_ticket(TicketData)
         kiosk={"device": "kiosk-1"},  # the [kiosk] table (kiosk.ui.content)
         card=url, idcard=url, qr=url, # reader URLs (optional)

@@ -95,7 +95,7 @@ class PrintWorker:
     def _open_printer(self, url: str) -> TicketSink:
         from PIL import Image
 
-        from drivers.printer.device import TicketPrinter
+        from drivers.printer.driver import TicketPrinter
         from drivers.printer.profiles import get_profile
 
         # The print logo is line art: the screen logo's blue fields would print solid black.

@@ -23,9 +23,9 @@ from kiosk.ui.flow import Appointment, Customer, Identified, IdentifyFailed
 
 #: health part -> (driver module, reader class)
 READERS: tuple[tuple[str, str, str], ...] = (
-    ("card", "drivers.magstripe.device", "CardReader"),
-    ("idcard", "drivers.idcard.device", "IdCardReader"),
-    ("qr", "drivers.qrscan.device", "QrScanner"),
+    ("card", "drivers.magstripe.driver", "CardReader"),
+    ("idcard", "drivers.idcard.driver", "IdCardReader"),
+    ("qr", "drivers.qrscan.driver", "QrScanner"),
 )
 
 

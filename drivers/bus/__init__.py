@@ -1,4 +1,4 @@
 """The counter bus: one framed protocol for keypads, rating pads and LED displays.
 
-See ``drivers/PROTOCOL.md`` for the wire format and the code tables.
+See ``PROTOCOL.md`` beside this file for the wire format and the code tables.
 """

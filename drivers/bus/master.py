@@ -2,9 +2,11 @@
 
 It owns one ``SerialLink``, keeps every watched device alive (PING every
 ``keepalive_s``), turns device events into ``KeyPressed``/``RatingGiven``/
-``DeviceOnline``/``DeviceOffline`` for the app, and offers typed commands
-(``keypad_beep``, ``strip_show``, ``hall_zone``...) plus the technician
-operations (``ping``, ``scan``, ``set_address``, ``flash``).
+``DeviceOnline``/``DeviceOffline`` for the app, and runs one request at a
+time (``request``, ``command``) plus the addressing operations (``ping``,
+``scan``, ``set_address``). What each kind of device is told lives with the
+device: ``drivers/keypad/driver.py``, ``drivers/ratingpad/driver.py``,
+``drivers/led/driver.py``; the firmware update is ``drivers/bus/flash.py``.
 
 Event modes (see PROTOCOL.md, "Latency"):
 
@@ -30,8 +32,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from drivers.bus.codes import (
     BROADCAST_ADDR,
@@ -40,7 +43,6 @@ from drivers.bus.codes import (
     ConfigFlag,
     ErrorCode,
     Status,
-    TextEffect,
 )
 from drivers.bus.events import (
     BusEvent,
@@ -50,62 +52,35 @@ from drivers.bus.events import (
     KeyPressed,
     RatingGiven,
 )
-from drivers.bus.firmware import FirmwareImage
 from drivers.bus.frame import FrameDecoder, describe_bytes, encode
 from drivers.bus.messages import (
     Ack,
-    BootBegin,
-    BootRun,
-    BootVerify,
-    BootWrite,
     Config,
-    EnterBoot,
     Event,
     EvtAck,
-    HallBrightness,
-    HallClear,
-    HallZone,
     Ident,
     KeyEvent,
-    KeypadBeep,
-    KeypadLeds,
-    KeypadText,
     Message,
     Nak,
     Ping,
     Poll,
     PowerUpEvent,
     RatingEvent,
-    RatingPrompt,
     SetAddress,
-    StripBrightness,
-    StripClear,
-    StripShow,
     decode_message,
 )
-from drivers.bus.text import encode_text
-from drivers.errors import (
-    DeviceRefused,
-    DeviceTimeout,
-    DriverError,
-    FrameError,
-    ImageError,
-    LinkDown,
-)
-from drivers.keypad.codes import TEXT_MAX_BYTES as KEYPAD_TEXT_MAX
-from drivers.keypad.codes import BeepPattern, KeypadLed
-from drivers.led.codes import (
-    BRIGHTNESS_MAX,
-    HALL_TEXT_MAX_BYTES,
-    SPEED_DEFAULT,
-    STRIP_TEXT_MAX_BYTES,
-)
+from drivers.errors import DeviceRefused, DeviceTimeout, DriverError, FrameError, LinkDown
 from drivers.recorder import FlightRecorder
 from drivers.transport import SerialLink
 
-BOOT_BLOCK = 128
 Listener = Callable[[BusEvent], None]
 Progress = Callable[[int, int], None]
+
+
+class Commander(Protocol):
+    """What a device driver needs of a bus: one acknowledged command at a time."""
+
+    def command(self, addr: int, msg: Message) -> Ack: ...
 
 
 @dataclass
@@ -180,6 +155,7 @@ class BusMaster:
         self._decoder = FrameDecoder()
         self._txn_lock = threading.Lock()
         self._state_lock = threading.RLock()
+        self._presence = threading.Condition(self._state_lock)  # notified as devices come online
         self._pending: _Pending | None = None
         self._seq = 0
         self._devs: dict[int, _Dev] = {a: _Dev(a) for a in devices}
@@ -244,12 +220,23 @@ class BusMaster:
 
     def wait_online(self, addr: int, timeout: float) -> bool:
         """For start-up and tests: True once ``addr`` has answered."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.online(addr):
-                return True
-            self._stop.wait(0.002)
-        return self.online(addr)
+        with self._presence:
+            return self._presence.wait_for(lambda: self.online(addr), timeout)
+
+    @contextlib.contextmanager
+    def exclusive(self, addr: int) -> Iterator[None]:
+        """Hold the keep-alive off ``addr`` while a job (a flash) owns it; check it after."""
+        with self._state_lock:
+            self._busy.add(addr)
+        try:
+            yield
+        finally:
+            with self._state_lock:
+                self._busy.discard(addr)
+                dev = self._devs.get(addr)
+                if dev is not None:
+                    dev.check_now = True
+            self._kick.set()
 
     # -- requests ---------------------------------------------------------
 
@@ -302,7 +289,8 @@ class BusMaster:
             raise DeviceRefused(reply.code, f"@{addr:02X} {msg.CMD.name}")
         return reply
 
-    def _expect_ack(self, addr: int, msg: Message) -> Ack:
+    def command(self, addr: int, msg: Message) -> Ack:
+        """Send a command that the device answers with an ACK; what the device drivers call."""
         reply = self.request(addr, msg)
         if not isinstance(reply, Ack):
             raise DeviceRefused(ErrorCode.BAD_CMD, f"unexpected {reply.CMD.name} to {msg.CMD.name}")
@@ -352,7 +340,7 @@ class BusMaster:
                 pass
             else:
                 raise DeviceRefused(ErrorCode.BAD_ARG, f"address {new} in use: {other.describe()}")
-        self._expect_ack(old, SetAddress(new, serial))
+        self.command(old, SetAddress(new, serial))
         with self._state_lock:
             dev = self._devs.pop(old, None)
             if dev is not None:
@@ -360,135 +348,6 @@ class BusMaster:
         info = self.ping(new)
         self._kick.set()
         return info
-
-    def flash(
-        self,
-        addr: int,
-        image: FirmwareImage | bytes,
-        *,
-        progress: Progress | None = None,
-        block_size: int = BOOT_BLOCK,
-        boot_timeout: float = 5.0,
-    ) -> DeviceInfo:
-        """Update the firmware of the device at ``addr``; returns its new identity.
-
-        Order: check the image, PING (refuse another kind before erasing),
-        ENTER_BOOT, BOOT_BEGIN, BOOT_WRITE blocks, BOOT_VERIFY, BOOT_RUN, then
-        wait until the device answers with the new version. A failure leaves the
-        device in its bootloader (it keeps no half-written application); run
-        ``flash`` again.
-        """
-        img = image if isinstance(image, FirmwareImage) else FirmwareImage.parse(image)
-        if not 16 <= block_size <= 240:
-            raise ValueError("block_size must be 16..240")
-        with self._state_lock:
-            self._busy.add(addr)
-        try:
-            info = self.ping(addr)
-            if info.kind != img.kind:
-                raise ImageError(
-                    f"image is for {img.kind.name}, device @{addr:02X} is {info.kind.name}"
-                )
-            self._expect_ack(addr, EnterBoot())
-            self._expect_ack(addr, BootBegin(img.header.build()))
-            total = len(img.payload)
-            offset = 0
-            if progress is not None:
-                progress(0, total)
-            while offset < total:
-                block = img.payload[offset : offset + block_size]
-                ack = self._expect_ack(addr, BootWrite(offset, block))
-                nxt = int.from_bytes(ack.data[:4], "little") if len(ack.data) >= 4 else -1
-                if nxt != offset + len(block):
-                    raise DeviceRefused(ErrorCode.BAD_OFFSET, f"device at {nxt}, host at {offset}")
-                offset = nxt
-                if progress is not None:
-                    progress(offset, total)
-            ack = self._expect_ack(addr, BootVerify())
-            crc = int.from_bytes(ack.data[:4], "little")
-            if crc != img.crc:
-                raise ImageError(f"device CRC 0x{crc:08X}, image 0x{img.crc:08X}")
-            self._expect_ack(addr, BootRun())
-            deadline = time.monotonic() + boot_timeout
-            while True:
-                try:
-                    info = self.ping(addr, retries=0)
-                    if not info.in_boot and info.version == img.version:
-                        return info
-                except DeviceTimeout:
-                    pass
-                if time.monotonic() > deadline:
-                    raise DeviceTimeout(f"@{addr:02X} did not come back with the new firmware")
-                self._stop.wait(0.02)
-        finally:
-            with self._state_lock:
-                self._busy.discard(addr)
-                dev = self._devs.get(addr)
-                if dev is not None:
-                    dev.check_now = True
-            self._kick.set()
-
-    # -- typed commands ---------------------------------------------------
-
-    def keypad_beep(self, addr: int, pattern: BeepPattern = BeepPattern.SHORT) -> None:
-        self._expect_ack(addr, KeypadBeep(pattern))
-
-    def keypad_leds(self, addr: int, leds: KeypadLed) -> None:
-        self._expect_ack(addr, KeypadLeds(leds))
-
-    def keypad_text(self, addr: int, text: str) -> None:
-        encode_text(text, KEYPAD_TEXT_MAX)
-        self._expect_ack(addr, KeypadText(text))
-
-    def rating_prompt(self, addr: int, on: bool = True, *, timeout_s: int = 30) -> None:
-        """Light (or put out) "please rate"; the pad drops it after ``timeout_s``."""
-        if not 0 <= timeout_s <= 255:
-            raise ValueError("timeout_s must be 0..255 (0 = until told)")
-        self._expect_ack(addr, RatingPrompt(on, timeout_s))
-
-    def strip_show(
-        self,
-        addr: int,
-        text: str,
-        *,
-        blink: bool = False,
-        scroll: bool = False,
-        speed: int = SPEED_DEFAULT,
-    ) -> None:
-        encode_text(text, STRIP_TEXT_MAX_BYTES)
-        effect = (TextEffect.BLINK if blink else TextEffect.NONE) | (
-            TextEffect.SCROLL if scroll else TextEffect.NONE
-        )
-        self._expect_ack(addr, StripShow(text, effect, speed))
-
-    def strip_brightness(self, addr: int, level: int) -> None:
-        if not 0 <= level <= BRIGHTNESS_MAX:
-            raise ValueError(f"brightness must be 0..{BRIGHTNESS_MAX}")
-        self._expect_ack(addr, StripBrightness(level))
-
-    def strip_clear(self, addr: int) -> None:
-        self._expect_ack(addr, StripClear())
-
-    def hall_zone(
-        self, addr: int, zone: int, text: str, *, blink: bool = False, scroll: bool = False
-    ) -> None:
-        encode_text(text, HALL_TEXT_MAX_BYTES)
-        effect = (TextEffect.BLINK if blink else TextEffect.NONE) | (
-            TextEffect.SCROLL if scroll else TextEffect.NONE
-        )
-        self._expect_ack(addr, HallZone(zone, text, effect))
-
-    def hall_send(self, addr: int, msg: HallZone) -> None:
-        """Send a prepared zone update (from ``HallFrameBuffer``)."""
-        self._expect_ack(addr, msg)
-
-    def hall_brightness(self, addr: int, level: int) -> None:
-        if not 0 <= level <= BRIGHTNESS_MAX:
-            raise ValueError(f"brightness must be 0..{BRIGHTNESS_MAX}")
-        self._expect_ack(addr, HallBrightness(level))
-
-    def hall_clear(self, addr: int) -> None:
-        self._expect_ack(addr, HallClear())
 
     # -- reader thread ----------------------------------------------------
 
@@ -614,7 +473,7 @@ class BusMaster:
         reporting = bool(info.status & Status.REPORTING)
         if not info.in_boot and (restarted or reporting != self.report_events):
             try:
-                self._expect_ack(dev.addr, Config(want_report))
+                self.command(dev.addr, Config(want_report))
             except DriverError as exc:
                 self.log.warning("%s: @%02X CONFIG failed: %s", self.name, dev.addr, exc)
                 dev.check_now = True
@@ -623,6 +482,7 @@ class BusMaster:
             dev.online = True
             dev.misses = 0
             dev.info = info
+            self._presence.notify_all()
         if not was_online or restarted:
             self.log.info("%s: %s online%s", self.name, info.describe(), " (restarted)" * restarted)
             self._events.put(DeviceOnline(dev.addr, self.clock(), info, restarted))

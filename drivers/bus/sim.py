@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from drivers.bus.codes import BROADCAST_ADDR, ErrorCode
-from drivers.bus.device import DeviceSim
+from drivers.bus.device_sim import DeviceSim
 from drivers.bus.frame import FrameDecoder, encode
 from drivers.bus.messages import Event, Nak, decode_message
 from drivers.errors import FrameError
@@ -175,7 +175,7 @@ class BusSim:
         with self._write_lock:
             try:
                 self.port.write(data)
-            except OSError:
+            except (PtyPortError, OSError):
                 return False
         return True
 

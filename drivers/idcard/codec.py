@@ -176,6 +176,11 @@ class FrameDecoder:
         self._buf = bytearray()
         self.dropped = 0
 
+    @property
+    def pending(self) -> int:
+        """Bytes held back waiting for the rest of a frame (bounded: the fuzz tests watch it)."""
+        return len(self._buf)
+
     def reset(self) -> None:
         self._buf.clear()
 

@@ -2,7 +2,7 @@
 
 ``start`` begins a round, ``answer`` takes the reader's response to the
 command in flight, ``timeout`` says none came; each returns the next
-:class:`Session` and the effects for the shell (:mod:`drivers.idcard.device`)
+:class:`Session` and the effects for the shell (:mod:`drivers.idcard.driver`)
 to perform: send a command, deliver an identity, reject a card, report
 health. No I/O, no clock: tests are event scripts.
 

@@ -23,6 +23,7 @@ from drivers.idcard.codec import (
     encode_text,
 )
 from drivers.readers import DeviceSim, synthetic_id_number
+from drivers.sim.pty import PtyPortError
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ class IdCardReaderSim(DeviceSim):
             try:
                 with self._lock:  # an unplug must not close the fd under a read
                     data = self.port.read(0.02)
-            except (OSError, ValueError):
+            except (PtyPortError, OSError, ValueError):
                 self._decoder.reset()
                 self._stop.wait(0.02)  # unplugged: nobody to answer
                 continue
@@ -108,7 +109,7 @@ class IdCardReaderSim(DeviceSim):
                     reply = encode_response(Status.RX_CHECKSUM)
                 try:
                     self.send(reply)
-                except OSError:
+                except (PtyPortError, OSError):
                     break
 
     def answer(self, cmd: Command) -> bytes:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from drivers.bus.codes import DeviceKind, ErrorCode, TextEffect
-from drivers.bus.device import DeviceSim
+from drivers.bus.device_sim import DeviceSim
 from drivers.bus.firmware import Version
 from drivers.bus.messages import (
     Ack,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drivers.errors import FrameError
 from drivers.readercodec import take_lines, xor_fold
 
 T1_START = "%"
@@ -110,12 +111,11 @@ class BadSwipe:
 Message = Swipe | BadSwipe
 
 
-class TrackError(ValueError):
-    """A single track is malformed; ``reason`` is a short loggable token."""
+class TrackError(FrameError):
+    """A single track is malformed; ``reason`` is a short loggable token, never card data."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason
 
 
 def _split_date_service(rest: str, sep: str) -> tuple[str, str, str]:
@@ -242,6 +242,11 @@ class Decoder:
         self._buf = bytearray()
         self.dropped = 0
         """Bytes thrown away while resynchronising (a health figure)."""
+
+    @property
+    def pending(self) -> int:
+        """Bytes held back waiting for the rest of a frame (bounded: the fuzz tests watch it)."""
+        return len(self._buf)
 
     def feed(self, data: bytes) -> list[Message]:
         buf = self._buf

@@ -134,6 +134,11 @@ class WedgeParser:
             return []
         return self._decoder.feed("".join(chars).encode("latin-1"))
 
+    @property
+    def pending(self) -> int:
+        """Bytes of a partial line held back (bounded: the fuzz tests watch it)."""
+        return self._decoder.pending
+
     def reset(self) -> None:
         """Forget the shift state and any partial line (device reopened)."""
         self._shift = 0

@@ -7,7 +7,7 @@ status decoding, the ``TicketPrinter`` driver, its simulator and a preview.
 | ``profiles`` | printer models as a table, the per-profile CJK encoder |
 | ``status`` | DLE EOT answers to ``PrinterStatus`` and back |
 | ``stream`` | incremental ESC/POS parser (simulator, preview, fuzzing) |
-| ``device`` | ``TicketPrinter``: status, printing, reconnect, health callbacks |
+| ``driver`` | ``TicketPrinter``: status, printing, reconnect, health callbacks |
 | ``sim`` | ``PrinterSim`` on a pty; ``python -m drivers.printer.sim LINK`` |
 | ``preview`` | ESC/POS to PNG; ``python -m drivers.printer.preview IN OUT`` |
 | ``fonts`` | regional CJK face lookup (SC/TC/HK) |

@@ -23,6 +23,8 @@ from typing import Literal
 
 from PIL import ImageFont
 
+from drivers.errors import DriverError
+
 Region = Literal["sc", "tc", "hk", "jp", "kr"]
 
 #: Face index of each region in the Noto Sans/Serif CJK TTC collections.
@@ -51,7 +53,7 @@ DEFAULT_FONT_DIRS: tuple[str, ...] = (
 )
 
 
-class FontNotFound(LookupError):
+class FontNotFound(DriverError):
     """No usable font is installed for the asked region."""
 
 

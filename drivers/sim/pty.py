@@ -17,8 +17,10 @@ import termios
 import tty
 from pathlib import Path
 
+from drivers.errors import DriverError
 
-class PtyPortError(OSError):
+
+class PtyPortError(DriverError):
     """The simulated cable is unplugged or was closed."""
 
 

@@ -1,8 +1,8 @@
 """Scan, address and flash counter-bus devices, with errors a technician can act on.
 
-These wrap ``drivers.bus.master.BusMaster``; what they add is the
-technician's view: check the image and the address before anything is
-sent, say in words what a NAK code means, and after a failed transfer say
+These wrap ``drivers.bus.master.BusMaster`` and ``drivers.bus.flash``; what
+they add is the technician's view: check the image and the address before
+anything is sent, say in words what a NAK code means, and after a failed transfer say
 what state the device is in and what to do next. The bus tools need the
 port to themselves: stop the app that owns it first
 (``systemctl stop lobbyq-counter``), because two readers on one serial port
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from drivers.bus.codes import MAX_DEVICE_ADDR, MIN_DEVICE_ADDR, ErrorCode
 from drivers.bus.events import DeviceInfo
 from drivers.bus.firmware import FirmwareImage, version_str
+from drivers.bus.flash import flash as flash_device
 from drivers.bus.master import BusMaster
 from drivers.errors import DeviceRefused, DeviceTimeout, DriverError, ImageError, LinkDown
 from lobbyq.device.errors import BusToolError
@@ -192,7 +193,7 @@ def flash(
     start = clock()
     again = f"run `lobbyq device flash {port} --address {addr} IMAGE` again"
     try:
-        after = master.flash(addr, image, progress=progress)
+        after = flash_device(master, addr, image, progress=progress)
     except DeviceRefused as exc:
         raise BusToolError(
             f"address {addr}: {refusal(exc)}. The device stays in its bootloader with no "

@@ -22,14 +22,17 @@ from drivers.bus.master import BusMaster
 from drivers.bus.text import fit_text
 from drivers.errors import DeviceRefused, DriverError
 from drivers.keypad.codes import BeepPattern, KeypadCap, KeypadLed
+from drivers.keypad.driver import keypad_beep, keypad_leds, keypad_text
 from drivers.led.codes import (
     BRIGHTNESS_MAX,
     HALL_MAX_ZONES,
     HALL_TEXT_MAX_BYTES,
     STRIP_TEXT_MAX_BYTES,
 )
-from drivers.printer.device import TicketPrinter
+from drivers.led.driver import hall_brightness, hall_zone, strip_brightness, strip_show
+from drivers.printer.driver import TicketPrinter
 from drivers.printer.ticket import TicketData
+from drivers.ratingpad.driver import rating_prompt
 from lobbyq.device.bustools import refusal
 
 FULL = "█"  # every dot of a character cell lit
@@ -150,14 +153,14 @@ class BusSelfTest:
         if info is None:
             return res
         m = self.master
-        self._step(res, "beep", lambda: m.keypad_beep(addr, BeepPattern.DOUBLE))
+        self._step(res, "beep", lambda: keypad_beep(m, addr, BeepPattern.DOUBLE))
         every = KeypadLed(sum(int(f) for f in KeypadLed))
-        self._step(res, "all LEDs", lambda: m.keypad_leds(addr, every))
+        self._step(res, "all LEDs", lambda: keypad_leds(m, addr, every))
         if info.caps & KeypadCap.TEXT_LINE:
-            self._step(res, "text line", lambda: m.keypad_text(addr, "SELF TEST 自检"))
+            self._step(res, "text line", lambda: keypad_text(m, addr, "SELF TEST 自检"))
         if self.interactive:
             self._press(res, "key", f"any key on the keypad at address {addr}", KeyPressed)
-        self._step(res, "LEDs off", lambda: m.keypad_leds(addr, KeypadLed.NONE))
+        self._step(res, "LEDs off", lambda: keypad_leds(m, addr, KeypadLed.NONE))
         return res
 
     def rating_pad(self, addr: int) -> PartResult:
@@ -166,12 +169,12 @@ class BusSelfTest:
             return res
         m = self.master
         timeout = int(min(self.press_timeout + 5, 255))
-        if self._step(res, "rate prompt", lambda: m.rating_prompt(addr, True, timeout_s=timeout)):
+        if self._step(res, "rate prompt", lambda: rating_prompt(m, addr, True, timeout_s=timeout)):
             if self.interactive:
                 self._press(
                     res, "rating key", f"a rating key on the pad at address {addr}", RatingGiven
                 )
-            self._step(res, "prompt off", lambda: m.rating_prompt(addr, False))
+            self._step(res, "prompt off", lambda: rating_prompt(m, addr, False))
         return res
 
     def strip(self, addr: int) -> PartResult:
@@ -181,9 +184,9 @@ class BusSelfTest:
             return res
         m = self.master
         text = pattern(info.caps or 8, STRIP_TEXT_MAX_BYTES)
-        self._step(res, "brightness max", lambda: m.strip_brightness(addr, BRIGHTNESS_MAX))
-        self._step(res, f"all segments ({len(text)} cells)", lambda: m.strip_show(addr, text))
-        self._step(res, "text", lambda: m.strip_show(addr, "自检 TEST 0123", blink=True))
+        self._step(res, "brightness max", lambda: strip_brightness(m, addr, BRIGHTNESS_MAX))
+        self._step(res, f"all segments ({len(text)} cells)", lambda: strip_show(m, addr, text))
+        self._step(res, "text", lambda: strip_show(m, addr, "自检 TEST 0123", blink=True))
         return res
 
     def hall(self, addr: int) -> PartResult:
@@ -194,11 +197,11 @@ class BusSelfTest:
         m = self.master
         zones = min(info.caps or 1, HALL_MAX_ZONES)
         full = pattern(24, HALL_TEXT_MAX_BYTES)
-        self._step(res, "brightness max", lambda: m.hall_brightness(addr, BRIGHTNESS_MAX))
+        self._step(res, "brightness max", lambda: hall_brightness(m, addr, BRIGHTNESS_MAX))
         for zone in range(zones):
 
             def show(z: int = zone) -> None:
-                m.hall_zone(addr, z, full)
+                hall_zone(m, addr, z, full)
 
             self._step(res, f"zone {zone} all segments", show)
         return res

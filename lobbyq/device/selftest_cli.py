@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from drivers.printer.device import TicketPrinter
+from drivers.printer.driver import TicketPrinter
 from drivers.printer.profiles import get_profile
 from lobbyq.core.errors import ConfigError, Problem
 from lobbyq.device.bustools import open_bus, parse_address

@@ -9,7 +9,7 @@ import pytest
 from drivers.bus.messages import KeypadBeep, RatingPrompt, StripShow
 from drivers.bus.rigs import CounterRig
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
-from drivers.printer.device import TicketPrinter
+from drivers.printer.driver import TicketPrinter
 from drivers.printer.profiles import get_profile
 from drivers.printer.sim import PrinterSim
 from lobbyq.device.bustools import open_bus

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,7 @@ from drivers.errors import LinkDown
 from drivers.recorder import FlightRecorder
 from drivers.sim.pty import PtyPort
 from drivers.transport import SerialLink
-
-WaitFor = Callable[..., bool]
+from tests.support import eventually
 
 
 class Sink:
@@ -32,33 +31,35 @@ class Sink:
         self.states.append((up, reason))
 
 
-def test_loop_url_echoes_written_bytes(wait_for: WaitFor) -> None:
+def test_loop_url_echoes_written_bytes() -> None:
     sink = Sink()
     rec = FlightRecorder("loop")
     with SerialLink("loop://", name="loop", on_data=sink.on_data, recorder=rec) as link:
         assert link.wait_connected(2)
         link.write(b"\x02hello\x03")
-        assert wait_for(lambda: bytes(sink.data) == b"\x02hello\x03")
+        assert eventually(lambda: bytes(sink.data) == b"\x02hello\x03")
     dirs = [r.direction for r in rec.records() if r.data]
     assert "tx" in dirs and "rx" in dirs
 
 
-def test_pty_data_both_ways(wait_for: WaitFor, pty_port: PtyPort) -> None:
+def test_pty_data_both_ways(pty_port: PtyPort) -> None:
     sink = Sink()
     with SerialLink(pty_port.url, name="t", on_data=sink.on_data) as link:
         assert link.wait_connected(2)
         pty_port.write(b"abc")
-        assert wait_for(lambda: bytes(sink.data) == b"abc")
+        assert eventually(lambda: bytes(sink.data) == b"abc")
         link.write(b"xyz")
-        got = b""
-        deadline = time.monotonic() + 2
-        while got != b"xyz" and time.monotonic() < deadline:
-            got += pty_port.read(0.1)
-        assert got == b"xyz"
+        got = bytearray()
+
+        def read_xyz() -> bool:
+            got.extend(pty_port.read(0.1))
+            return bytes(got) == b"xyz"
+
+        assert eventually(read_xyz, 2)
 
 
 def test_callback_exception_does_not_kill_reader(
-    wait_for: WaitFor, pty_port: PtyPort, caplog: pytest.LogCaptureFixture
+    pty_port: PtyPort, caplog: pytest.LogCaptureFixture
 ) -> None:
     seen: list[bytes] = []
 
@@ -71,16 +72,14 @@ def test_callback_exception_does_not_kill_reader(
         assert link.wait_connected(2)
         with caplog.at_level(logging.ERROR):
             pty_port.write(b"!")
-            assert wait_for(lambda: len(seen) == 1)
+            assert eventually(lambda: len(seen) == 1)
             pty_port.write(b"ok")
-            assert wait_for(lambda: b"ok" in b"".join(seen))
+            assert eventually(lambda: b"ok" in b"".join(seen))
         assert link.callback_errors == 1
         assert "on_data handler failed" in caplog.text
 
 
-def test_unplug_reports_down_raises_linkdown_and_recovers(
-    wait_for: WaitFor, pty_port: PtyPort
-) -> None:
+def test_unplug_reports_down_raises_linkdown_and_recovers(pty_port: PtyPort) -> None:
     sink = Sink()
     link = SerialLink(
         pty_port.url, name="t", on_data=sink.on_data, on_state=sink.on_state, backoff_max=0.05
@@ -89,7 +88,7 @@ def test_unplug_reports_down_raises_linkdown_and_recovers(
     try:
         assert link.wait_connected(2)
         pty_port.unplug()
-        assert wait_for(lambda: not link.connected)
+        assert eventually(lambda: not link.connected)
         with pytest.raises(LinkDown):
             link.write(b"x")
         t0 = time.monotonic()
@@ -97,7 +96,7 @@ def test_unplug_reports_down_raises_linkdown_and_recovers(
         assert link.wait_connected(2)
         assert time.monotonic() - t0 < 0.5
         pty_port.write(b"back")
-        assert wait_for(lambda: bytes(sink.data).endswith(b"back"))
+        assert eventually(lambda: bytes(sink.data).endswith(b"back"))
         ups = [up for up, _ in sink.states]
         assert ups == [True, False, True]
         assert link.reconnects == 1
@@ -105,7 +104,7 @@ def test_unplug_reports_down_raises_linkdown_and_recovers(
         link.close()
 
 
-def test_absent_port_gives_up_after_deadline(wait_for: WaitFor, tmp_path: Path) -> None:
+def test_absent_port_gives_up_after_deadline(tmp_path: Path) -> None:
     sink = Sink()
     link = SerialLink(
         str(tmp_path / "nothing-here"),
@@ -118,7 +117,7 @@ def test_absent_port_gives_up_after_deadline(wait_for: WaitFor, tmp_path: Path) 
     )
     link.start()
     try:
-        assert wait_for(lambda: link.gave_up, 2)
+        assert eventually(lambda: link.gave_up, 2)
         assert sink.states[0][0] is False
         assert sink.states[-1] == (False, "gave up reconnecting")
         with pytest.raises(LinkDown):
@@ -127,7 +126,7 @@ def test_absent_port_gives_up_after_deadline(wait_for: WaitFor, tmp_path: Path) 
         link.close()
 
 
-def test_port_appearing_later_connects(wait_for: WaitFor, tmp_path: Path) -> None:
+def test_port_appearing_later_connects(tmp_path: Path) -> None:
     sink = Sink()
     link = SerialLink(
         str(tmp_path / "late"),
@@ -139,7 +138,7 @@ def test_port_appearing_later_connects(wait_for: WaitFor, tmp_path: Path) -> Non
     link.start()
     port: PtyPort | None = None
     try:
-        assert wait_for(lambda: bool(sink.states))
+        assert eventually(lambda: bool(sink.states))
         port = PtyPort(tmp_path / "late")
         assert link.wait_connected(2)
         assert sink.states[-1] == (True, "connected")
@@ -215,23 +214,21 @@ def test_recorder_dump_survives_bad_decoder(caplog: pytest.LogCaptureFixture) ->
     assert "crc run" in caplog.text
 
 
-def test_spy_url_hexdumps_traffic_for_technicians(
-    wait_for: WaitFor, pty_port: PtyPort, tmp_path: Path
-) -> None:
+def test_spy_url_hexdumps_traffic_for_technicians(pty_port: PtyPort, tmp_path: Path) -> None:
     dump = tmp_path / "spy.txt"
     sink = Sink()
     url = f"spy://{pty_port.url}?file={dump}"
     with SerialLink(url, name="spy", on_data=sink.on_data) as link:
         assert link.wait_connected(2)
         pty_port.write(b"\xa5\x01")
-        assert wait_for(lambda: bytes(sink.data) == b"\xa5\x01")
+        assert eventually(lambda: bytes(sink.data) == b"\xa5\x01")
         link.write(b"\x5a")
     lines = dump.read_text().upper().splitlines()
     assert any(" RX " in ln and " A5 " in ln for ln in lines)
     assert any(" TX " in ln and " 5A " in ln for ln in lines)
 
 
-def test_redacting_link_never_records_the_bytes(wait_for: WaitFor, pty_port: PtyPort) -> None:
+def test_redacting_link_never_records_the_bytes(pty_port: PtyPort) -> None:
     secret = "".join(str((7 * i) % 10) for i in range(16)).encode()  # synthetic, made here
     rec = FlightRecorder("reader")
     sink = Sink()
@@ -240,9 +237,86 @@ def test_redacting_link_never_records_the_bytes(wait_for: WaitFor, pty_port: Pty
     ) as link:
         assert link.wait_connected(2)
         pty_port.write(secret)
-        assert wait_for(lambda: bytes(sink.data) == secret)
+        assert eventually(lambda: bytes(sink.data) == secret)
         link.write(secret)
     assert all(r.data == b"" for r in rec.records())
     dump = "\n".join(rec.dump(lambda b: b.decode()))
     assert secret.decode() not in dump and secret.hex(" ").upper() not in dump
     assert "<redacted" in dump
+
+
+class SteppedWaits:
+    """The link's backoff waits on a fake clock, let through one at a time by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._asked: queue.Queue[float] = queue.Queue()
+        self._go = threading.Semaphore(0)
+        self._closed = False
+
+    def clock(self) -> float:
+        return self.now
+
+    def __call__(self, delay: float) -> bool:
+        self._asked.put(delay)
+        self._go.acquire()
+        self.now += delay
+        return self._closed
+
+    def next_delay(self) -> float:
+        """The delay the link now sits in (it stays there until ``resume``)."""
+        return self._asked.get(timeout=3)
+
+    def resume(self) -> None:
+        self._go.release()
+
+    def close(self) -> None:
+        self._closed = True
+        for _ in range(4):
+            self._go.release()
+
+
+def test_reconnect_backoff_doubles_to_its_cap_and_resets_after_a_good_connection(
+    tmp_path: Path,
+) -> None:
+    waits = SteppedWaits()
+    path = tmp_path / "ttyLATE"
+    link = SerialLink(
+        str(path),
+        name="t",
+        on_data=lambda b: None,
+        backoff_initial=0.1,
+        backoff_max=0.5,
+        clock=waits.clock,
+        wait=waits,
+    )
+    link.start()
+    port: PtyPort | None = None
+    try:
+        # the port is absent: each failed open waits twice as long, up to the cap
+        grown = []
+        for _ in range(5):
+            grown.append(waits.next_delay())
+            if len(grown) < 5:
+                waits.resume()
+        assert grown == [0.1, 0.2, 0.4, 0.5, 0.5]
+        port = PtyPort(path)
+        waits.resume()
+        assert link.wait_connected(2)
+        # a connection that stayed up (two seconds on the link's clock) earns a fresh backoff
+        waits.now += 2.0
+        port.unplug()
+        assert waits.next_delay() == 0.1
+        # one that fails as soon as it opens does not: the delay keeps growing
+        port.replug()
+        waits.resume()
+        assert link.wait_connected(2)
+        port.unplug()
+        assert waits.next_delay() == 0.2
+        waits.resume()
+        assert waits.next_delay() == 0.4
+    finally:
+        waits.close()
+        link.close()
+        if port is not None:
+            port.close()

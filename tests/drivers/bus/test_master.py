@@ -1,4 +1,4 @@
-"""BusMaster against simulated devices on a real pty: events, faults, technician ops."""
+"""BusMaster against simulated devices on a real pty: events, faults, addressing."""
 
 from __future__ import annotations
 
@@ -19,15 +19,18 @@ from drivers.bus.events import (
     KeyPressed,
     RatingGiven,
 )
-from drivers.bus.firmware import FirmwareImage
 from drivers.bus.harness import EventLog
 from drivers.bus.master import BusMaster
 from drivers.bus.messages import KeyEvent, KeypadBeep
 from drivers.bus.sim import BusSim
-from drivers.errors import DeviceRefused, DeviceTimeout, ImageError, LinkDown
+from drivers.errors import DeviceRefused, DeviceTimeout, LinkDown
 from drivers.keypad.codes import BeepPattern, Key
+from drivers.keypad.driver import keypad_beep, keypad_text
 from drivers.keypad.sim import KeypadSim
+from drivers.led.driver import strip_clear, strip_show
 from drivers.ratingpad.codes import Rating
+from drivers.ratingpad.driver import rating_prompt
+from tests.support import eventually
 
 FAST: dict[str, Any] = {
     "keepalive_s": 0.1,
@@ -65,7 +68,7 @@ def test_listener_may_send_commands_and_may_fail(counter_bus: Any) -> None:
 
     def on_key(ev: BusEvent) -> None:
         if isinstance(ev, KeyPressed) and ev.key is Key.CALL:
-            master.strip_show(3, "请A023号到3号窗口", blink=True)
+            strip_show(master, 3, "请A023号到3号窗口", blink=True)
         if isinstance(ev, KeyPressed) and ev.key is Key.HOLD:
             raise RuntimeError("app bug")
 
@@ -77,7 +80,7 @@ def test_listener_may_send_commands_and_may_fail(counter_bus: Any) -> None:
 
 
 def test_rating_event(counter_bus: Any) -> None:
-    counter_bus.master.rating_prompt(2, True, timeout_s=30)
+    rating_prompt(counter_bus.master, 2, True, timeout_s=30)
     assert counter_bus.pad.prompt
     assert counter_bus.pad.press(Rating.SATISFIED)
     ev = counter_bus.log.wait_for(RatingGiven)
@@ -89,7 +92,7 @@ def test_garbage_on_the_line_is_survived(counter_bus: Any) -> None:
     counter_bus.keypad.press(Key.RECALL)
     assert counter_bus.log.wait_for(KeyPressed).key is Key.RECALL
     assert counter_bus.master.bad_frames > 0
-    counter_bus.master.keypad_beep(1, BeepPattern.SHORT)
+    keypad_beep(counter_bus.master, 1, BeepPattern.SHORT)
 
 
 def test_silent_device_goes_offline_with_a_recorder_dump_then_back(
@@ -102,7 +105,7 @@ def test_silent_device_goes_offline_with_a_recorder_dump_then_back(
         assert not counter_bus.master.online(3)
         assert "flight recorder dump" in caplog.text and "PING" in caplog.text
         with pytest.raises(DeviceTimeout):
-            counter_bus.master.strip_clear(3)
+            strip_clear(counter_bus.master, 3)
     assert counter_bus.master.online(1)  # the others are unaffected
     counter_bus.strip.silence(False)
     back = counter_bus.log.wait_for(DeviceOnline, lambda e: e.addr == 3 and not e.restarted)
@@ -121,7 +124,7 @@ def test_commands_raise_linkdown_while_unplugged(counter_bus: Any) -> None:
     counter_bus.sim.unplug()
     counter_bus.log.wait_for(DeviceOffline, lambda e: "link down" in e.reason)
     with pytest.raises(LinkDown):
-        counter_bus.master.keypad_beep(1)
+        keypad_beep(counter_bus.master, 1)
     counter_bus.sim.replug()
     assert counter_bus.master.wait_online(1, 3)
 
@@ -131,10 +134,10 @@ def test_nak_becomes_device_refused(tmp_path: Path) -> None:
     with BusSim(tmp_path / "b", [kp]) as sim, BusMaster(sim.url, devices=[1], **FAST) as m:
         assert m.wait_online(1, 3)
         with pytest.raises(DeviceRefused) as err:
-            m.keypad_text(1, "A023")
+            keypad_text(m, 1, "A023")
         assert err.value.code == ErrorCode.BAD_CMD
         with pytest.raises(ValueError):
-            m.keypad_text(1, "x" * 40)  # refused on the host, never sent
+            keypad_text(m, 1, "x" * 40)  # refused on the host, never sent
 
 
 def test_poll_mode_delivers_keys_without_reporting(tmp_path: Path) -> None:
@@ -172,53 +175,6 @@ def test_scan_and_set_address(counter_bus: Any) -> None:
     assert counter_bus.log.wait_for(KeyPressed).addr == 7
 
 
-IMAGE = FirmwareImage(DeviceKind.KEYPAD, (1, 5, 0), bytes(range(256)) * 8)
-
-
-def test_flash_updates_and_reports_progress(counter_bus: Any) -> None:
-    steps: list[tuple[int, int]] = []
-    info = counter_bus.master.flash(1, IMAGE.to_bytes(), progress=lambda d, t: steps.append((d, t)))
-    assert info.version == (1, 5, 0) and not info.in_boot
-    assert steps[0] == (0, 2048) and steps[-1] == (2048, 2048) and len(steps) == 17
-    counter_bus.log.wait_for(DeviceOnline, lambda e: e.addr == 1 and e.info.version == (1, 5, 0))
-    counter_bus.keypad.press(Key.CALL)
-    assert counter_bus.log.wait_for(KeyPressed).key is Key.CALL
-
-
-def test_flash_refuses_image_for_another_kind(counter_bus: Any) -> None:
-    hall_image = FirmwareImage(DeviceKind.HALL_DISPLAY, (9, 0, 0), b"x" * 100)
-    with pytest.raises(ImageError, match="HALL_DISPLAY"):
-        counter_bus.master.flash(1, hall_image)
-    assert not counter_bus.master.ping(1).in_boot
-    with pytest.raises(ImageError):
-        counter_bus.master.flash(1, IMAGE.to_bytes()[:-1])  # truncated file
-
-
-def test_failed_transfer_stays_in_boot_across_power_cut_then_recovers(counter_bus: Any) -> None:
-    m: BusMaster = counter_bus.master
-    counter_bus.keypad.fail_flash_at = 1000
-    with pytest.raises(DeviceRefused) as err:
-        m.flash(1, IMAGE)
-    assert err.value.code == ErrorCode.FLASH_FAILED
-    assert m.ping(1).in_boot
-    with pytest.raises(DeviceRefused):
-        m.request(1, KeypadBeep(BeepPattern.SHORT))  # no application to run it
-    counter_bus.sim.unplug()
-    counter_bus.sim.replug()
-    assert m.wait_online(1, 3)
-    deadline = time.monotonic() + 2
-    while True:
-        try:
-            info = m.ping(1)
-            break
-        except (LinkDown, DeviceTimeout):
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-    assert info.in_boot and info.version == (0, 0, 0)
-    assert not counter_bus.keypad.press(Key.CALL)
-    assert m.flash(1, IMAGE).version == (1, 5, 0)
-
-
 def test_device_naks_a_payload_it_cannot_take(counter_bus: Any) -> None:
     from drivers.bus.messages import StripBrightness
 
@@ -243,9 +199,8 @@ def test_unsolicited_event_with_the_request_seq_is_not_taken_for_the_reply(
         )
         worker.start()
         dec = FrameDecoder()
-        frames: list[Any] = []
-        while not frames:
-            frames = dec.feed(pty_port.read(1.0))
+        frames = eventually(lambda: dec.feed(pty_port.read(0.1)), 3)
+        assert frames
         req = frames[0]
         pty_port.write(encode_frame(to_frame(1, req.seq, KeyEvent(req.seq, Key.CALL))))
         pty_port.write(encode_frame(to_frame(1, req.seq, Ack())))
@@ -262,5 +217,5 @@ def test_broadcast_acts_everywhere_and_nobody_answers(counter_bus: Any) -> None:
     assert counter_bus.strip.wait_until(lambda s: s.brightness == 6)
     # the keypad does not know the command and, for a broadcast, keeps quiet
     assert counter_bus.keypad.received_of(StripBrightness)
-    counter_bus.master.keypad_beep(1)  # and the bus is not left with a stray reply
+    keypad_beep(counter_bus.master, 1)  # and the bus is not left with a stray reply
     assert counter_bus.master.bad_frames == 0

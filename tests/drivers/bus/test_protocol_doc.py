@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import drivers
+import drivers.bus
 from drivers.bus.codes import Cmd, DeviceKind, ErrorCode, EventType, Status
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.ratingpad.codes import Rating, Reason
 
-DOC = (Path(drivers.__file__).parent / "PROTOCOL.md").read_text(encoding="utf-8")
+DOC = (Path(drivers.bus.__file__).parent / "PROTOCOL.md").read_text(encoding="utf-8")
 
 
 def rows(code_pattern: str = r"0x[0-9A-F]{2}|\d") -> set[tuple[int, str]]:

@@ -14,7 +14,9 @@ from drivers.bus.harness import EventLog
 from drivers.bus.master import BusMaster
 from drivers.bus.rigs import CounterRig, HallRig
 from drivers.keypad.codes import Key
+from drivers.led.driver import strip_show
 from drivers.ratingpad.codes import Rating, Reason
+from drivers.ratingpad.driver import rating_prompt
 from drivers.simcli import (
     Bench,
     Command,
@@ -51,11 +53,11 @@ def test_console_drives_a_counter_and_hall(tmp_path: Path) -> None:
             log.wait_for(KeyPressed, lambda e: e.key is Key.D2)
             assert [e.key for e in log.of(KeyPressed)] == [Key.CALL, Key.D4, Key.D2]
             assert "prompt is dark" in apply_command(bench, Command("c1", "rate", ("5",)))
-            m.rating_prompt(2, True)
+            rating_prompt(m, 2, True)
             apply_command(bench, Command("c1", "rate", ("1", "1")))
             ev = log.wait_for(RatingGiven)
             assert (ev.value, ev.reason) == (Rating.VERY_UNSATISFIED, Reason.WAIT_TOO_LONG)
-            m.strip_show(3, "A023", blink=True)
+            strip_show(m, 3, "A023", blink=True)
             assert "strip='A023' (blink)" in apply_command(bench, Command("", "show"))
         assert "unplugged" in apply_command(bench, Command("hall", "unplug"))
         assert not hall.sim.port.plugged

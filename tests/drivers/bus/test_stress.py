@@ -11,6 +11,9 @@ from drivers.bus.harness import EventLog
 from drivers.bus.master import BusMaster
 from drivers.bus.rigs import CounterRig
 from drivers.keypad.codes import BeepPattern, Key
+from drivers.keypad.driver import keypad_beep, keypad_text
+from drivers.led.driver import strip_show
+from drivers.ratingpad.driver import rating_prompt
 
 FAST: dict[str, Any] = {"keepalive_s": 0.1, "reply_timeout_s": 0.02, "baudrate": 1_000_000}
 KEYS = [Key.for_digit(i % 10) for i in range(40)]
@@ -25,7 +28,7 @@ def test_lossy_line_every_command_once_every_key_once(tmp_path: Path) -> None:
             assert m.wait_online(1, 3)
             rig.sim.lossy(0.1)
             for pattern in PATTERNS:
-                m.keypad_beep(1, pattern)
+                keypad_beep(m, 1, pattern)
             for key in KEYS:
                 assert rig.keypad.press(key)
             log.wait_for(KeyPressed, lambda e: len(log.of(KeyPressed)) >= len(KEYS), 10)
@@ -47,15 +50,15 @@ def test_concurrent_commands_and_key_presses(tmp_path: Path) -> None:
 
             def strip() -> None:
                 for i in range(60):
-                    m.strip_show(3, f"请A{i:03d}号到3号窗口")
+                    strip_show(m, 3, f"请A{i:03d}号到3号窗口")
 
             def keypad() -> None:
                 for i in range(60):
-                    m.keypad_text(1, f"A{i:03d}")
+                    keypad_text(m, 1, f"A{i:03d}")
 
             def pad() -> None:
                 for i in range(60):
-                    m.rating_prompt(2, i % 2 == 0)
+                    rating_prompt(m, 2, i % 2 == 0)
 
             def guarded(fn: Any) -> Any:
                 def run() -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,21 +48,6 @@ def hasher() -> IdentityHasher:
 @pytest.fixture
 def link_path(tmp_path: Path) -> Path:
     return tmp_path / "ttyREADER"
-
-
-def _wait_for(cond: Callable[[], bool], timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.002)
-    return cond()
-
-
-@pytest.fixture
-def wait_for() -> Callable[..., bool]:
-    """``wait_for(cond, timeout=3.0)``: True as soon as ``cond()`` holds."""
-    return _wait_for
 
 
 class LogText(logging.Handler):

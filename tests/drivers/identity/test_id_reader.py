@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from drivers.errors import DeviceTimeout
 from drivers.idcard.codec import Op, Status
-from drivers.idcard.device import IdCardReader
+from drivers.idcard.driver import IdCardReader
 from drivers.idcard.sim import IdCardReaderSim
 from drivers.identity import IdentityHasher
 from tests.drivers.identity.conftest import Events, Synthetic
+from tests.support import eventually
 
 Rig = tuple[IdCardReaderSim, IdCardReader]
 
@@ -48,29 +49,28 @@ def test_placed_card_is_read_once_and_again_after_lifting(
     synth: Synthetic,
     hasher: IdentityHasher,
     events: Events,
-    wait_for: Callable[..., bool],
 ) -> None:
     sim, _ = rig
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)
     number = synth.id_number()
     sim.place(number, "张三丰")
-    assert wait_for(lambda: len(events.identities) == 1)
+    assert eventually(lambda: len(events.identities) == 1)
     assert events.identities == [hasher.id_card(number, "张三丰")]
     assert events.identities[0].masked == "张**"  # type: ignore[attr-defined]
     n_cmds = len(sim.commands)
-    assert wait_for(lambda: len(sim.commands) > n_cmds + 5)  # still polling, no second delivery
+    assert eventually(lambda: len(sim.commands) > n_cmds + 5)  # still polling, no second delivery
     assert len(events.identities) == 1
     sim.remove()
     sim.place(number, "张三丰")
-    assert wait_for(lambda: len(events.identities) == 2)
+    assert eventually(lambda: len(events.identities) == 2)
 
 
 def test_the_host_runs_find_select_read_in_order(
-    rig: Rig, synth: Synthetic, events: Events, wait_for: Callable[..., bool]
+    rig: Rig, synth: Synthetic, events: Events
 ) -> None:
     sim, _ = rig
     sim.place(synth.id_number(), "李四")
-    assert wait_for(lambda: len(events.identities) == 1)
+    assert eventually(lambda: len(events.identities) == 1)
     ops = [c.op for c in sim.commands]
     i = ops.index(Op.READ_BASE)
     assert ops[i - 2 : i + 1] == [Op.FIND_CARD, Op.SELECT_CARD, Op.READ_BASE]
@@ -82,65 +82,62 @@ def test_reader_that_does_not_halt_the_card_still_delivers_once(
     hasher: IdentityHasher,
     synth: Synthetic,
     events: Events,
-    wait_for: Callable[..., bool],
 ) -> None:
     with IdCardReaderSim(link_path, halt_after_read=False) as sim:
         reader = _reader(sim, hasher, events)
         reader.start()
         try:
             sim.place(synth.id_number(), "王五")
-            assert wait_for(lambda: sum(c.op is Op.READ_BASE for c in sim.commands) >= 3)
+            assert eventually(lambda: sum(c.op is Op.READ_BASE for c in sim.commands) >= 3)
             assert len(events.identities) == 1
         finally:
             reader.close()
 
 
 def test_failed_read_and_invalid_number_are_rejected_once(
-    rig: Rig, synth: Synthetic, events: Events, wait_for: Callable[..., bool]
+    rig: Rig, synth: Synthetic, events: Events
 ) -> None:
     sim, _ = rig
     sim.read_status = Status.READ_FAILED
     sim.place(synth.id_number(), "赵六")
-    assert wait_for(lambda: len(events.rejects) == 1)
+    assert eventually(lambda: len(events.rejects) == 1)
     assert events.rejects == ["read-failed: READ_FAILED"]
     sim.read_status = Status.OK
     sim.remove()
     good = synth.id_number()
     sim.place(good[:17] + ("0" if good[17] != "0" else "1"), "赵六")
-    assert wait_for(lambda: len(events.rejects) == 2)
+    assert eventually(lambda: len(events.rejects) == 2)
     assert events.rejects[1].startswith("invalid-card:")
     assert events.identities == []
 
 
 def test_silent_reader_goes_offline_and_comes_back(
-    rig: Rig, synth: Synthetic, events: Events, wait_for: Callable[..., bool]
+    rig: Rig, synth: Synthetic, events: Events
 ) -> None:
     sim, reader = rig
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)
     sim.silence()
-    assert wait_for(lambda: events.online is False)
+    assert eventually(lambda: events.online is False)
     assert events.health[-1].reason == "not responding"
     assert reader.timeouts >= 1
     sim.resume()
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)
     sim.place(synth.id_number(), "孙七")
-    assert wait_for(lambda: len(events.identities) == 1)
+    assert eventually(lambda: len(events.identities) == 1)
 
 
-def test_unplug_replug_and_garbage(
-    rig: Rig, synth: Synthetic, events: Events, wait_for: Callable[..., bool]
-) -> None:
+def test_unplug_replug_and_garbage(rig: Rig, synth: Synthetic, events: Events) -> None:
     sim, reader = rig
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)
     sim.unplug()
-    assert not reader.online or wait_for(lambda: not reader.online)
-    assert wait_for(lambda: events.online is False)
+    assert not reader.online or eventually(lambda: not reader.online)
+    assert eventually(lambda: events.online is False)
     sim.replug()
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)
     for _ in range(10):
         sim.send_garbage(300, end_line=False)
     sim.place(synth.id_number(), "周八")
-    assert wait_for(lambda: len(events.identities) == 1)
+    assert eventually(lambda: len(events.identities) == 1)
     assert [h.online for h in events.health][:3] == [True, False, True]
 
 
@@ -162,29 +159,27 @@ def test_transact_raises_device_timeout_when_nobody_answers(
 
 
 def test_close_is_prompt_even_while_waiting_for_an_answer(
-    link_path: Path, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+    link_path: Path, hasher: IdentityHasher, events: Events
 ) -> None:
     import time
 
     with IdCardReaderSim(link_path) as sim:
         reader = IdCardReader(sim.url, hasher, events.identity, read_timeout=5.0, timeout=5.0)
         reader.start()
-        assert wait_for(lambda: len(sim.commands) >= 1)
+        assert eventually(lambda: len(sim.commands) >= 1)
         sim.silence()
         n = len(sim.commands)
-        assert wait_for(lambda: len(sim.commands) > n)  # a command is now waiting 5 s
+        assert eventually(lambda: len(sim.commands) > n)  # a command is now waiting 5 s
         t0 = time.monotonic()
         reader.close()
         assert time.monotonic() - t0 < 1.0
 
 
-def test_reader_fault_status_is_reported_offline(
-    rig: Rig, events: Events, wait_for: Callable[..., bool]
-) -> None:
+def test_reader_fault_status_is_reported_offline(rig: Rig, events: Events) -> None:
     sim, _ = rig
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)
     sim.reader_fault = Status.SELF_TEST_FAILED
-    assert wait_for(lambda: events.online is False)
+    assert eventually(lambda: events.online is False)
     assert events.health[-1].reason == "reader fault: SELF_TEST_FAILED"
     sim.reader_fault = None
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)

@@ -126,7 +126,7 @@ def test_garbage_prefix_and_overflow_resync() -> None:
     assert d.feed(b"\x00\xff" + GOLDEN)[0] == Decoder().feed(GOLDEN)[0]
     # endless noise without a line end is cut back and does not hide the next swipe
     assert d.feed(b"\x01" * (MAX_LINE * 4)) == []
-    assert len(d._buf) <= MAX_LINE
+    assert d.pending <= MAX_LINE
     (msg,) = d.feed(GOLDEN)
     assert isinstance(msg, BadSwipe) or msg.pan == PAN
     assert d.feed(GOLDEN)[0].pan == PAN  # type: ignore[union-attr]

@@ -9,17 +9,17 @@ they take on the wire: as text, as ASCII hex and as UCS-2 hex.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
-from drivers.idcard.device import IdCardReader
+from drivers.idcard.driver import IdCardReader
 from drivers.idcard.sim import IdCardReaderSim
 from drivers.identity import IdentityHasher
-from drivers.magstripe.device import CardReader
+from drivers.magstripe.driver import CardReader
 from drivers.magstripe.sim import CardReaderSim
-from drivers.qrscan.device import QrScanner
+from drivers.qrscan.driver import QrScanner
 from drivers.qrscan.sim import QrScannerSim
 from tests.drivers.identity.conftest import Events, LogText, Synthetic
+from tests.support import eventually
 
 
 def _forms(secret: str) -> list[str]:
@@ -35,7 +35,6 @@ def test_no_clear_numbers_in_logs_or_recorders(
     hasher: IdentityHasher,
     synth: Synthetic,
     all_logs: LogText,
-    wait_for: Callable[..., bool],
 ) -> None:
     events = Events()
     pans = [synth.pan(), synth.pan(19), synth.pan(13)]
@@ -92,27 +91,27 @@ def test_no_clear_numbers_in_logs_or_recorders(
         card_sim.swipe_card(pans[2][:-1] + str((int(pans[2][-1]) + 1) % 10))
         card_sim.swipe(f"B{pans[0]}^TEST/CARD^3012201", f"{pans[1]}=3012201")
         card_sim.send(f";{pans[2]}=30".encode())  # half a swipe, then the cable goes
-        assert wait_for(lambda: len(events.identities) == 2)
+        assert eventually(lambda: len(events.identities) == 2)
         card_sim.unplug()
-        assert wait_for(lambda: not card.online)
+        assert eventually(lambda: not card.online)
         card_sim.replug()
-        assert wait_for(lambda: card.online)
+        assert eventually(lambda: card.online)
         card_sim.swipe_card(pans[2])
-        assert wait_for(lambda: len(events.identities) == 3)
+        assert eventually(lambda: len(events.identities) == 3)
         # ID: a good card, an invalid number, then the reader goes silent
         id_sim.place(numbers[0], full_name)
-        assert wait_for(lambda: len(events.identities) == 4)
+        assert eventually(lambda: len(events.identities) == 4)
         id_sim.remove()
         bad = numbers[1][:17] + ("0" if numbers[1][17] != "0" else "1")
         id_sim.place(bad, full_name)
-        assert wait_for(lambda: any(r.startswith("invalid-card") for r in events.rejects))
+        assert eventually(lambda: any(r.startswith("invalid-card") for r in events.rejects))
         id_sim.silence()
-        assert wait_for(lambda: idr.timeouts >= 1)
+        assert eventually(lambda: idr.timeouts >= 1)
         # QR: an appointment and somebody else's code
         qr_sim.scan_appointment("APPT-0001")
         qr_sim.scan(f"PAY:{pans[0]}")
-        assert wait_for(lambda: len(events.identities) == 5)
-        assert wait_for(lambda: "not-an-appointment" in events.rejects)
+        assert eventually(lambda: len(events.identities) == 5)
+        assert eventually(lambda: "not-an-appointment" in events.rejects)
     finally:
         for r in readers:
             r.close()

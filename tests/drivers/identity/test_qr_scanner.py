@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from drivers.identity import IdentityHasher
-from drivers.qrscan.device import Appointment, QrScanner
+from drivers.qrscan.driver import Appointment, QrScanner
 from drivers.qrscan.sim import QrScannerSim
 from tests.drivers.identity.conftest import Events
+from tests.support import eventually
 
 Rig = tuple[QrScannerSim, QrScanner]
 
@@ -34,45 +35,43 @@ def rig(link_path: Path, hasher: IdentityHasher, events: Events) -> Iterator[Rig
 
 
 def test_appointment_code_gives_ref_and_identity(
-    rig: Rig, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+    rig: Rig, hasher: IdentityHasher, events: Events
 ) -> None:
     sim, _ = rig
     sim.scan_appointment("appt-2026-0042")
-    assert wait_for(lambda: len(events.identities) == 1)
+    assert eventually(lambda: len(events.identities) == 1)
     (appt,) = events.identities
     assert appt == Appointment("APPT-2026-0042", hasher.qr("APPT-2026-0042"))
     assert isinstance(appt, Appointment) and appt.identity.kind == "qr"
 
 
-def test_other_codes_and_noise_are_rejected(
-    rig: Rig, events: Events, wait_for: Callable[..., bool]
-) -> None:
+def test_other_codes_and_noise_are_rejected(rig: Rig, events: Events) -> None:
     sim, scanner = rig
     sim.scan("https://pay.example/qr?token=1")
     sim.send(b"\xff\xfe\r\n")
     sim.send_garbage(100)
     sim.scan_appointment("AB12")
-    assert wait_for(lambda: len(events.identities) == 1)
+    assert eventually(lambda: len(events.identities) == 1)
     assert events.rejects[:2] == ["not-an-appointment", "encoding"]
     assert scanner.scans == 1
 
 
-def test_unplug_replug(rig: Rig, events: Events, wait_for: Callable[..., bool]) -> None:
+def test_unplug_replug(rig: Rig, events: Events) -> None:
     sim, _ = rig
     sim.unplug()
-    assert wait_for(lambda: events.online is False)
+    assert eventually(lambda: events.online is False)
     sim.replug()
-    assert wait_for(lambda: events.online is True)
+    assert eventually(lambda: events.online is True)
     sim.scan_appointment("AB12")
-    assert wait_for(lambda: len(events.identities) == 1)
+    assert eventually(lambda: len(events.identities) == 1)
 
 
 def test_console_commands_drive_every_simulator(
-    tmp_path: Path, hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
+    tmp_path: Path, hasher: IdentityHasher, events: Events
 ) -> None:
-    from drivers.idcard.device import IdCardReader
+    from drivers.idcard.driver import IdCardReader
     from drivers.idcard.sim import IdCardReaderSim
-    from drivers.magstripe.device import CardReader
+    from drivers.magstripe.driver import CardReader
     from drivers.magstripe.sim import CardReaderSim
 
     card_sim, id_sim, qr_sim = (
@@ -94,14 +93,14 @@ def test_console_commands_drive_every_simulator(
         assert id_sim.command(["place", "张三"]) == "placed an ID card for 张*"
         assert qr_sim.command(["appt", "APPT-9"]) == "scanned appointment APPT-9"
         assert qr_sim.command(["scan", "hello", "world"]) == "scanned"
-        assert wait_for(lambda: len(events.identities) == 5)
+        assert eventually(lambda: len(events.identities) == 5)
         kinds = sorted(getattr(i, "kind", "appt") for i in events.identities)
         assert kinds == ["appt", "card", "card", "card", "id"]
         assert events.rejects == ["not-an-appointment"]
         assert card_sim.command(["unplug"]) == "unplug: done"
-        assert wait_for(lambda: events.online is False)
+        assert eventually(lambda: events.online is False)
         card_sim.command(["replug"])
-        assert wait_for(lambda: events.online is True)
+        assert eventually(lambda: events.online is True)
         with pytest.raises(ValueError):
             card_sim.command(["dance"])
         with pytest.raises(ValueError):

@@ -88,7 +88,7 @@ def test_magstripe_decoder_fuzz(frames: int) -> None:
         d = mag.Decoder(lrc=lrc)
         delivered = _campaign(
             d.feed,
-            lambda d=d: len(d._buf),  # type: ignore[misc]
+            lambda d=d: d.pending,  # type: ignore[misc]
             mag.MAX_LINE,
             magf.serial_samples(lrc=lrc),
             tokens,
@@ -119,7 +119,7 @@ def test_wedge_parser_fuzz(frames: int) -> None:
 
     _campaign(
         lambda b: p.feed(zip(b[0::2], b[1::2], strict=False)),
-        lambda: len(p._decoder._buf),
+        lambda: p.pending,
         mag.MAX_LINE,
         magf.wedge_samples(),
         tokens,
@@ -151,7 +151,7 @@ def test_idcard_response_decoder_fuzz(frames: int) -> None:
 
     delivered = _campaign(
         d.feed,
-        lambda: len(d._buf),
+        lambda: d.pending,
         idc.HEADER_LEN + idc.MAX_LEN,
         idf.response_samples(),
         tokens,
@@ -172,7 +172,7 @@ def test_idcard_command_decoder_fuzz(frames: int) -> None:
 
     delivered = _campaign(
         d.feed,
-        lambda: len(d._buf),
+        lambda: d.pending,
         idc.HEADER_LEN + idc.MAX_LEN,
         idf.command_samples(),
         tokens,
@@ -196,7 +196,7 @@ def test_qr_decoder_fuzz(frames: int) -> None:
 
     delivered = _campaign(
         d.feed,
-        lambda: len(d._buf),
+        lambda: d.pending,
         qr.MAX_LINE,
         qrf.line_samples(),
         tokens,

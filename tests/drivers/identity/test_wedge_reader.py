@@ -6,15 +6,16 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from drivers.identity import IdentityHasher
 from drivers.magstripe.codec import encode_swipe, encode_track2
 from drivers.magstripe.wedge import KeyEvent, encode_keys
-from drivers.magstripe.wedge_device import WedgeReader, WedgeUnavailable, evdev_events
+from drivers.magstripe.wedge_driver import WedgeReader, WedgeUnavailable, evdev_events
 from tests.drivers.identity.conftest import Events, Synthetic
+from tests.support import eventually
 
 
 class FakeDevice:
@@ -47,7 +48,7 @@ class FakeDevice:
 
 
 def test_wedge_reader_swipes_and_survives_unplug(
-    hasher: IdentityHasher, synth: Synthetic, events: Events, wait_for: Callable[..., bool]
+    hasher: IdentityHasher, synth: Synthetic, events: Events
 ) -> None:
     dev = FakeDevice()
     reader = WedgeReader(
@@ -64,24 +65,22 @@ def test_wedge_reader_swipes_and_survives_unplug(
     try:
         pan = synth.pan()
         dev.type(encode_swipe(None, encode_track2(pan, "3012", "201")).decode())
-        assert wait_for(lambda: len(events.identities) == 1)
+        assert eventually(lambda: len(events.identities) == 1)
         assert events.identities == [hasher.card(pan)]
         dev.type(";12")  # a half-typed swipe, then the device is pulled out
         dev.q.put(None)
-        assert wait_for(lambda: events.online is False)
-        assert wait_for(lambda: events.online is True)
+        assert eventually(lambda: events.online is False)
+        assert eventually(lambda: events.online is True)
         assert dev.opens == 2
         pan2 = synth.pan()
         dev.type(encode_swipe(None, encode_track2(pan2, "3012", "201")).decode())
-        assert wait_for(lambda: len(events.identities) == 2)
+        assert eventually(lambda: len(events.identities) == 2)
         assert events.rejects == []  # the half swipe was forgotten, not misread
     finally:
         reader.close()
 
 
-def test_absent_device_is_offline_until_it_appears(
-    hasher: IdentityHasher, events: Events, wait_for: Callable[..., bool]
-) -> None:
+def test_absent_device_is_offline_until_it_appears(hasher: IdentityHasher, events: Events) -> None:
     dev = FakeDevice()
     dev.absent = True
     reader = WedgeReader(
@@ -89,10 +88,10 @@ def test_absent_device_is_offline_until_it_appears(
     )
     reader.start()
     try:
-        assert wait_for(lambda: events.online is False)
+        assert eventually(lambda: events.online is False)
         assert "No such device" in events.health[0].reason
         dev.absent = False
-        assert wait_for(lambda: events.online is True)
+        assert eventually(lambda: events.online is True)
         assert [h.online for h in events.health] == [False, True]  # no flapping
         t0 = time.monotonic()
     finally:
@@ -115,7 +114,6 @@ def test_evdev_adapter_grabs_reads_and_releases(
     hasher: IdentityHasher,
     synth: Synthetic,
     events: Events,
-    wait_for: Callable[..., bool],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import os
@@ -170,13 +168,13 @@ def test_evdev_adapter_grabs_reads_and_releases(
     reader = WedgeReader("event7", hasher, events.identity, events.on_health)
     reader.start()
     try:
-        assert wait_for(lambda: events.online is True)
+        assert eventually(lambda: events.online is True)
         (dev,) = devices
         assert dev.grabbed
         os.write(dev.wfd, b"!")  # a wake-up with nothing to read is not a lost device
         pan = synth.pan()
         dev.type_text(encode_swipe(None, encode_track2(pan, "3012", "201")).decode())
-        assert wait_for(lambda: len(events.identities) == 1)
+        assert eventually(lambda: len(events.identities) == 1)
         assert events.identities == [hasher.card(pan)]
         assert events.online is True
     finally:

@@ -13,6 +13,7 @@ from drivers.bus.harness import EventLog
 from drivers.bus.master import BusMaster
 from drivers.bus.sim import BusSim
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
+from drivers.keypad.driver import keypad_beep, keypad_leds, keypad_text
 from drivers.keypad.sim import KeypadSim
 
 FAST: dict[str, Any] = {"keepalive_s": 0.1, "reply_timeout_s": 0.03, "baudrate": 1_000_000}
@@ -45,9 +46,9 @@ def test_typed_number_arrives_in_order(counter_bus: Any) -> None:
 
 def test_feedback_commands(counter_bus: Any) -> None:
     m: BusMaster = counter_bus.master
-    m.keypad_beep(1, BeepPattern.DOUBLE)
-    m.keypad_leds(1, KeypadLed.ONLINE | KeypadLed.SERVING)
-    m.keypad_text(1, "A023 服务中")
+    keypad_beep(m, 1, BeepPattern.DOUBLE)
+    keypad_leds(m, 1, KeypadLed.ONLINE | KeypadLed.SERVING)
+    keypad_text(m, 1, "A023 服务中")
     kp: KeypadSim = counter_bus.keypad
     assert kp.beeps == [BeepPattern.DOUBLE]
     assert kp.leds == KeypadLed.ONLINE | KeypadLed.SERVING
@@ -55,7 +56,7 @@ def test_feedback_commands(counter_bus: Any) -> None:
 
 
 def test_power_cut_clears_display_state(counter_bus: Any, replug: Callable[..., float]) -> None:
-    counter_bus.master.keypad_text(1, "A023")
+    keypad_text(counter_bus.master, 1, "A023")
     replug(counter_bus.sim, counter_bus.master, counter_bus.log, [1, 2, 3])
     assert counter_bus.keypad.text == "" and counter_bus.keypad.leds == KeypadLed.NONE
 

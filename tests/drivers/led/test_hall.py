@@ -10,6 +10,7 @@ import pytest
 from drivers.bus.codes import TextEffect
 from drivers.bus.events import DeviceOnline
 from drivers.bus.messages import HallZone
+from drivers.led.driver import hall_brightness, hall_clear, hall_send, hall_zone
 from drivers.led.hall import HallFrameBuffer, ZoneContent
 
 
@@ -55,15 +56,15 @@ def test_long_text_is_cut_at_a_character() -> None:
 def test_zones_over_the_bus(hall_bus: Any) -> None:
     fb = HallFrameBuffer(4)
     fb.set_calls(["A023 → 3号窗口"], notice="欢迎光临")
-    fb.flush(lambda m: hall_bus.master.hall_send(1, m))
+    fb.flush(lambda m: hall_send(hall_bus.master, 1, m))
     hall = hall_bus.hall
     assert hall.zones == ["A023 → 3号窗口", "", "", "欢迎光临"]
     assert hall.blinking == {0}
-    hall_bus.master.hall_brightness(1, 7)
+    hall_brightness(hall_bus.master, 1, 7)
     assert hall.brightness == 7
-    hall_bus.master.hall_zone(1, 2, "C001", blink=True)
+    hall_zone(hall_bus.master, 1, 2, "C001", blink=True)
     assert hall.zones[2] == "C001" and hall.blinking == {0, 2}
-    hall_bus.master.hall_clear(1)
+    hall_clear(hall_bus.master, 1)
     assert hall.zones == ["", "", "", ""]
 
 
@@ -72,7 +73,7 @@ def test_restart_invalidates_and_redraws(hall_bus: Any, replug: Callable[..., fl
     fb.set_calls(["A023"], notice="N")
 
     def send(m: HallZone) -> None:
-        hall_bus.master.hall_send(1, m)
+        hall_send(hall_bus.master, 1, m)
 
     fb.flush(send)
     assert replug(hall_bus.sim, hall_bus.master, hall_bus.log, [1]) < 1.0

@@ -15,6 +15,7 @@ from drivers.bus.messages import StripShow
 from drivers.bus.sim import BusSim
 from drivers.bus.text import decode_text, encode_text, fit_text
 from drivers.errors import FrameError
+from drivers.led.driver import strip_brightness, strip_clear, strip_show
 from drivers.led.sim import StripSim
 
 FAST: dict[str, Any] = {"keepalive_s": 0.1, "reply_timeout_s": 0.03, "baudrate": 1_000_000}
@@ -33,20 +34,20 @@ def test_gb18030_text_rules() -> None:
 def test_show_blink_scroll_brightness_clear(counter_bus: Any) -> None:
     m: BusMaster = counter_bus.master
     strip: StripSim = counter_bus.strip
-    m.strip_show(3, "请A023号到3号窗口", blink=True)
+    strip_show(m, 3, "请A023号到3号窗口", blink=True)
     assert strip.text == "请A023号到3号窗口" and strip.effect == TextEffect.BLINK
-    m.strip_show(3, "欢迎光临 Welcome", scroll=True, speed=3)
+    strip_show(m, 3, "欢迎光临 Welcome", scroll=True, speed=3)
     assert strip.effect == TextEffect.SCROLL and strip.speed == 3 and not strip.blinking
-    m.strip_brightness(3, 4)
+    strip_brightness(m, 3, 4)
     assert strip.brightness == 4
     with pytest.raises(ValueError):
-        m.strip_brightness(3, 16)
-    m.strip_clear(3)
+        strip_brightness(m, 3, 16)
+    strip_clear(m, 3)
     assert strip.text == "" and strip.effect == TextEffect.NONE
 
 
 def test_strip_records_when_each_frame_arrived(counter_bus: Any) -> None:
-    counter_bus.master.strip_show(3, "A023")
+    strip_show(counter_bus.master, 3, "A023")
     got = counter_bus.strip.received_of(StripShow)
     assert len(got) == 1 and got[0].msg.text == "A023" and got[0].t > 0
 
@@ -59,8 +60,8 @@ def test_strip_alone_recovers(tmp_path: Path, replug: Callable[..., float]) -> N
         BusMaster(sim.url, devices=[3], on_event=log, backoff_max=0.05, **FAST) as m,
     ):
         assert m.wait_online(3, 3)
-        m.strip_show(3, "A023")
+        strip_show(m, 3, "A023")
         assert replug(sim, m, log, [3]) < 1.0
         assert strip.text == ""  # lost with power: the app resends on DeviceOnline
-        m.strip_show(3, "A023")
+        strip_show(m, 3, "A023")
         assert strip.text == "A023"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from drivers.printer.device import TicketPrinter
+from drivers.printer.driver import TicketPrinter
 from drivers.printer.profiles import PROFILES
 from drivers.printer.sim import PrinterSim
 from drivers.printer.status import PrinterStatus

@@ -13,6 +13,7 @@ from drivers.bus.harness import EventLog
 from drivers.bus.master import BusMaster
 from drivers.bus.sim import BusSim
 from drivers.ratingpad.codes import KEYS_3, Rating, Reason
+from drivers.ratingpad.driver import rating_prompt
 from drivers.ratingpad.sim import RatingPadSim
 
 FAST: dict[str, Any] = {"keepalive_s": 0.1, "reply_timeout_s": 0.03, "baudrate": 1_000_000}
@@ -68,7 +69,7 @@ def test_each_key_reaches_host(tmp_path: Path, keys: int) -> None:
         assert m.wait_online(2, 3)
         assert m.info(2) is not None and m.info(2).caps & 0x0F == keys  # type: ignore[union-attr]
         for value in pad.layout:
-            m.rating_prompt(2, True)
+            rating_prompt(m, 2, True)
             assert pad.press(value)
             assert not pad.prompt  # a rating puts the prompt out
             log.wait_for(RatingGiven, lambda e, v=value: e.value is v)  # type: ignore[misc]
@@ -76,7 +77,7 @@ def test_each_key_reaches_host(tmp_path: Path, keys: int) -> None:
 
 
 def test_unhappy_rating_carries_reason(counter_bus: Any) -> None:
-    counter_bus.master.rating_prompt(2, True)
+    rating_prompt(counter_bus.master, 2, True)
     counter_bus.pad.press(Rating.UNSATISFIED, Reason.WAIT_TOO_LONG)
     ev = counter_bus.log.wait_for(RatingGiven)
     assert (ev.value, ev.reason) == (Rating.UNSATISFIED, Reason.WAIT_TOO_LONG)
@@ -92,9 +93,9 @@ def test_pad_alone_recovers_and_prompt_is_lost_on_power_cut(
         BusMaster(sim.url, devices=[2], on_event=log, backoff_max=0.05, **FAST) as m,
     ):
         assert m.wait_online(2, 3)
-        m.rating_prompt(2, True)
+        rating_prompt(m, 2, True)
         assert replug(sim, m, log, [2]) < 1.0
         assert not pad.prompt
-        m.rating_prompt(2, True)
+        rating_prompt(m, 2, True)
         pad.press(Rating.SATISFIED)
         assert log.wait_for(RatingGiven).value is Rating.SATISFIED

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from drivers.errors import DriverError
-from drivers.printer.device import TicketPrinter, normalize_url
+from drivers.printer.driver import TicketPrinter, normalize_url
 from drivers.printer.errors import (
     CoverOpen,
     PaperOut,
@@ -24,6 +23,7 @@ from drivers.printer.sim import PrinterSim
 from drivers.printer.status import PrinterStatus
 from drivers.printer.ticket import render_ticket
 from tests.drivers.printer.conftest import make_ticket
+from tests.support import eventually
 
 
 def test_healthy_printer_is_online_with_paper(printer: TicketPrinter) -> None:
@@ -102,7 +102,7 @@ def test_python_escpos_alone_would_call_a_silent_printer_plenty(
 ) -> None:
     """Why the driver decodes status itself: escpos' paper_status() says 2 on silence."""
     printer_sim.silence()
-    esc = printer._escpos
+    esc = printer.escpos
     esc.read_timeout = 0.05
     assert esc.paper_status() == 2
     assert printer.status().paper == "unknown"
@@ -123,18 +123,12 @@ def test_unplug_reports_offline_and_replug_recovers(
 ) -> None:
     printer.status()
     printer_sim.unplug()
-    deadline = time.monotonic() + 2.0
-    while printer.connected and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert not printer.connected
+    assert eventually(lambda: not printer.connected, 2.0)
     with pytest.raises(PrinterOffline):
         printer.print_ticket(make_ticket())
     assert statuses[-1].online is False
     printer_sim.replug()
-    start = time.monotonic()
-    while not printer.status().online:
-        assert time.monotonic() - start < 2.0, "no recovery within 2 s"
-        time.sleep(0.01)
+    assert eventually(lambda: printer.status().online, 2.0), "no recovery within 2 s"
     printer.print_ticket(make_ticket())
     assert printer_sim.wait_for_ticket(2.0) is not None
     assert [s.online for s in statuses][-2:] == [False, True]
@@ -187,10 +181,7 @@ def test_watch_reports_paper_near_end_without_a_print(
 ) -> None:
     printer.start_watch(interval=0.02)
     printer_sim.paper_near_end()
-    deadline = time.monotonic() + 2.0
-    while not (statuses and statuses[-1].paper == "near_end"):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    assert eventually(lambda: statuses and statuses[-1].paper == "near_end", 2.0)
     printer.stop_watch()
 
 

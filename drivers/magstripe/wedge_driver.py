@@ -23,7 +23,7 @@ from typing import Any
 
 from drivers.errors import DriverError
 from drivers.identity import IdentityHasher
-from drivers.magstripe.device import IdentityCallback, SwipeHandler
+from drivers.magstripe.driver import IdentityCallback, SwipeHandler
 from drivers.magstripe.wedge import KeyEvent, WedgeParser
 from drivers.readers import HealthCallback, ReaderCore, RejectCallback
 from drivers.recorder import FlightRecorder

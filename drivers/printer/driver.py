@@ -86,6 +86,7 @@ class LinkEscpos(Escpos):
         logger: logging.Logger,
         on_state: Callable[[bool, str], None],
         reconnect_deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.url = url
@@ -104,6 +105,7 @@ class LinkEscpos(Escpos):
             backoff_initial=0.02,
             backoff_max=0.5,
             reconnect_deadline=reconnect_deadline,
+            clock=clock,
             open_kwargs={"write_timeout": write_timeout},
         )
 
@@ -199,7 +201,7 @@ class TicketPrinter:
         self.logo = logo
         self.name = name
         self.log = logger or logging.getLogger(f"lobbyq.drivers.{name}")
-        self.recorder = recorder or FlightRecorder(name)
+        self.recorder = recorder or FlightRecorder(name, clock=clock)
         self._on_status = on_status
         self._clock = clock
         self._lock = threading.RLock()
@@ -222,8 +224,14 @@ class TicketPrinter:
                 logger=self.log,
                 on_state=self._on_link_state,
                 reconnect_deadline=reconnect_deadline,
+                clock=clock,
             )
         self._opened = False
+
+    @property
+    def escpos(self) -> Any:
+        """The python-escpos printer underneath, for a command lobbyq does not wrap."""
+        return self._escpos
 
     # -- lifecycle --------------------------------------------------------
 
