@@ -73,7 +73,16 @@ class ServiceQueue:
             "waiting": self.waiting,
             "open_counters": self.open_counters,
             "expected_wait_s": self.expected_wait_s,
-            "tickets": [t.to_dict() for t in self.tickets],
+            # Inline rather than ``t.to_dict()``: a busy queue has thousands of rows.
+            "tickets": [
+                {
+                    "number": t.number,
+                    "class": t.customer_class,
+                    "waited_s": t.waited_s,
+                    "expected_wait_s": t.expected_wait_s,
+                }
+                for t in self.tickets
+            ],
         }
 
 
