@@ -144,6 +144,14 @@ def decode_records(
     return tuple(out)
 
 
+def first_of(events: Iterable[LoggedEvent], cls: type[E]) -> E | None:
+    """The first event of a type among logged events, if any."""
+    for e in events:
+        if isinstance(e.event, cls):
+            return e.event
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """The engine's answer to one command (topic ``reply/<device>``) with its events, typed.
@@ -159,7 +167,7 @@ class Reply:
 
     def first(self, cls: type[E]) -> E | None:
         """The first event of a type in this reply, if any."""
-        return next((e.event for e in self.events if isinstance(e.event, cls)), None)
+        return first_of(self.events, cls)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "ok": self.ok}
