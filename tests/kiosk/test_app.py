@@ -9,6 +9,7 @@ from typing import Any
 
 from kiosk.ui.flow import Tap
 from lobbyq.protocol.messages import AlertMsg, CommandMsg, EventMsg, StateMsg, StatusMsg
+from tests.support import eventually
 
 
 def test_tap_service_issues_prints_and_shows_the_same_number(
@@ -113,9 +114,7 @@ def test_branch_notice_and_queue_state_reach_the_screen(
     rk.app.tap_service("C")
     assert rk.wait_for(lambda s: s.printing == "printed")
     assert printer.tickets[-1].notice is not None and "停电" in printer.tickets[-1].notice
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and rk.app.queue.get("C", (0, None))[0] < 1:
-        time.sleep(0.02)
+    assert eventually(lambda: rk.app.queue.get("C", (0, None))[0] >= 1, 3)
     assert rk.app.queue["C"][0] == 1
 
 
