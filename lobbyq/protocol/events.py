@@ -19,7 +19,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, TypeVar
 
 from lobbyq.core.events import EVENT_TYPES, Event, TicketIssued, event_to_dict
-from lobbyq.protocol.fields import Fields
+from lobbyq.protocol.fields import Fields, kind_of
 from lobbyq.protocol.messages import PROTOCOL_VERSION, ProtocolError, ReplyMsg, dump, parse_object
 
 E = TypeVar("E", bound=Event)
@@ -110,7 +110,9 @@ class LoggedEvent:
         cls, obj: Mapping[str, Any], *, strict: bool = False, path: str = ""
     ) -> LoggedEvent:
         """Decode one event record (a reply's list item, or an ``evt/`` payload's object)."""
-        kind = obj.get("kind") if isinstance(obj, Mapping) else None
+        if not isinstance(obj, Mapping):
+            raise ProtocolError(f"field {path or 'event'!r} must be an object, got {kind_of(obj)}")
+        kind = obj.get("kind")
         spec = _SPECS.get(kind) if isinstance(kind, str) else None
         if spec is None:
             where = f"{path}.kind" if path else "kind"

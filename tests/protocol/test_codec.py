@@ -155,6 +155,8 @@ def test_reply_events_of_an_unknown_kind_are_skipped_unless_strict() -> None:
     assert decode_records(records) == (LoggedEvent(5, ISSUED),)
     with pytest.raises(ProtocolError, match=r"'events\[0\]\.kind' is not a known event kind"):
         decode_records(records, strict=True)
+    with pytest.raises(ProtocolError, match=r"field 'events\[0\]' must be an object, got number"):
+        decode_records([7])
     wire = dump({"v": 1, "id": "cmd-00000001", "ok": True, "events": records})
     reply = Reply.of(ReplyMsg.decode(wire))
     assert reply.first(TicketIssued) == ISSUED and reply.first(TicketCalled) is None
