@@ -47,7 +47,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from display import board as b
 from display.voice import Call, VoiceError, VoiceQueue
@@ -57,9 +57,12 @@ from drivers.errors import DriverError
 from drivers.led.driver import hall_send
 from drivers.led.hall import HallFrameBuffer
 from drivers.mqtt.bus import Bus
+from lobbyq.core import TicketCalled
 from lobbyq.core.config import load_branch_and_table
 from lobbyq.core.errors import ConfigError
-from lobbyq.protocol.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
+from lobbyq.protocol import views as pv
+from lobbyq.protocol.events import LoggedEvent
+from lobbyq.protocol.messages import AlertMsg, ProtocolError, StatusMsg
 from lobbyq.protocol.topics import Topics
 from lobbyq.runtime.version import VERSION
 
@@ -67,6 +70,8 @@ DEFAULT_ZONES = 4
 SCREEN_REFRESH_S = 0.5
 SCROLL_OVER_BYTES = 32  # a zone shows about 16 Chinese characters at once
 DEFAULT_VOICE = ("zh", "en")
+
+V = TypeVar("V", bound=pv.View)
 
 
 class HallDisplayApp:
@@ -178,53 +183,49 @@ class HallDisplayApp:
 
     def _on_called(self, topic: str, payload: bytes) -> None:
         try:
-            ev = EventMsg.decode(payload)
+            logged = LoggedEvent.decode(payload)
+            ev = logged.expect(TicketCalled)
         except ProtocolError as exc:
             self._log.warning("ignored a bad ticket_called event: %s", exc)
             return
+        seq = logged.seq
         before = self.board.calls_seq
-        self._update(lambda bd: b.on_called(bd, ev.seq, ev.body))
+        self._update(lambda bd: b.on_called(bd, seq, ev))
         if self.board.calls_seq > before and self._thread is not None:
             self._paint_latest(screen=False)  # the painter thread follows for the screen
-        number, counter = ev.body.get("number"), ev.body.get("counter")
         with self._wake:
             # Its own watermark: a snapshot that overtook the event must not silence the call,
             # and a redelivered event (same seq) must not say it twice.
-            fresh = ev.seq > self._announced_seq
-            self._announced_seq = max(self._announced_seq, ev.seq)
-        if (
-            self.voice is not None
-            and fresh
-            and isinstance(number, str)
-            and isinstance(counter, str)
-        ):
-            self.voice.announce(Call(number, counter, bool(ev.body.get("recall"))))
+            fresh = seq > self._announced_seq
+            self._announced_seq = max(self._announced_seq, seq)
+        if self.voice is not None and fresh:
+            self.voice.announce(Call(ev.number, ev.counter, ev.recall))
 
-    def _state(self, topic: str, payload: bytes) -> StateMsg | None:
+    def _state(
+        self, topic: str, payload: bytes, decode: Callable[[bytes], pv.Retained[V]]
+    ) -> pv.Retained[V] | None:
         if not payload:
             return None  # a retained topic being cleared
         try:
-            return StateMsg.decode(payload)
+            return decode(payload)
         except ProtocolError as exc:
             self._log.warning("ignored bad state on %s: %s", topic, exc)
             return None
 
     def _on_calls(self, topic: str, payload: bytes) -> None:
-        msg = self._state(topic, payload)
+        msg = self._state(topic, payload, pv.decode_calls)
         if msg is not None:
-            self._update(lambda bd: b.on_calls_state(bd, msg.seq, msg.body))
+            self._update(lambda bd: b.on_calls_state(bd, msg.seq, msg.view))
 
     def _on_counter(self, topic: str, payload: bytes) -> None:
-        msg = self._state(topic, payload)
-        if msg is None:
-            return
-        counter = self.topics.parse(topic)[-1]
-        self._update(lambda bd: b.on_counter_state(bd, counter, msg.seq, msg.body))
+        msg = self._state(topic, payload, pv.decode_counter)
+        if msg is not None:
+            self._update(lambda bd: b.on_counter_state(bd, msg.seq, msg.view))
 
     def _on_notice(self, topic: str, payload: bytes) -> None:
-        msg = self._state(topic, payload)
+        msg = self._state(topic, payload, pv.decode_notice)
         if msg is not None:
-            self._update(lambda bd: b.on_notice_state(bd, msg.seq, msg.body))
+            self._update(lambda bd: b.on_notice_state(bd, msg.seq, msg.view))
 
     # -- LED side ------------------------------------------------------------------
     def _on_bus_event(self, ev: BusEvent) -> None:

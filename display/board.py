@@ -1,9 +1,11 @@
 """What the hall display shows, as pure data: latest calls, counters, notice, idle info.
 
-The board is fed by the engine's messages: ``ticket_called`` events (fast:
-the event goes out before the retained state) and the retained ``state/calls``,
-``state/counter/<id>`` and ``state/notice`` snapshots (the truth after a
-reboot). Each carries the event-log ``seq``; news older than what the board
+The board is fed by the engine's messages, decoded by the app into their
+protocol types: ``ticket_called`` events (``TicketCalled``; fast: the event
+goes out before the retained state) and the retained ``state/calls``,
+``state/counter/<id>`` and ``state/notice`` views (``CallsView``,
+``CounterView``, ``NoticeView``; the truth after a reboot). Each carries the
+event-log ``seq``; news older than what the board
 already reflects is ignored, so an event and its snapshot never show a call
 twice. ``layout`` turns the board into zone lines for an LED display of any
 size, and the HDMI screen draws the same board.
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+
+from lobbyq.core import CallsView, CounterView, NoticeView, TicketCalled
 
 MAX_CALLS = 8
 
@@ -54,73 +57,53 @@ class Board:
     calls_seq: int = -1
     counters: Mapping[str, str] = field(default_factory=dict)  # id -> open/closed/paused
     counters_seq: Mapping[str, int] = field(default_factory=dict)
-    notice: Mapping[str, Any] | None = None
+    notice: NoticeView | None = None
     notice_seq: int = -1
 
 
-def _call_line(d: Mapping[str, Any]) -> CallLine | None:
-    number, counter = d.get("number"), d.get("counter")
-    if not isinstance(number, str) or not isinstance(counter, str):
-        return None
-    service = d.get("service")
-    at = d.get("at")
-    return CallLine(
-        number,
-        counter,
-        service if isinstance(service, str) else "",
-        float(at) if isinstance(at, int | float) else 0.0,
-    )
-
-
-def on_called(board: Board, seq: int, event: Mapping[str, Any]) -> Board:
+def on_called(board: Board, seq: int, event: TicketCalled) -> Board:
     """A ``ticket_called`` event: the call goes on top (a recall too: it is called again)."""
-    line = _call_line(event)
-    if line is None or seq <= board.calls_seq:
+    if seq <= board.calls_seq:
         return board
+    line = CallLine(event.number, event.counter, event.service, event.at)
     return replace(board, calls=(line, *board.calls)[:MAX_CALLS], calls_seq=seq)
 
 
-def on_calls_state(board: Board, seq: int, state: Mapping[str, Any]) -> Board:
-    """The retained ``{"calls": [...]}`` snapshot, newest first."""
+def on_calls_state(board: Board, seq: int, view: CallsView) -> Board:
+    """The retained latest calls, newest first."""
     if seq < board.calls_seq:
         return board
-    raw = state.get("calls")
-    lines = (
-        [c for c in (_call_line(d) for d in raw if isinstance(d, Mapping))]
-        if isinstance(raw, list)
-        else []
-    )
-    return replace(board, calls=tuple(c for c in lines if c is not None)[:MAX_CALLS], calls_seq=seq)
+    lines = tuple(CallLine(c.number, c.counter, c.service, c.at) for c in view.calls)
+    return replace(board, calls=lines[:MAX_CALLS], calls_seq=seq)
 
 
-def on_counter_state(board: Board, counter: str, seq: int, state: Mapping[str, Any]) -> Board:
+def on_counter_state(board: Board, seq: int, view: CounterView) -> Board:
+    """A counter's retained view: only its status shows (paused and closed ones are listed)."""
+    counter = view.counter
     if seq < board.counters_seq.get(counter, -1):
         return board
-    status = state.get("status")
-    if status not in ("open", "closed", "paused"):
-        return board
+    if view.status not in ("open", "closed", "paused"):
+        return board  # a status this display does not know: keep what it shows
     return replace(
         board,
-        counters={**board.counters, counter: str(status)},
+        counters={**board.counters, counter: view.status},
         counters_seq={**board.counters_seq, counter: seq},
     )
 
 
-def on_notice_state(board: Board, seq: int, state: Mapping[str, Any]) -> Board:
+def on_notice_state(board: Board, seq: int, notice: NoticeView | None) -> Board:
     if seq < board.notice_seq:
         return board
-    notice = dict(state) if state.get("notice") else None
     return replace(board, notice=notice, notice_seq=seq)
 
 
 def notice_text(board: Board, texts: BoardTexts) -> str | None:
     if board.notice is None:
         return None
-    text = board.notice.get("text")
-    if isinstance(text, str) and text:
-        return text
-    kind = board.notice.get("notice")
-    return texts.notices.get(str(kind), str(kind))
+    if board.notice.text:
+        return board.notice.text
+    kind = board.notice.notice
+    return texts.notices.get(kind, kind)
 
 
 def _sort_key(counter: str) -> tuple[int, str]:

@@ -96,7 +96,7 @@ class EngineClient:
             self._post(IssueFailed(eff.issue_no, "unavailable", "error", self.clock()))
             return
         self._set_health("engine", "ok")
-        ticket = engine_io.ticket_from_reply(reply.events, eff) if reply.ok else None
+        ticket = engine_io.ticket_from_reply(reply.events) if reply.ok else None
         if ticket is None:
             reason = reply.code or engine_io.refusal_of(reply.events) or "no ticket in reply"
             self.log.info("engine refused issue_ticket for %s: %s", eff.service, reason)

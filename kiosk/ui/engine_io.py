@@ -1,15 +1,16 @@
-"""Translate between the engine's messages and the flow, tolerantly and purely.
+"""Translate between the engine's messages and the flow, purely.
 
-The engine's ``issue_ticket`` reply carries a ``ticket_issued`` event
-(``lobbyq.core.events.TicketIssued``: ``number``, ``service``,
-``ahead``, ``expected_wait_s``, ``ticket``, ``customer_class``). The retained
-``state/queue`` and ``state/notice`` snapshots are read field by field with
-defaults, so a newer engine that adds fields never breaks the kiosk.
+The engine's messages are decoded once, by the protocol types
+(``lobbyq.protocol``): the ``issue_ticket`` reply's ``ticket_issued``
+event (``lobbyq.core.TicketIssued``) becomes the flow's ``IssuedTicket``,
+and the retained ``state/queue`` and ``state/notice`` views become what the
+screens show. A message that does not decode raises ``ProtocolError`` (or,
+for a reply, reads as "no ticket"); fields a newer engine adds are ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,10 @@ from kiosk.i18n import N_, Translator
 from kiosk.ui.content import Content, pick
 from kiosk.ui.flow import IssuedTicket, RequestTicket
 from kiosk.ui.layout import PRIORITY_LABELS, wait_minutes
+from lobbyq.core import CommandRefused, TicketIssued
+from lobbyq.protocol import views
+from lobbyq.protocol.events import decode_records, first_of
+from lobbyq.protocol.messages import ProtocolError
 
 if TYPE_CHECKING:
     # python-escpos reads its printer database at import (about a second on a
@@ -53,73 +58,47 @@ def command_fields(effect: RequestTicket) -> dict[str, Any]:
     return fields
 
 
-def ticket_from_reply(
-    events: tuple[Mapping[str, Any], ...], effect: RequestTicket
-) -> IssuedTicket | None:
-    """The issued ticket in a reply's events, or ``None`` if there is none."""
-    ev = next((e for e in events if e.get("kind") == "ticket_issued"), None)
+def ticket_from_reply(events: Sequence[Mapping[str, Any]]) -> IssuedTicket | None:
+    """The issued ticket in a reply's event records, or ``None`` if there is none."""
+    try:
+        ev = first_of(decode_records(events), TicketIssued)
+    except ProtocolError:
+        return None
     if ev is None:
         return None
-    number = ev.get("number")
-    if not isinstance(number, str) or not number:
-        return None
-    ahead = ev.get("ahead", ev.get("people_ahead", 0))
-    wait = ev.get("expected_wait_s", ev.get("wait_s"))
     return IssuedTicket(
-        number=number,
-        service=str(ev.get("service", effect.service)),
-        ahead=int(ahead) if isinstance(ahead, int | float) and not isinstance(ahead, bool) else 0,
-        expected_wait_s=float(wait)
-        if isinstance(wait, int | float) and not isinstance(wait, bool)
-        else None,
-        customer_class=str(ev.get("customer_class", effect.customer_class)),
-        ticket_id=str(ev.get("ticket", "")),
+        number=ev.number,
+        service=ev.service,
+        ahead=ev.ahead,
+        expected_wait_s=ev.expected_wait_s,
+        customer_class=ev.customer_class,
+        ticket_id=ev.ticket,
     )
 
 
-def refusal_of(events: tuple[Mapping[str, Any], ...]) -> str | None:
-    ev = next((e for e in events if e.get("kind") == "command_refused"), None)
-    if ev is None:
+def refusal_of(events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The refusal code among a reply's event records, if the core refused the command."""
+    try:
+        refused = first_of(decode_records(events), CommandRefused)
+    except ProtocolError:
         return None
-    return str(ev.get("code") or ev.get("reason") or "refused")
+    return refused.code if refused is not None else None
 
 
 def queue_view(state: Mapping[str, Any]) -> dict[str, tuple[int, float | None]]:
-    """``code -> (waiting, expected_wait_s)`` from a ``state/queue`` snapshot."""
-    services: Any = state.get("services", state.get("queues", state))
-    items: list[tuple[str, Any]] = []
-    if isinstance(services, Mapping):
-        items = [(str(k), v) for k, v in services.items()]
-    elif isinstance(services, list):
-        items = [
-            (str(v.get("service", v.get("code", ""))), v)
-            for v in services
-            if isinstance(v, Mapping)
-        ]
-    out: dict[str, tuple[int, float | None]] = {}
-    for code, v in items:
-        if not isinstance(v, Mapping) or not code:
-            continue
-        waiting = v.get("waiting", v.get("count", v.get("length")))
-        if isinstance(waiting, list):
-            waiting = len(waiting)
-        if not isinstance(waiting, int) or isinstance(waiting, bool):
-            continue
-        wait = v.get("expected_wait_s", v.get("wait_s"))
-        ok = isinstance(wait, int | float) and not isinstance(wait, bool)
-        out[code] = (waiting, float(wait) if ok else None)
-    return out
+    """``code -> (waiting, expected_wait_s)`` from a ``state/queue`` view (or ``ProtocolError``)."""
+    view = views.queue_view(state)
+    return {code: (q.waiting, q.expected_wait_s) for code, q in view.services.items()}
 
 
 def notice_of(state: Mapping[str, Any]) -> dict[str, str] | None:
-    """The branch notice from a ``state/notice`` snapshot (``{}`` means none)."""
-    kind = state.get("notice")
-    if not isinstance(kind, str) or not kind:
+    """The notice from a ``state/notice`` view (``{}``: none), or ``ProtocolError``."""
+    notice = views.notice_view(state)
+    if notice is None:
         return None
-    out = {"notice": kind}
-    text = state.get("text")
-    if isinstance(text, str) and text:
-        out["text"] = text
+    out = {"notice": notice.notice}
+    if notice.text:
+        out["text"] = notice.text
     return out
 
 

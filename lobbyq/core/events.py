@@ -277,13 +277,14 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
-def _fast_init(cls: type[Event]) -> None:
-    """Give a frozen event class an `__init__` that writes its `__dict__` directly.
+def fast_init(cls: type[Any]) -> None:
+    """Give a frozen dataclass (no slots) an `__init__` that writes its `__dict__` directly.
 
     The dataclass-generated `__init__` of a frozen class calls
     `object.__setattr__` once per field, which made building events the
     largest cost of `apply` (about half of it). This one has the same
-    signature and defaults and keeps the instance frozen afterwards.
+    signature and defaults and keeps the instance frozen afterwards; the
+    views use it too.
     """
     namespace: dict[str, Any] = {}
     params = []
@@ -299,11 +300,11 @@ def _fast_init(cls: type[Event]) -> None:
     exec(source, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[method-assign]
+    cls.__init__ = init
 
 
 for _cls in EVENT_TYPES.values():
-    _fast_init(_cls)
+    fast_init(_cls)
 
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
     c: tuple(f.name for f in fields(c)) for c in EVENT_TYPES.values()

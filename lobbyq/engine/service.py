@@ -17,27 +17,35 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from drivers.mqtt.bus import Bus
 from lobbyq import core
 from lobbyq.core import BranchConfig, BranchState
 from lobbyq.engine.store import EventStore, Record, StoreError
+from lobbyq.protocol.events import LoggedEvent, Reply
 from lobbyq.protocol.messages import (
     CommandMsg,
-    EventMsg,
     ProtocolError,
-    ReplyMsg,
-    StateMsg,
     StatusMsg,
     dump,
     parse_object,
     valid_id,
 )
 from lobbyq.protocol.topics import TopicError, Topics
+from lobbyq.protocol.views import CallsView, CounterView, NoticeView, QueueView, Retained, View
 from lobbyq.runtime.version import VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    """One record for the log and the typed events it holds, to publish once it is appended."""
+
+    record: Record
+    events: Sequence[core.Event]
+    refusal: core.CommandRefused | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +84,7 @@ class Engine:
         self._log = logger or logging.getLogger("lobbyq.engine")
         self._inbox: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._published: dict[str, Mapping[str, Any]] = {}
+        self._published: dict[str, View] = {}
         self._since_snapshot = 0
         self._ticks = 0
         self._queue_due: float | None = None
@@ -181,25 +189,26 @@ class Engine:
                 self.state = self._load()
 
     def _process(self, batch: list[tuple[str, bytes]], tick: bool) -> None:
-        records: list[Record] = []
+        applied: list[_Applied] = []
         replies: list[tuple[str, bytes]] = []
         seen: dict[str, Record] = {}
         for topic, payload in batch:
-            rec = self._handle(topic, payload, seen, replies)
-            if rec is not None:
-                records.append(rec)
-                if rec.command_id:
-                    seen[rec.command_id] = rec
+            done = self._handle(topic, payload, seen, replies)
+            if done is not None:
+                applied.append(done)
+                if done.record.command_id:
+                    seen[done.record.command_id] = done.record
         if tick:
-            rec = self._apply_tick()
-            if rec is not None:
-                records.append(rec)
-        if not records:
+            done = self._apply_tick()
+            if done is not None:
+                applied.append(done)
+        if not applied:
             for topic, data in replies:
                 self.bus.publish(topic, data, qos=1)
             if self._queue_due is not None and time.monotonic() >= self._queue_due:
                 self._publish_state()
             return
+        records = [a.record for a in applied]
         n_events = sum(len(r.events) for r in records)
         snapshot = None
         if self._since_snapshot + n_events >= self.options.snapshot_every:
@@ -212,14 +221,21 @@ class Engine:
             self.state = self._load()
             return
         self._since_snapshot = 0 if snapshot is not None else self._since_snapshot + n_events
-        for rec in records:
-            events = rec.numbered_events()
-            reply = rec.full_reply()
-            if reply is not None:
-                replies.append((self.topics.reply(rec.device), dump({"v": 1, **reply})))
-            for ev in events:
-                msg = EventMsg(ev["seq"], ev["kind"], float(ev["at"]), ev)
-                self.bus.publish(self.topics.evt(ev["kind"]), msg.encode(), qos=1)
+        for a in applied:
+            rec = a.record
+            logged = tuple(LoggedEvent(s, e) for s, e in zip(rec.seqs, a.events, strict=True))
+            if rec.command_id is not None:
+                refusal = a.refusal
+                reply = Reply(
+                    rec.command_id,
+                    refusal is None,
+                    logged,
+                    refusal.code if refusal is not None else None,
+                    refusal.reason if refusal is not None else None,
+                )
+                replies.append((self.topics.reply(rec.device), reply.encode()))
+            for ev in logged:
+                self.bus.publish(self.topics.evt(ev.kind), ev.encode(), qos=1)
         for topic, data in replies:
             self.bus.publish(topic, data, qos=1)
         self._publish_state()
@@ -230,7 +246,7 @@ class Engine:
         payload: bytes,
         seen: Mapping[str, Record],
         replies: list[tuple[str, bytes]],
-    ) -> Record | None:
+    ) -> _Applied | None:
         try:
             levels = self.topics.parse(topic)
             device = levels[1]
@@ -250,30 +266,39 @@ class Engine:
         stored = self.store.reply_for(msg.id)
         if stored is not None:
             self._log.info("command %s from %s seen before; answering from the log", msg.id, device)
-            replies.append((self.topics.reply(device), dump({"v": 1, **stored})))
+            replies.append((self.topics.reply(device), self._logged_reply(stored)))
             return None
         try:
             cmd = core.command_from_dict(msg.body)
         except core.InvalidCommand as exc:
             self._log.warning("refused invalid command %s from %s: %s", msg.id, device, exc)
-            reply = ReplyMsg(msg.id, False, code="invalid", reason=str(exc))
+            reply = Reply(msg.id, False, code="invalid", reason=str(exc))
             replies.append((self.topics.reply(device), reply.encode()))
             return None
         if cmd.op == "tick":
             self._log.warning("refused a tick from %s: only the engine's timer ticks", device)
-            reply = ReplyMsg(msg.id, False, code="not_allowed", reason="tick is the engine's own")
+            reply = Reply(msg.id, False, code="not_allowed", reason="tick is the engine's own")
             replies.append((self.topics.reply(device), reply.encode()))
             return None
         now = self._clock()
         self.state, events = core.apply(self.state, cmd, now)
-        ev_dicts = [core.event_to_dict(e) for e in events]
-        refusal = next((e for e in ev_dicts if e["kind"] == "command_refused"), None)
+        refusal = next((e for e in events if isinstance(e, core.CommandRefused)), None)
+        # The log keeps the reply without its events; ``Record.full_reply`` adds them.
         reply_body: dict[str, Any] = {"id": msg.id, "ok": refusal is None}
         if refusal is not None:
-            reply_body["code"] = refusal.get("code", "refused")
-            reply_body["reason"] = refusal.get("reason", "refused")
-            self._log.info("refused %s from %s: %s", cmd.op, device, reply_body["reason"])
-        return Record(msg.id, cmd.op, now, ev_dicts, reply_body, device)
+            reply_body["code"] = refusal.code
+            reply_body["reason"] = refusal.reason
+            self._log.info("refused %s from %s: %s", cmd.op, device, refusal.reason)
+        ev_dicts = [core.event_to_dict(e) for e in events]
+        return _Applied(Record(msg.id, cmd.op, now, ev_dicts, reply_body, device), events, refusal)
+
+    def _logged_reply(self, stored: Mapping[str, Any]) -> bytes:
+        """A reply kept in the log, sent again through its type (the log is this engine's own)."""
+        try:
+            return Reply.from_dict(stored).encode()
+        except ProtocolError as exc:
+            self._log.error("reply %s in the log does not decode (%s); sent as kept", stored, exc)
+            return dump({"v": 1, **stored})
 
     def _refuse_raw(
         self,
@@ -288,44 +313,42 @@ class Engine:
             obj = parse_object(payload)
             cmd_id = obj.get("id")
             if isinstance(cmd_id, str) and valid_id(cmd_id):
-                reply = ReplyMsg(cmd_id, False, code=code, reason=reason)
+                reply = Reply(cmd_id, False, code=code, reason=reason)
                 replies.append((self.topics.reply(device), reply.encode()))
         except (ProtocolError, TopicError):
             pass
         except Exception:  # never let a hostile payload stop the worker
             self._log.exception("while answering a malformed command")
 
-    def _apply_tick(self) -> Record | None:
+    def _apply_tick(self) -> _Applied | None:
         self._ticks += 1
         now = self._clock()
         cmd = core.command_from_dict({"op": "tick", "id": f"tick-{self._ticks:08d}"})
         self.state, events = core.apply(self.state, cmd, now)
         if not events:
             return None
-        return Record(None, "tick", now, [core.event_to_dict(e) for e in events])
+        return _Applied(Record(None, "tick", now, [core.event_to_dict(e) for e in events]), events)
 
     def _publish_state(self, force: bool = False) -> None:
         """Publish retained state topics whose content changed."""
         now = self._clock()
         seq = self.store.last_seq
-        views: dict[str, Mapping[str, Any]] = {
-            self.topics.state_calls: {
-                "calls": core.recent_calls(self.state, self.options.recent_calls)
-            },
-            self.topics.state_notice: core.notice_view(self.state) or {},
+        views: dict[str, View] = {
+            self.topics.state_calls: CallsView.of(self.state, self.options.recent_calls),
+            self.topics.state_notice: NoticeView.of(self.state),
         }
         for counter in self.config.counters:
-            views[self.topics.state_counter(counter.id)] = core.counter_view(self.state, counter.id)
+            views[self.topics.state_counter(counter.id)] = CounterView.of(self.state, counter.id)
         mono = time.monotonic()
         if force or mono - self._queue_sent_at >= self.options.queue_interval_s:
-            views[self.topics.state_queue] = core.queue_view(self.state, now)
+            views[self.topics.state_queue] = QueueView.of(self.state, now)
             self._queue_sent_at = mono
             self._queue_due = None
         elif self._queue_due is None:
             self._queue_due = self._queue_sent_at + self.options.queue_interval_s
-        for topic, body in views.items():
+        for topic, view in views.items():
             # Compare without the view's own timestamp, so an idle branch is quiet.
-            key = {k: v for k, v in body.items() if k != "at"}
-            if force or self._published.get(topic) != key:
+            key = replace(view, at=0.0) if isinstance(view, QueueView) else view
+            if force or topic not in self._published or self._published[topic] != key:
                 self._published[topic] = key
-                self.bus.publish(topic, StateMsg(seq, body).encode(), qos=1, retain=True)
+                self.bus.publish(topic, Retained(seq, view).encode(), qos=1, retain=True)

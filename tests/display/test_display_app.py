@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,12 @@ from drivers.bus.codes import TextEffect
 from drivers.bus.sim import BusSim
 from drivers.led.sim import HallDisplaySim
 from drivers.mqtt.bus import MemoryBus
-from lobbyq.protocol.messages import EventMsg, StateMsg, StatusMsg
+from lobbyq.core import Call, CallsView, CounterView, NoticeView, TicketCalled
+from lobbyq.protocol.events import LoggedEvent
+from lobbyq.protocol.messages import StatusMsg
 from lobbyq.protocol.topics import Topics
+from lobbyq.protocol.views import Retained
+from tests.support import eventually
 
 FAST_BUS = {"keepalive_s": 0.1, "reply_timeout_s": 0.03, "baudrate": 1_000_000, "backoff_max": 0.05}
 T = Topics("b1")
@@ -35,10 +38,12 @@ class Hall:
         self.app = HallDisplayApp(self.bus, None, branch="b1", master=self.master, voice=self.voice)
 
     def call(self, seq: int, number: str, counter: str, recall: bool = False) -> None:
-        body = {"ticket": "t", "number": number, "counter": counter, "service": number[0],
-                "teller": "1", "recall": recall, "via": "next"}  # fmt: skip
-        msg = EventMsg(seq, "ticket_called", 1.0, body)
-        self.bus.publish(T.evt("ticket_called"), msg.encode())
+        ev = TicketCalled(1.0, "t", number, number[0], counter, "1", recall)
+        self.bus.publish(T.evt("ticket_called"), LoggedEvent(seq, ev).encode())
+
+
+def paused(counter: str) -> CounterView:
+    return CounterView(counter, "paused", "lunch", "T01", ("A",), None, (), ())
 
 
 @pytest.fixture
@@ -73,14 +78,14 @@ def test_a_call_blinks_on_top_and_is_announced(hall: Hall) -> None:
 
 
 def test_retained_state_restores_the_board_and_only_changes_are_sent(hall: Hall) -> None:
-    calls = {"calls": [{"number": "C010", "counter": "4", "service": "C", "at": 1.0}]}
-    hall.bus.publish(T.state_calls, StateMsg(20, calls).encode(), retain=True)
-    hall.bus.publish(T.state_counter("2"), StateMsg(20, {"status": "paused"}).encode(), retain=True)
+    calls = CallsView((Call("C010", "4", "C", 1.0),))
+    hall.bus.publish(T.state_calls, Retained(20, calls).encode(), retain=True)
+    hall.bus.publish(T.state_counter("2"), Retained(20, paused("2")).encode(), retain=True)
     assert hall.led.wait_until(lambda d: d.zones[0].startswith("请 C010"), 3.0)
     assert hall.led.wait_until(lambda d: d.zones[3] == "暂停服务窗口 Closed: 2号", 3.0)
     assert hall.app.wait_idle(2.0)
     sent = hall.app.frames_sent
-    hall.bus.publish(T.state_counter("2"), StateMsg(21, {"status": "paused"}).encode(), retain=True)
+    hall.bus.publish(T.state_counter("2"), Retained(21, paused("2")).encode(), retain=True)
     assert hall.app.wait_idle(2.0)
     assert hall.app.frames_sent == sent  # nothing changed, nothing sent
     # the display loses power: everything is drawn again from the board
@@ -92,8 +97,8 @@ def test_retained_state_restores_the_board_and_only_changes_are_sent(hall: Hall)
 
 
 def test_notice_and_status(hall: Hall) -> None:
-    hall.bus.publish(T.state_notice, StateMsg(3, {"notice": "system_failure", "text": None,
-                                                  "since": 0.0}).encode(), retain=True)  # fmt: skip
+    notice = NoticeView("system_failure", None, 0.0)
+    hall.bus.publish(T.state_notice, Retained(3, notice).encode(), retain=True)
     assert hall.led.wait_until(lambda d: d.zones[3].startswith("系统故障"), 3.0)
     assert hall.led.effects[3] == TextEffect.SCROLL  # a long notice scrolls
     raw = hall.bus.retained(T.status("display-hall"))
@@ -101,20 +106,11 @@ def test_notice_and_status(hall: Hall) -> None:
     status = StatusMsg.decode(raw)
     assert status.kind == "display" and status.health["hall_led"] == "ok"
     hall.led.silence()  # the display dies: the status says so and an alert goes out
-    assert _wait(lambda: b"hall_led_offline" in b"".join(
+    assert eventually(lambda: b"hall_led_offline" in b"".join(
         p for t, p, _ in list(hall.bus.published) if t == T.alert("display-hall")
     ))  # fmt: skip
     raw = hall.bus.retained(T.status("display-hall"))
     assert raw is not None and StatusMsg.decode(raw).health["hall_led"] == "offline"
-
-
-def _wait(cond: Callable[[], bool], timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_screen_screenshot_headless(tmp_path: Path) -> None:
@@ -122,8 +118,8 @@ def test_screen_screenshot_headless(tmp_path: Path) -> None:
 
     bd = b.Board()
     for seq, (n, c) in enumerate([("A001", "1"), ("B002", "2"), ("C003", "3")]):
-        bd = b.on_called(bd, seq + 1, {"number": n, "counter": c})
-    bd = b.on_notice_state(bd, 9, {"notice": "power_cut"})
+        bd = b.on_called(bd, seq + 1, TicketCalled(1.0, "t", n, n[0], c, None))
+    bd = b.on_notice_state(bd, 9, NoticeView("power_cut", None, 1.0))
     png = tmp_path / "hall.png"
     screenshot(bd, png, size=(640, 360))
     from PIL import Image
@@ -146,9 +142,11 @@ def test_the_screen_mode_draws_the_calls_in_a_window(tmp_path: Path) -> None:
     bus.start()
     app.start()
     try:
-        body = {"number": "B007", "counter": "2", "service": "B", "recall": False}
-        bus.publish(T.evt("ticket_called"), EventMsg(3, "ticket_called", 1.0, body).encode())
-        assert _wait(lambda: [(c.number, c.counter) for c in app.board.calls] == [("B007", "2")])
+        ev = TicketCalled(1.0, "t", "B007", "B", "2", "T02")
+        bus.publish(T.evt("ticket_called"), LoggedEvent(3, ev).encode())
+        assert eventually(
+            lambda: [(c.number, c.counter) for c in app.board.calls] == [("B007", "2")], 3.0
+        )
         assert app.wait_idle(3.0)
         shot = tmp_path / "screen.png"
         assert screen.save(shot)

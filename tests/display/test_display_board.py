@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 from display import board as b
+from lobbyq.core import Call, CallsView, CounterView, NoticeView, TicketCalled
 
 
-def called(number: str, counter: str) -> dict[str, object]:
-    return {"kind": "ticket_called", "number": number, "counter": counter, "service": number[0]}
+def called(number: str, counter: str, recall: bool = False) -> TicketCalled:
+    return TicketCalled(1.0, f"d-{number}", number, number[0], counter, "T01", recall)
+
+
+def status(counter: str, status: str) -> CounterView:
+    return CounterView(counter, status, None, None, ("A",), None, (), ())
 
 
 def test_event_then_its_snapshot_shows_the_call_once() -> None:
     bd = b.on_called(b.Board(), 10, called("A001", "1"))
     bd = b.on_called(bd, 12, called("B002", "2"))
     assert [c.number for c in bd.calls] == ["B002", "A001"]
-    snap = {"calls": [{"number": "B002", "counter": "2", "service": "B", "at": 2.0},
-                      {"number": "A001", "counter": "1", "service": "A", "at": 1.0}]}  # fmt: skip
+    snap = CallsView((Call("B002", "2", "B", 2.0), Call("A001", "1", "A", 1.0)))
     bd = b.on_calls_state(bd, 12, snap)
     assert [c.number for c in bd.calls] == ["B002", "A001"]
     # a late event already in the snapshot is not shown twice
     assert b.on_called(bd, 11, called("A001", "1")) is bd
     # an older snapshot is ignored
-    assert b.on_calls_state(bd, 5, {"calls": []}) is bd
+    assert b.on_calls_state(bd, 5, CallsView(())) is bd
 
 
 def test_a_recall_goes_back_on_top() -> None:
     bd = b.on_called(b.Board(), 1, called("A001", "1"))
     bd = b.on_called(bd, 2, called("A002", "2"))
-    bd = b.on_called(bd, 3, {**called("A001", "1"), "recall": True})
+    bd = b.on_called(bd, 3, called("A001", "1", recall=True))
     assert [c.number for c in bd.calls] == ["A001", "A002", "A001"]
 
 
@@ -39,13 +43,13 @@ def test_layout_newest_blinks_notice_wins_the_last_zone() -> None:
     assert [blink for _, blink in lines] == [True, False, False, False]
     assert lines[2][0].startswith("请 B002")
     assert lines[3][0] == b.BoardTexts().info[0]  # idle info when nothing else
-    bd = b.on_counter_state(bd, "2", 9, {"status": "paused"})
-    bd = b.on_counter_state(bd, "10", 9, {"status": "closed"})
-    bd = b.on_counter_state(bd, "1", 9, {"status": "open"})
+    bd = b.on_counter_state(bd, 9, status("2", "paused"))
+    bd = b.on_counter_state(bd, 9, status("10", "closed"))
+    bd = b.on_counter_state(bd, 9, status("1", "open"))
     assert b.layout(bd, 4)[3][0] == "暂停服务窗口 Closed: 2号 10号"
-    bd = b.on_notice_state(bd, 10, {"notice": "power_cut", "text": None, "since": 1.0})
+    bd = b.on_notice_state(bd, 10, NoticeView("power_cut", None, 1.0))
     assert b.layout(bd, 4)[3][0].startswith("停电")
-    bd = b.on_notice_state(bd, 11, {})
+    bd = b.on_notice_state(bd, 11, None)
     assert bd.notice is None
 
 

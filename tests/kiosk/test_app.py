@@ -111,7 +111,7 @@ def test_branch_notice_and_queue_state_reach_the_screen(
 ) -> None:
     rk = make_kiosk(printer=printer)
     topics = rk.app.topics
-    notice = StateMsg(3, {"notice": "power_cut", "text": None})
+    notice = StateMsg(3, {"notice": "power_cut", "text": None, "since": 1.0})
     bus.publish(topics.state_notice, notice.encode(), retain=True)
     assert rk.wait_for(lambda s: s.notice == {"notice": "power_cut"})
     rk.app.tap_service("C")
