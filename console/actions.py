@@ -2,7 +2,8 @@
 
 ``parse_*`` check a submitted form against what the engine accepts (the ops
 and fields of ``lobbyq/core/PROTOCOL.md``) and refuse a wrong one with a
-reason before anything is sent. ``BusCommander`` sends through the console's
+reason before anything is sent (the reasons a person can cause are marked for
+translation; the rest are for a technician). ``BusCommander`` sends through the console's
 own requester (device ``console``, so the engine and its log know who asked)
 and turns a reply or a silence into an :class:`Outcome`. Tests give the web
 app a fake commander at construction.
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from console.i18n import N_
 from drivers.mqtt.request import EngineUnavailable, Requester
 from lobbyq.core.commands import NOTICES, PAUSE_REASONS
 
@@ -72,7 +74,7 @@ def parse_notice(form: Mapping[str, str]) -> Command:
     if len(text) > MAX_NOTICE_TEXT:
         raise FormError(f"the notice text is longer than {MAX_NOTICE_TEXT} characters")
     if notice == "custom" and not text:
-        raise FormError("a custom notice needs its text")
+        raise FormError(N_("A custom notice needs its text."))
     fields: dict[str, Any] = {"notice": notice}
     if text:
         fields["text"] = text
@@ -106,7 +108,7 @@ def parse_cancel(form: Mapping[str, str]) -> Command:
     _only(form, {"ticket"})
     ticket = form.get("ticket", "").strip().upper()
     if not ticket or len(ticket) > MAX_TICKET or not ticket.isalnum():
-        raise FormError("give the ticket's number as printed, like A007")
+        raise FormError(N_("Give the ticket's number as printed, like A007."))
     return Command("cancel", {"ticket": ticket})
 
 

@@ -9,6 +9,8 @@ fails if a catalog lacks one. After changing strings, from the repository root::
     pybabel extract -F console/babel.cfg -k N_ -o assets/locale/console.pot console
     pybabel update -D console -i assets/locale/console.pot -d assets/locale
 
+(a language's first catalog: ``pybabel init -D console -l zh_Hans ...``)
+
 The page declares its ``lang`` (``zh-Hans``, ``zh-Hant``), so the browser
 picks the mainland or the Taiwan glyphs of Noto Sans CJK (the stylesheet
 names SC or TC first for each).

@@ -47,7 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console import actions, words
 from console.actions import Command, Commander, FormError, Outcome
 from console.auth import Accounts, Session
-from console.i18n import LANG_NAMES, LANGS, Catalogs, Translator, negotiate
+from console.i18n import LANG_NAMES, LANGS, N_, Catalogs, Translator, negotiate
 from console.model import BranchModel, Snapshot
 from console.throttle import LoginThrottle
 
@@ -346,7 +346,9 @@ class ConsoleWeb:
         try:
             form = await self._form(request)
         except FormError:
-            return self._login_form(request, lang, remember, 400, tr("The form was not readable."))
+            return self._login_form(
+                request, lang, remember, 400, tr(N_("The form was not readable."))
+            )
         raw = request.cookies.get(LOGIN_COOKIE, "")
         try:
             nonce = self._login_signer.unsign(raw, max_age=LOGIN_FORM_TTL_S).decode()
@@ -355,7 +357,7 @@ class ConsoleWeb:
         given = form.get("csrf", "")
         if not nonce or not secrets.compare_digest(nonce.encode(), given.encode()):
             return self._login_form(
-                request, lang, remember, 403, tr("The form had expired. Please try again.")
+                request, lang, remember, 403, tr(N_("The form had expired. Please try again."))
             )
         name = form.get("name", "").strip().lower()[:64]
         password = form.get("password", "")[:1024]
@@ -368,13 +370,13 @@ class ConsoleWeb:
                 lang,
                 remember,
                 429,
-                tr.format("Too many attempts. Try again in {minutes} min.", minutes=minutes),
+                tr.format(N_("Too many attempts. Try again in {minutes} min."), minutes=minutes),
             )
         account = await run_in_threadpool(self.deps.accounts.verify, name, password)
         if account is None:
             self.deps.throttle.failed(name, address)
             self.deps.logger.warning("failed console login from %s", address)
-            return self._login_form(request, lang, remember, 401, tr("Wrong name or password."))
+            return self._login_form(request, lang, remember, 401, tr(N_("Wrong name or password.")))
         self.deps.throttle.succeeded(name)
         token, _opened = self.deps.accounts.open_session(account)
         self.deps.logger.info("%s (%s) logged in from %s", account.name, account.role, address)
@@ -462,7 +464,7 @@ class ConsoleWeb:
         session, _ = self._session(request)
         if session is None:
             if wants_json:
-                return JSONResponse({"ok": False, "message": tr("Please log in again.")}, 401)
+                return JSONResponse({"ok": False, "message": tr(N_("Please log in again."))}, 401)
             return RedirectResponse("/login?expired=1", 303)
 
         def answer(ok: bool, message: str, status: int) -> Response:
@@ -478,19 +480,19 @@ class ConsoleWeb:
         token = form.pop("csrf", None) or request.headers.get("x-csrf-token")
         if not self._same_origin(request) or not session.csrf_ok(token):
             # Never a flash here: a forged request must not even leave a message behind.
-            message = tr("Refused: the page is out of date. Reload it.")
+            message = tr(N_("Refused: the page is out of date. Reload it."))
             if wants_json:
                 return JSONResponse({"ok": False, "message": message}, 403)
             return Response(message, 403, media_type="text/plain; charset=utf-8")
         if not session.account.can_act:
-            return answer(False, tr("Your account can only view."), 403)
+            return answer(False, tr(N_("Your account can only view.")), 403)
         blocked = self.deps.model.snapshot().blocked
         if blocked is not None:
-            return answer(False, tr("Actions are off: the engine cannot be reached."), 503)
+            return answer(False, tr(N_("Actions are off: the engine cannot be reached.")), 503)
         try:
             command = build(form)
         except FormError as exc:
-            return answer(False, str(exc), 400)
+            return answer(False, tr(str(exc)), 400)
         outcome: Outcome = await run_in_threadpool(self.deps.commander.send, command)
         self.deps.logger.info(
             "%s asked %s %s: %s",
@@ -500,16 +502,18 @@ class ConsoleWeb:
             outcome.code,
         )
         if outcome.ok:
-            return answer(True, tr("Done."), 200)
+            return answer(True, tr(N_("Done.")), 200)
         if outcome.code == "engine_unavailable":
             return answer(
                 False,
-                tr("The engine did not answer in time. Check the device board, then try again."),
+                tr(
+                    N_("The engine did not answer in time. Check the device board, then try again.")
+                ),
                 504,
             )
         return answer(
             False,
-            tr.format("The engine refused: {reason}", reason=outcome.reason or outcome.code),
+            tr.format(N_("The engine refused: {reason}"), reason=outcome.reason or outcome.code),
             409,
         )
 

@@ -111,6 +111,9 @@ def rig(tmp_path: Path, clock: Clock, catalogs: Catalogs) -> Iterator[Rig]:
         catalogs=catalogs,
         clock=clock,
     )
-    with TestClient(create_app(deps), base_url="https://testserver") as client:
+    app = create_app(deps)
+    with TestClient(
+        app, base_url="https://testserver", headers={"accept-language": "en"}
+    ) as client:
         yield Rig(client, bus, topics, model, accounts, commander, clock)
     accounts.close()
