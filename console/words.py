@@ -85,10 +85,28 @@ BLOCKED: Mapping[str, str] = {
     "engine_offline_noticed": N_("The queue engine is offline (noticed at {since})."),
 }
 
+ADVICE: Mapping[str, str] = {
+    "open": N_("suggests opening it"),
+    "close": N_("suggests closing it"),
+    "ok": N_("staffing is right"),
+}
+
+#: Which table names an event's detail word (see ``model.decode_activity``).
+DETAIL: Mapping[str, Mapping[str, str]] = {
+    "counter_paused": PAUSE_REASON,
+    "notice_set": NOTICE,
+    "counter_advice": ADVICE,
+}
+
 ROLE: Mapping[str, str] = {
     "manager": N_("manager"),
     "viewer": N_("viewer"),
 }
+
+
+def detail(kind: str, value: str | None) -> str:
+    """The English text for an event's detail word (a pause reason, an advice)."""
+    return word(DETAIL.get(kind, {}), value)
 
 
 def word(table: Mapping[str, str], key: str | None) -> str:
