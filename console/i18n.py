@@ -3,7 +3,7 @@
 Catalogs are plain ``.po`` files, ``assets/locale/<locale>/LC_MESSAGES/console.po``,
 read with Babel at start-up (no compile step). Message ids are the English
 text, marked ``_()`` in the templates and ``N_()`` in code. A missing
-translation falls back to the English id, and ``tests/console/test_i18n.py``
+translation falls back to the English id, and ``tests/console/test_console_i18n.py``
 fails if a catalog lacks one. After changing strings, from the repository root::
 
     pybabel extract -F console/babel.cfg -k N_ -o assets/locale/console.pot console

@@ -4,7 +4,7 @@ console on uvicorn, the real engine and a private mosquitto.
 Screenshots (1366x768 and 1024x768, in zh-Hans and en) are written under the
 test's tmp dir; to look at them again::
 
-    ./.venv/bin/python -m pytest tests/console/test_browser.py -k screenshots \
+    ./.venv/bin/python -m pytest tests/console/test_console_browser.py -k screenshots \
         --basetemp=/tmp/console-shots
 """
 
