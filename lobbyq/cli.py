@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "kiosk": ("kiosk.cli", "run the lobby kiosk (touch screen, readers, ticket printer)"),
     "counter": ("counter.app", "run one counter terminal (keypad, rating pad, counter LED)"),
     "display": ("display.app", "run the hall call display and voice"),
+    "console": ("console.cli", "run the lobby manager's console (a web app) or add its accounts"),
     "simulate": ("lobbyq.engine.sim.cli", "run a branch scenario through the real queue core"),
     "stats": ("lobbyq.engine.stats_cli", "daily figures from the event log"),
     "device": ("lobbyq.device.cli", "technician tools: provision, scan, flash, selftest, status"),

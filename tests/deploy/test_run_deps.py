@@ -71,7 +71,7 @@ def _apt_log(tmp: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
 
 
-ALL = ("mosquitto", "mosquitto-clients", "openssl", "fontconfig", "fonts-noto-cjk")
+ALL = ("mosquitto", "mosquitto-clients", "openssl", "fontconfig", "chromium", "fonts-noto-cjk")
 
 
 def test_root_on_a_fresh_machine_installs_what_is_missing(tmp_path: Path) -> None:
@@ -80,9 +80,12 @@ def test_root_on_a_fresh_machine_installs_what_is_missing(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert _apt_log(tmp_path) == [
         "update -qq",
-        "install -y mosquitto mosquitto-clients fonts-noto-cjk -qq",
+        "install -y mosquitto mosquitto-clients chromium fonts-noto-cjk -qq",
     ]
-    assert "installing system packages: mosquitto mosquitto-clients fonts-noto-cjk" in result.stderr
+    assert (
+        "installing system packages: mosquitto mosquitto-clients chromium fonts-noto-cjk"
+        in result.stderr
+    )
 
 
 def test_without_root_or_sudo_it_names_the_command_and_does_nothing(tmp_path: Path) -> None:
@@ -93,7 +96,7 @@ def test_without_root_or_sudo_it_names_the_command_and_does_nothing(tmp_path: Pa
     lines = result.stderr.strip().splitlines()
     assert lines == [
         "lobbyq needs system packages; run: sudo apt-get update && "
-        "sudo apt-get install -y mosquitto mosquitto-clients fonts-noto-cjk"
+        "sudo apt-get install -y mosquitto mosquitto-clients chromium fonts-noto-cjk"
     ]
     assert "Traceback" not in result.stdout + result.stderr
 

@@ -1,0 +1,298 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright, against the
+console on uvicorn, the real engine and a private mosquitto.
+
+Screenshots (1366x768 and 1024x768, in zh-Hans and en) are written under the
+test's tmp dir; to look at them again::
+
+    ./.venv/bin/python -m pytest tests/console/test_console_browser.py -k screenshots \
+        --basetemp=/tmp/console-shots
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.actions import BusCommander
+from console.auth import Accounts
+from console.link import ConsoleLink
+from console.model import BranchModel
+from console.web import ConsoleDeps, ConsoleWeb
+from drivers.mqtt.client import MqttBus
+from drivers.mqtt.request import Requester
+from lobbyq.broker import Mosquitto
+from lobbyq.engine.cli import load_branch_config
+from lobbyq.engine.service import Engine
+from lobbyq.engine.store import EventStore
+from lobbyq.protocol.messages import StateMsg, StatusMsg
+from lobbyq.protocol.topics import Topics
+from lobbyq.runtime.version import VERSION
+from tests.console.conftest import FAST_HASHER, PASSWORD
+from tests.support import eventually
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is missing: ./run installs it"
+)
+
+
+class ShiftClock:
+    """Wall time plus a jump the test can set (to age sessions)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@dataclass
+class Live:
+    url: str
+    topics: Topics
+    web: ConsoleWeb
+    accounts: Accounts
+    session_clock: ShiftClock
+    kiosk: Requester
+    counter: Requester
+    retained: dict[str, bytes]
+
+    def state(self, topic: str) -> dict[str, Any] | None:
+        raw = self.retained.get(topic)
+        return dict(StateMsg.decode(raw).body) if raw else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live(mosquitto: Mosquitto, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    import uvicorn
+
+    work = tmp_path_factory.mktemp("console-live")
+    config = load_branch_config(None, f"c{time.monotonic_ns() % 10**10}")
+    topics = Topics(config.branch_id)
+    url = mosquitto.url
+    stops: list[Any] = []
+
+    ebus = MqttBus(url, f"engine-{config.branch_id}")
+    ebus.set_will(
+        topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode()
+    )
+    store = EventStore(work / "events.db", branch=config.branch_id)
+    engine = Engine(config, store, ebus)
+    ebus.on_connection(
+        lambda up: (
+            ebus.publish(topics.status("engine"), engine.status_message(True), retain=True)
+            if up
+            else None
+        )
+    )
+    ebus.start()
+    engine.start()
+    stops += [store.close, ebus.stop, engine.stop]
+
+    # The console: the device is "console"; the client id is unique on the shared broker.
+    cbus = MqttBus(url, f"console-{config.branch_id}")
+    model = BranchModel(topics)
+    ConsoleLink(cbus, model).attach()
+    session_clock = ShiftClock()
+    accounts = Accounts(work / "accounts.db", clock=session_clock, hasher=FAST_HASHER)
+    accounts.add_user("mgr", "manager", PASSWORD)
+    accounts.add_user("view", "viewer", PASSWORD)
+    web = ConsoleWeb(
+        ConsoleDeps(
+            model=model,
+            commander=BusCommander(Requester(cbus, topics, "console")),
+            accounts=accounts,
+        )
+    )
+    cbus.start()
+    stops += [accounts.close, cbus.stop]
+
+    # The kiosk and a counter, as devices sending their own commands.
+    tbus = MqttBus(url, f"tester-{config.branch_id}")
+    retained: dict[str, bytes] = {}
+    tbus.subscribe(topics.state_all, lambda t, p: retained.__setitem__(t, p))
+    kiosk = Requester(tbus, topics, "kiosk-1")
+    counter = Requester(tbus, topics, "counter-1")
+    tbus.start()
+    stops.append(tbus.stop)
+    assert tbus.wait_connected(10) and cbus.wait_connected(10) and ebus.wait_connected(10)
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            web.app(), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+        )
+    )
+    thread = threading.Thread(target=server.run, name="console-http", daemon=True)
+    thread.start()
+    assert eventually(lambda: server.started, timeout=10)
+    assert counter.request("login", counter="1", teller="1001", timeout=10).ok
+    assert counter.request("open_counter", counter="1", timeout=10).ok
+    try:
+        yield Live(
+            f"http://127.0.0.1:{port}",
+            topics,
+            web,
+            accounts,
+            session_clock,
+            kiosk,
+            counter,
+            retained,
+        )
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        for stop in reversed(stops):
+            stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _login(
+    browser: Any,
+    live: Live,
+    name: str = "mgr",
+    lang: str = "en",
+    size: tuple[int, int] = (1366, 768),
+) -> Any:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto(f"{live.url}/login?lang={lang}")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#p-queues")
+    return page
+
+
+def _live_stream(live: Live, before: int) -> None:
+    """Wait until the page's event stream is open, so timings start from a live page."""
+    assert eventually(lambda: live.web.hub.listeners > before, timeout=10)
+
+
+def test_a_kiosk_ticket_appears_within_a_second(browser: Any, live: Live) -> None:
+    before = live.web.hub.listeners
+    page = _login(browser, live)
+    _live_stream(live, before)
+    reply = live.kiosk.request("issue_ticket", service="B", timeout=5)
+    assert reply.ok
+    issued = reply.event("ticket_issued")
+    assert issued is not None
+    row = page.locator('#p-queues tr[data-service="B"] .numbers')
+    playwright_api.expect(row).to_contain_text(str(issued["number"]), timeout=1000)
+    page.context.close()
+
+
+def test_the_power_cut_notice_reaches_the_retained_notice(browser: Any, live: Live) -> None:
+    page = _login(browser, live)
+    page.select_option("#p-notice select[name=notice]", "power_cut")
+    page.click('#p-notice button[data-op="set-notice"]')
+    playwright_api.expect(page.locator("#result")).to_have_text("Done.")
+    assert eventually(lambda: (live.state(live.topics.state_notice) or {}).get("notice"))
+    assert live.state(live.topics.state_notice)["notice"] == "power_cut"  # type: ignore[index]
+    playwright_api.expect(page.locator("#p-notice .notice-now")).to_contain_text("Power cut")
+    page.click('#p-notice button[data-op="clear-notice"]')
+    assert eventually(lambda: live.state(live.topics.state_notice) == {})
+    page.context.close()
+
+
+def test_pausing_a_counter(browser: Any, live: Live) -> None:
+    page = _login(browser, live)
+    card = page.locator('#p-counters article[data-counter="1"]')
+    card.locator('button[data-op="pause-lunch"]').click()
+    playwright_api.expect(card.locator(".badge")).to_contain_text("paused: lunch")
+    view = live.state(live.topics.state_counter("1")) or {}
+    assert (view.get("status"), view.get("reason")) == ("paused", "lunch")
+    # Pausing again is refused by the engine, and its reason is shown.
+    resp = page.request.post(
+        f"{live.url}/counter/1/pause",
+        form={"reason": "break", "csrf": _csrf(page)},
+        headers={"Accept": "application/json"},
+    )
+    assert resp.status == 409 and "already paused" in resp.json()["message"]
+    page.locator('#p-counters article[data-counter="1"] button[data-op="resume"]').click()
+    playwright_api.expect(card.locator(".badge")).to_have_text("open")
+    page.context.close()
+
+
+def _csrf(page: Any) -> str:
+    return str(page.locator("form.logout input[name=csrf]").input_value())
+
+
+def test_a_viewer_cannot_act(browser: Any, live: Live) -> None:
+    page = _login(browser, live, "view")
+    assert page.locator("form[data-action]").count() == 0
+    resp = page.request.post(
+        f"{live.url}/notice",
+        form={"notice": "power_cut", "csrf": _csrf(page)},
+        headers={"Accept": "application/json"},
+    )
+    assert resp.status == 403
+    assert live.state(live.topics.state_notice) in (None, {})
+    page.context.close()
+
+
+def test_no_token_a_wrong_password_and_an_old_session_are_refused(browser: Any, live: Live) -> None:
+    page = _login(browser, live)
+    resp = page.request.post(f"{live.url}/notice", form={"notice": "system_failure"})
+    assert resp.status == 403
+    assert live.state(live.topics.state_notice) in (None, {})
+
+    live.session_clock.offset = live.accounts.session_ttl_s + 1
+    try:
+        page.reload()
+        page.wait_for_url("**/login?expired=1")
+        playwright_api.expect(page.locator(".note")).to_contain_text("session has ended")
+    finally:
+        live.session_clock.offset = 0.0
+
+    page.fill("input[name=name]", "mgr")
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    playwright_api.expect(page.locator("#login-error")).to_have_text("Wrong name or password.")
+    page.context.close()
+
+
+def test_screenshots_at_desktop_and_tablet_sizes(browser: Any, live: Live, tmp_path: Path) -> None:
+    for service in ("A", "A", "B", "D", "C", "A"):
+        assert live.kiosk.request("issue_ticket", service=service, timeout=5).ok
+    assert live.counter.request("call_next", counter="1", timeout=5).ok
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    for lang in ("zh-Hans", "en"):
+        for size in ((1366, 768), (1024, 768)):
+            page = _login(browser, live, lang=lang, size=size)
+            playwright_api.expect(page.locator("#p-counters .serving").first).to_be_visible()
+            assert page.locator("html").get_attribute("lang") == lang
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{lang} {size}: {overflow}px wider than the window"
+            page.screenshot(path=str(shots / f"console-{lang}-{size[0]}x{size[1]}.png"))
+            page.context.close()
+    print(f"screenshots in {shots}")
+    assert len(list(shots.glob("*.png"))) == 4
