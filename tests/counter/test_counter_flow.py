@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flowkit import make_state, run, sends
+from flowkit import called, finished, make_state, run, sends
 
 from counter.flow import (
     T_BLINK,
@@ -17,6 +17,7 @@ from counter.flow import (
     KeypadText,
     KeyPressed,
     LinkChanged,
+    Logged,
     NoReply,
     RatingPressed,
     RatingPrompt,
@@ -30,6 +31,7 @@ from counter.flow import (
     step,
 )
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
+from lobbyq.core import events as ce
 
 D = Key.for_digit
 
@@ -175,18 +177,6 @@ def test_typed_digits_expire(open_counter: CounterState) -> None:
 # -- outcomes felt at the keypad ------------------------------------------------------
 
 
-def called(number: str, seq: int = 11, recall: bool = False) -> dict[str, Any]:
-    return {
-        "kind": "ticket_called",
-        "seq": seq,
-        "number": number,
-        "ticket": "t" + number,
-        "counter": "3",
-        "service": number[0],
-        "recall": recall,
-    }
-
-
 def test_call_shows_the_number_on_strip_and_keypad(open_counter: CounterState) -> None:
     state, fx = run(open_counter, keys(Key.CALL))
     n = sends(fx)[0].n
@@ -243,11 +233,11 @@ def test_login_then_opens_the_counter() -> None:
     state = make_state(status="closed", teller=None, seq=3)
     state, fx = run(state, [*digits("5566"), KeyPressed(Key.LOGIN)])
     login = sends(fx)[0]
-    ev = {"kind": "teller_logged_in", "seq": 4, "counter": "3", "teller": "5566"}
+    ev = Logged(4, ce.TellerLoggedIn(0.0, "3", "5566"))
     state, fx = step(state, Replied(login.n, True, events=(ev,)))
     assert [(s.op, dict(s.fields)) for s in sends(fx)] == [("open_counter", {"counter": "3"})]
     assert not any(isinstance(e, Beep) for e in fx)  # one beep when it is all done
-    ev = {"kind": "counter_opened", "seq": 5, "counter": "3", "teller": "5566"}
+    ev = Logged(5, ce.CounterOpened(0.0, "3", "5566"))
     state, fx = step(state, Replied(sends(fx)[0].n, True, events=(ev,)))
     assert Beep(BeepPattern.SHORT) in fx
     assert last(fx, KeypadText).text == "5566 就绪"
@@ -264,26 +254,13 @@ def test_refused_login_does_not_open(open_counter: CounterState) -> None:
 
 def test_pause_shows_paused_on_strip(open_counter: CounterState) -> None:
     state, fx = run(open_counter, keys(Key.PAUSE))
-    ev = {"kind": "counter_paused", "seq": 12, "counter": "3", "teller": "1024", "reason": "break"}
+    ev = Logged(12, ce.CounterPaused(0.0, "3", "1024", "break"))
     state, fx = step(state, Replied(sends(fx)[0].n, True, events=(ev,)))
     assert last(fx, StripShow).text == "暂停服务 请稍候 Paused"
     assert last(fx, KeypadLeds).mask & KeypadLed.PAUSED
 
 
 # -- rating ----------------------------------------------------------------------------
-
-
-def finished(number: str, seq: int = 20) -> dict[str, Any]:
-    return {
-        "kind": "ticket_finished",
-        "seq": seq,
-        "number": number,
-        "counter": "3",
-        "ticket": "t",
-        "service": "A",
-        "teller": "1024",
-        "service_s": 60.0,
-    }
 
 
 def serving(number: str = "A023") -> CounterState:

@@ -1,0 +1,7 @@
+"""The counter's one exception family, so a caller catches the counter's errors by one name."""
+
+from __future__ import annotations
+
+
+class CounterError(Exception):
+    """Base of every error the counter raises."""
