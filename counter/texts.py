@@ -69,6 +69,8 @@ class Texts:
     kp_transfer_ask: str = "转至? 业务1-9/0+窗口"
     kp_transfer_to: str = "转至 {target}?"
     kp_transferred: str = "已转 {target}"
+    service_target: str = "业务{service}"  # a transfer target while it is typed
+    counter_target: str = "{counter}号窗口"  # a transfer target, typed or done
     kp_held: str = "已挂起 {number}"
     kp_busy: str = "处理中 wait"
     kp_offline: str = "引擎离线 offline"

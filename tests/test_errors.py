@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from counter.errors import CounterError
+from counter.flow import FlowError
 from display.voice import VoiceError
 from drivers.errors import DriverError
 from drivers.mqtt.client import BrokerUrl, BrokerUrlError
@@ -27,6 +29,7 @@ FAMILIES: dict[type[Exception], tuple[type[Exception], ...]] = {
     StoreError: (),
     BrokerError: (),
     VoiceError: (),
+    CounterError: (FlowError,),
 }
 STDLIB = (ValueError, TimeoutError, RuntimeError, LookupError, OSError)
 
