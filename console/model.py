@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from console.alerts import Alert, AlertBook, Thresholds
 from lobbyq.core.events import CounterAdvice, TicketFinished, TicketIssued
@@ -296,6 +297,7 @@ class Throughput:
     arrivals: tuple[tuple[float, str], ...] = ()
     mean_service_s: Mapping[str, float] = field(default_factory=dict)
     target_wait_s: float | None = None  # the engine's, from its counter advice
+    view_service_s: Mapping[str, float] = field(default_factory=dict)  # see implied_service_s
 
 
 @dataclass
@@ -313,6 +315,25 @@ class _Held:
     arrivals: deque[tuple[float, str]] = field(default_factory=deque)
     mean_service_s: dict[str, float] = field(default_factory=dict)
     target_wait_s: float | None = None
+    view_service_s: dict[str, float] = field(default_factory=dict)
+
+
+def implied_service_s(view: QueueView) -> dict[str, float]:
+    """Per service, the mean service time the engine's queue view implies.
+
+    The engine's estimate gives the k-th waiting ticket ``(k - idle + 0.5) m / c``
+    (``lobbyq/core/estimate.py``), so two consecutive tickets that both wait
+    differ by ``m / c``: ``m`` is that step times the weighted counters ``c``.
+    """
+    out: dict[str, float] = {}
+    for code, svc in view.services.items():
+        c = svc.open_counters
+        waits = [t.expected_wait_s for t in svc.tickets[:8]]
+        for a, b in pairwise(waits):
+            if a is not None and b is not None and b > a > 0.0 and c > 0.0:
+                out[code] = round((b - a) * c, 1)
+                break
+    return out
 
 
 EWMA_ALPHA = 0.2  # as the engine's estimate (lobbyq/core/estimate.py)
@@ -421,6 +442,8 @@ class BranchModel:
         if what == ("queue",):
             held.queue = decode_queue(payload).view if payload else None
             held.services = queue_rows(held.queue) if held.queue is not None else ()
+            if held.queue is not None:
+                held.view_service_s.update(implied_service_s(held.queue))
         elif what == ("calls",):
             held.calls = call_rows(decode_calls(payload).view) if payload else ()
         elif what == ("notice",):
@@ -518,6 +541,7 @@ class BranchModel:
                     arrivals=tuple(held.arrivals),
                     mean_service_s=dict(held.mean_service_s),
                     target_wait_s=held.target_wait_s,
+                    view_service_s=dict(held.view_service_s),
                 ),
                 thresholds=self._book.t,
             )
