@@ -8,8 +8,9 @@ queue from messages only. So this module rebuilds both from the snapshot:
 - the groups of counters come from the counter views (each lists the services
   it takes now, so a floating teller moves their counter between groups);
 - arrivals per minute per service are the ``ticket_issued`` events of the last
-  window (30 minutes); a console up for less than that uses the time it has
-  listened (at least ``MIN_WINDOW_S``) and the panel says from when;
+  window (30 minutes); a console up for less than that divides by the time
+  it has listened, but by at least ``MIN_WINDOW_S`` (so its first minutes do
+  not read a few tickets as a rush), and the panel says since when it counts;
 - the mean service time per service is the moving average of the finished
   tickets the console heard (the engine's own rule), else what the engine's
   queue view implies (two consecutive waiting tickets' expected waits differ
@@ -44,7 +45,7 @@ class StaffingPanel:
     groups: tuple[GroupForecast, ...]
     window_s: float  # the arrival window actually used
     full_window: bool  # false: the console has listened for less than WINDOW_S
-    since: float  # start of the arrival window
+    since: float  # start of the arrival window, or when the console started listening
     target_wait_s: float
     assumed_service: frozenset[str]  # services whose mean service time is the default
     mean_service_s: Mapping[str, float]
@@ -114,7 +115,7 @@ def advise(snap: Snapshot, now: float, window_s: float = WINDOW_S) -> StaffingPa
         groups=forecast(config, inputs),
         window_s=window,
         full_window=listened >= window_s,
-        since=start,
+        since=start if listened >= window_s else tp.since,
         target_wait_s=target,
         assumed_service=frozenset(assumed),
         mean_service_s=means,

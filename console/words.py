@@ -127,7 +127,7 @@ ALERT_TITLE: Mapping[str, str] = {
 ALERT_TEXT: Mapping[str, str] = {
     "over_wait": N_("{number} ({service}) has waited {wait}."),
     "low_rating": N_(
-        "{number} rated counter {counter} {value} of {scale}: the customer may still be here."
+        "{number} rated counter {counter}: {value} of {scale}. The customer may still be here."
     ),
     "idle_counter": N_("Counter {counter} calls nobody while a customer it serves waited {wait}."),
     "ghost_call": N_("{number} was finished at counter {counter} {seconds} s after the call."),
@@ -180,10 +180,10 @@ def alert_text(tr: Callable[[str], str], alert: Alert, dur: Callable[[float | No
 #: The staffing advisor's advice, by its code (``lobbyq.core.staffing``).
 ADVICE_TEXT: Mapping[str, str] = {
     "open1": N_(
-        "Open one more counter for {services} ({counters}): service level {now}% -> {after}%."
+        "Open one more counter for {services} ({counters}): service level {now}% → {after}%."
     ),
     "open2": N_(
-        "Open two more counters for {services} ({counters}): service level {now}% -> {after}%."
+        "Open two more counters for {services} ({counters}): service level {now}% → {after}%."
     ),
     "release": N_("Counter {counter} can go to lunch now and {services} stays at {after}%."),
     "all_open": N_("Every counter for {services} is open and the service level is {now}%."),
