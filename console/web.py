@@ -190,6 +190,7 @@ class ConsoleWeb:
             word=words.word,
             lang_names=LANG_NAMES,
         )
+        self._staff_cache: tuple[int, staffing.StaffingPanel | None] | None = None
         deps.model.listen(self.hub.notify)
 
     # -- the app -----------------------------------------------------------------
@@ -272,9 +273,18 @@ class ConsoleWeb:
             "blocked": snap.blocked,
             "can_act": session.account.can_act,
             "csrf": session.csrf,
-            "staff": staffing.advise(snap, snap.at),
+            "staff": self._staffing(snap),
         }
         return {pid: self._render(f"panels/{pid}.html", **ctx) for pid in PANELS}
+
+    def _staffing(self, snap: Snapshot) -> staffing.StaffingPanel | None:
+        """The advisor's figures, once per snapshot version however many consoles are open."""
+        cached = self._staff_cache
+        if cached is not None and cached[0] == snap.version:
+            return cached[1]
+        panel = staffing.advise(snap, snap.at)
+        self._staff_cache = (snap.version, panel)
+        return panel
 
     @staticmethod
     def _same_origin(request: Request) -> bool:

@@ -71,13 +71,60 @@
     lastAlert = now;
   }
 
+  // A panel is redrawn whole when the branch changes; what the manager was
+  // typing or choosing in it (and the focus) survives the redraw.
+  function fieldKey(f) {
+    return (f.form ? f.form.getAttribute("action") : "") + "|" + f.name;
+  }
+  function typed(el) {
+    var kept = [];
+    var fields = el.querySelectorAll("input:not([type=hidden]):not([type=checkbox]), select, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i], changed;
+      if (f.tagName === "SELECT") {
+        var opt = f.options[f.selectedIndex];
+        changed = !!opt && !opt.defaultSelected && f.selectedIndex !== 0;
+      } else {
+        changed = f.value !== f.defaultValue;
+      }
+      var focused = f === document.activeElement;
+      if (changed || focused) {
+        kept.push({ key: fieldKey(f), value: f.value, focused: focused,
+                    start: focused ? f.selectionStart : null, end: focused ? f.selectionEnd : null });
+      }
+    }
+    return kept;
+  }
+  function restore(el, kept) {
+    if (!el || !kept.length) { return; }
+    var fields = el.querySelectorAll("input, select, textarea");
+    kept.forEach(function (k) {
+      for (var i = 0; i < fields.length; i++) {
+        var f = fields[i];
+        if (fieldKey(f) !== k.key) { continue; }
+        f.value = k.value;
+        if (k.focused) {
+          f.focus();
+          try { if (k.start !== null) { f.setSelectionRange(k.start, k.end); } } catch (err) { /* not a text field */ }
+        }
+        break;
+      }
+    });
+  }
+
   if (window.EventSource && document.getElementById("p-engine")) {
     var source = new EventSource("/events");
+    source.addEventListener("open", function () { body.dataset.live = "1"; });
+    source.addEventListener("error", function () { body.dataset.live = "0"; });
     source.addEventListener("panel", function (e) {
       var msg = JSON.parse(e.data);
       offset = msg.now * 1000 - Date.now();
       var el = document.getElementById(msg.id);
-      if (el) { el.outerHTML = msg.html; }
+      if (el) {
+        var kept = typed(el);
+        el.outerHTML = msg.html;
+        restore(document.getElementById(msg.id), kept);
+      }
       if (msg.id === "p-alerts") { alertsChanged(); }
       tick();
     });
