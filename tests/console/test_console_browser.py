@@ -308,7 +308,7 @@ def test_an_over_long_wait_reaches_every_console_and_is_acknowledged(
     assert issued is not None
     number = str(issued["number"])
     item = page.locator(f'#p-alerts li[data-code="over_wait"]:has-text("{number}")')
-    playwright_api.expect(item).to_be_visible(timeout=5000)
+    playwright_api.expect(item).to_be_visible(timeout=15000)
     twin = other.locator(f'#p-alerts li[data-code="over_wait"]:has-text("{number}")')
     playwright_api.expect(twin).to_contain_text("已等候")
     # The page noticed a new alert (it beeps there when the manager turned sound on).
@@ -398,9 +398,8 @@ def test_screenshots_at_desktop_and_tablet_sizes(browser: Any, live: Live, tmp_p
         for size in ((1366, 768), (1024, 768)):
             page = _login(browser, live, lang=lang, size=size)
             playwright_api.expect(page.locator("#p-counters .serving").first).to_be_visible()
-            playwright_api.expect(
-                page.locator('#p-alerts li[data-code="over_wait"]').first
-            ).to_be_visible(timeout=5000)
+            over_wait = page.locator('#p-alerts li[data-code="over_wait"]').first
+            playwright_api.expect(over_wait).to_be_visible(timeout=15000)
             playwright_api.expect(page.locator("#p-staffing .group").first).to_be_visible()
             assert page.locator("html").get_attribute("lang") == lang
             overflow = page.evaluate(
