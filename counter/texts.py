@@ -36,6 +36,8 @@ REFUSALS: Mapping[str, str] = {
     "ticket_at_counter": "该号在他窗",
     "same_service": "同一业务",
     "same_counter": "同一窗口",
+    "same_services": "业务未变",
+    "no_counter_service": "自助业务无需窗口",
     "nothing_to_rate": "无可评价",
     "already_rated": "已评价",
     "rating_expired": "评价超时",

@@ -25,6 +25,7 @@ from lobbyq.protocol.topics import Topics
 
 TECH_USER = "tech"
 ENGINE_ID = "engine"
+CONSOLE_ID = "console"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,8 @@ def render_acl(branch: str, device_ids: Iterable[str]) -> str:
         lines += ["", f"user {device}"]
         lines += [f"topic write {_fill(p, device)}" for p in t.acl_device_write()]
         lines += [f"topic read {_fill(p, device)}" for p in t.acl_device_read()]
+        if device == CONSOLE_ID:
+            lines += [f"topic read {p}" for p in t.acl_console_read()]
         if device == ENGINE_ID:
             lines += [
                 f"topic read {t.cmd_all}",
