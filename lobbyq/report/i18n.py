@@ -12,60 +12,30 @@ fails if a catalog lacks one. After changing strings, from the repository root::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-LANGS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en", "es")
-DEFAULT_LANG = "zh-Hans"
+from lobbyq.runtime import i18n as _i18n
+from lobbyq.runtime.i18n import DEFAULT_LANG, LANGS, N_, Translator, default_locale_dir
+
 DOMAIN = "report"
 
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it here."""
-    return message
-
-
-def default_locale_dir() -> Path:
-    """``assets/locale`` beside the packages, in a checkout or an installed tree."""
-    return Path(__file__).resolve().parents[2] / "assets" / "locale"
-
-
-@dataclass(frozen=True, slots=True)
-class Translator:
-    """One language; ``gettext`` falls back to the English id."""
-
-    lang: str
-    messages: Mapping[str, str]
-
-    def gettext(self, message: str) -> str:
-        return self.messages.get(message) or message
-
-    __call__ = gettext
-
-    def format(self, message: str, **values: object) -> str:
-        """Translate, then fill ``{name}`` fields (translators may reorder them)."""
-        return self.gettext(message).format(**values)
+__all__ = [
+    "DEFAULT_LANG",
+    "DOMAIN",
+    "LANGS",
+    "N_",
+    "Translator",
+    "default_locale_dir",
+    "read_catalog",
+    "translator",
+]
 
 
 def read_catalog(path: Path) -> dict[str, str]:
-    """Translated, non-fuzzy messages of one ``.po`` file."""
-    from babel.messages.pofile import read_po  # heavy: only when a report is made
-
-    with path.open("rb") as fh:
-        catalog = read_po(fh, domain=DOMAIN)
-    out: dict[str, str] = {}
-    for msg in catalog:
-        usable = msg.id and not msg.fuzzy and isinstance(msg.id, str)
-        if usable and isinstance(msg.string, str) and msg.string:
-            out[str(msg.id)] = msg.string
-    return out
+    """Translated, non-fuzzy messages of one of the report's ``.po`` files."""
+    return _i18n.read_catalog(path, DOMAIN)
 
 
 def translator(lang: str, locale_dir: Path | None = None) -> Translator:
     """The translator of one of `LANGS` (English ids for English)."""
-    if lang not in LANGS:
-        raise ValueError(f"unknown report language {lang!r}: use one of {', '.join(LANGS)}")
-    base = locale_dir or default_locale_dir()
-    path = base / lang.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
-    return Translator(lang, read_catalog(path) if path.exists() else {})
+    return _i18n.translator(DOMAIN, lang, locale_dir)
