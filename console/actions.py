@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from console.alerts import Alert
+from console.errors import ConsoleError
 from console.i18n import N_
 from drivers.mqtt.request import EngineUnavailable, Requester
 from lobbyq.core.commands import NOTICES, PAUSE_REASONS
@@ -36,7 +37,7 @@ _SERVICE_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,3}$")  # as branch config allows
 _ALERT_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,96}$")  # as ack_alert allows
 
 
-class FormError(ValueError):
+class FormError(ConsoleError):
     """A form the console will not send; the text says which field and why."""
 
 

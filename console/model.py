@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from console.alerts import Alert, AlertBook, Thresholds
+from console.errors import ConsoleError
 from lobbyq.core.events import CounterAdvice, TicketFinished, TicketIssued
 from lobbyq.core.views import CallsView, CounterView, NoticeView, QueueView
 from lobbyq.protocol.events import LoggedEvent, known_kind
@@ -37,7 +38,7 @@ from lobbyq.protocol.views import decode_calls, decode_counter, decode_notice, d
 ENGINE = "engine"
 
 
-class ViewError(ValueError):
+class ViewError(ConsoleError):
     """A retained view or event whose shape the console cannot read; the text says why."""
 
 

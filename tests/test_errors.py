@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from console.actions import FormError
+from console.auth import AccountError
+from console.errors import ConsoleError
+from console.model import ViewError
 from counter.errors import CounterError
 from counter.flow import FlowError
 from display.voice import VoiceError
@@ -31,6 +35,7 @@ FAMILIES: dict[type[Exception], tuple[type[Exception], ...]] = {
     BrokerError: (),
     VoiceError: (),
     CounterError: (FlowError,),
+    ConsoleError: (FormError, AccountError, ViewError),
 }
 STDLIB = (ValueError, TimeoutError, RuntimeError, LookupError, OSError)
 
