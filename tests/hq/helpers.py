@@ -100,13 +100,15 @@ class Background:
 
 
 def stored(dsn: str, branch: str) -> list[int]:
+    """The seqs head office holds for a branch ([] before a worker made the schema)."""
     with psycopg.connect(dsn) as conn:
-        return [
-            r[0]
-            for r in conn.execute(
+        try:
+            rows = conn.execute(
                 "SELECT seq FROM events WHERE branch = %s ORDER BY seq", (branch,)
             ).fetchall()
-        ]
+        except psycopg.errors.UndefinedTable:
+            return []
+        return [r[0] for r in rows]
 
 
 def count(dsn: str, sql: str, *params: Any) -> int:
