@@ -28,7 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--branch", help="branch id (default: the one the log names)")
     parser.add_argument("--state", help="cursor file (default: <db>.uplink.json)")
-    parser.add_argument("--batch", type=int, default=500, help="events per round (default 500)")
+    parser.add_argument("--batch", type=int, default=1000, help="events per round (default 1000)")
     parser.add_argument(
         "--log-interval", type=float, default=60.0, help="report a down link at most this often"
     )

@@ -84,7 +84,7 @@ class Throttled:
 class UplinkSettings:
     """Tuning; the defaults suit a branch on a WAN link."""
 
-    batch: int = 500
+    batch: int = 1000
     ack_timeout_s: float = 10.0
     poll_s: float = 0.2
     backoff_min_s: float = 0.5
@@ -178,29 +178,42 @@ class Uplink:
         self.cursors.save(self.cursor)
 
     async def _send(self, js: JetStreamContext, events: list[HqEvent]) -> None:
+        """Publish a batch, then move the cursor over the acknowledged prefix.
+
+        The publishes are queued together so the client writes them in a few
+        socket writes rather than one per event; the acknowledgements are
+        awaited together. Only an unbroken prefix of acknowledged events moves
+        the cursor: an event after a failed one is sent again next round (and
+        dropped there as a duplicate).
+        """
+        timeout = self.settings.ack_timeout_s
         futures: list[asyncio.Future[Any]] = []
         try:
-            for ev in events:
-                futures.append(
-                    await js.publish_async(
-                        ev.subject,
-                        ev.encode(),
-                        wait_stall=self.settings.ack_timeout_s,
+            futures = await asyncio.gather(
+                *(
+                    js.publish_async(
+                        ev.subject, ev.encode(),
                         headers={"Nats-Msg-Id": ev.msg_id},
                     )
+                    for ev in events
                 )
-            deadline = self._clock() + self.settings.ack_timeout_s
+            )  # fmt: skip
+            await asyncio.wait(futures, timeout=timeout)
             done = 0
-            try:
-                for fut in futures:
-                    await asyncio.wait_for(fut, max(0.01, deadline - self._clock()))
-                    done += 1
-            finally:
-                if done:
-                    last = events[done - 1]
-                    self.cursor = Cursor(self.branch, last.seq, last.hash)
-                    self.cursors.save(self.cursor)
-                    self.acked += done
+            for fut in futures:
+                if not fut.done() or fut.cancelled() or fut.exception() is not None:
+                    break
+                done += 1
+            if done:
+                last = events[done - 1]
+                self.cursor = Cursor(self.branch, last.seq, last.hash)
+                self.cursors.save(self.cursor)
+                self.acked += done
+            if done < len(events):
+                failed = futures[done]
+                if failed.done() and not failed.cancelled() and failed.exception() is not None:
+                    raise failed.exception()  # type: ignore[misc]
+                raise TimeoutError(f"no publish acknowledgement within {timeout:.0f} s")
         finally:
             for fut in futures:
                 fut.cancel()
