@@ -37,7 +37,7 @@ from nats.js import JetStreamContext
 
 from lobbyq.core.errors import LobbyqError
 from lobbyq.protocol.uplink import HqEvent, make_event
-from lobbyq.uplink.cursor import Cursor, CursorFile
+from lobbyq.uplink.cursor import Cursor, CursorError, CursorFile
 from lobbyq.uplink.source import LogReader
 
 LINK_ERRORS: tuple[type[BaseException], ...] = (nats.errors.Error, asyncio.TimeoutError, OSError)
@@ -133,14 +133,22 @@ class Uplink:
         self.cursor = self.cursors.load(branch)
 
     async def _connect(self) -> JetStreamContext:
-        if self._nc is not None and self._nc.is_connected:
-            return self._nc.jetstream()
+        """The live connection; while the client is reconnecting, a link error to back off on.
+
+        The client reconnects on its own once connected, but its first connect
+        would retry forever with every server down: that one is bounded here,
+        so the loop keeps control (and says why it waits).
+        """
+        if self._nc is not None and not self._nc.is_closed:
+            if self._nc.is_connected:
+                return self._nc.jetstream()
+            raise nats.errors.ConnectionReconnectingError
         await self._close()
 
         async def quiet(_: Exception) -> None:  # the loop reports, once per interval
             return None
 
-        self._nc = await nats.connect(
+        first = nats.connect(
             servers=self.servers,
             name=f"lobbyq-uplink-{self.branch}",
             connect_timeout=int(max(1, self.settings.connect_timeout_s)),
@@ -150,6 +158,8 @@ class Uplink:
             error_cb=quiet,
             **self.settings.connect_options,
         )
+        budget = self.settings.connect_timeout_s * max(1, len(self.servers)) + 1.0
+        self._nc = await asyncio.wait_for(first, budget)
         return self._nc.jetstream()
 
     async def _close(self) -> None:
@@ -230,18 +240,25 @@ class Uplink:
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set; only a wrong branch or a broken cursor end it early."""
-        self._open()
-        self._log.info(
-            "uplink for branch %s from seq %d to %s", self.branch, self.cursor.seq, self.servers
-        )
+        """Run until ``stop`` is set; only a wrong branch or a broken cursor end it early.
+
+        A log that does not exist yet (the engine has not started) is waited for.
+        """
         backoff = self.settings.backoff_min_s
+        opened = False
         try:
             while not stop.is_set():
                 try:
+                    if not opened:
+                        self._open()
+                        opened = True
+                        self._log.info(
+                            "uplink for branch %s from seq %d to %s",
+                            self.branch, self.cursor.seq, ", ".join(self.servers),
+                        )  # fmt: skip
                     busy = await self.step()
                 except LobbyqError as exc:
-                    if isinstance(exc, UplinkError):
+                    if isinstance(exc, UplinkError | CursorError):
                         raise
                     self._link.complain(f"cannot read the event log: {exc}")
                 except LINK_ERRORS as exc:

@@ -65,3 +65,56 @@ def test_cursor_round_trip_and_refusals(tmp_path: Path) -> None:
     cursors.path.write_text("{half")
     with pytest.raises(CursorError, match="damaged"):
         cursors.load("b1")
+
+
+def test_the_uplink_refuses_another_branchs_log(tmp_path: Path) -> None:
+    import asyncio
+
+    from lobbyq.uplink.service import Uplink, UplinkError
+
+    store = EventStore(tmp_path / "b.db", branch="b1")
+    store.close()
+    uplink = Uplink(
+        LogReader(tmp_path / "b.db"),
+        CursorFile(tmp_path / "c.json"),
+        ["nats://127.0.0.1:1"],
+        branch="b2",
+    )
+    with pytest.raises(UplinkError, match="belongs to branch 'b1', not 'b2'"):
+        asyncio.run(uplink.run(asyncio.Event()))
+
+
+def test_with_no_head_office_at_all_the_uplink_says_why_and_stops_when_asked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+    import logging
+
+    from hq.servers import free_port
+    from lobbyq.uplink.service import Uplink, UplinkSettings
+
+    store = EventStore(tmp_path / "b.db", branch="b1")
+    write_log(store, 5)
+    store.close()
+    log = logging.getLogger("test.nohq")
+    settings = UplinkSettings(connect_timeout_s=1, backoff_min_s=0.1, backoff_max_s=0.2)
+    uplink = Uplink(
+        LogReader(tmp_path / "b.db"),
+        CursorFile(tmp_path / "c.json"),
+        [f"nats://127.0.0.1:{free_port()}"],
+        settings=settings,
+        logger=log,
+    )
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(uplink.run(stop))
+        await asyncio.sleep(4.5)  # a few bounded connect attempts
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    with caplog.at_level(logging.WARNING, logger="test.nohq"):
+        asyncio.run(go())
+    said = [r.message for r in caplog.records if "head office not reachable" in r.message]
+    assert len(said) == 1, said  # once per interval, not once per attempt
+    assert uplink.cursor.seq == 0 and not (tmp_path / "c.json").exists()
