@@ -74,7 +74,8 @@ class IngestWorker:
         self._dirty: set[str] = set()
         self._last_sweep = 0.0
 
-    async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
+        """Consume until ``stop``; ``on_ready`` is called each time the worker is subscribed."""
         backoff = 0.5
         nc: Client | None = None
         store: HqStore | None = None
@@ -88,11 +89,15 @@ class IngestWorker:
                     if nc is None:
                         nc = await self._connect()
                     sub = await self._subscribe(nc)
-                    if ready is not None:
-                        ready.set()
+                    if on_ready is not None:
+                        on_ready()
                     self._log.info("%s consuming %s/%s", self.name, STREAM, CONSUMER)
                     backoff = 0.5
-                    await self._loop(stop, sub, store)
+                    try:
+                        await self._loop(stop, sub, store)
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await sub.unsubscribe()
                 except psycopg.Error as exc:
                     self._log.warning("%s: database unavailable (%s); retrying", self.name, exc)
                     if store is not None:

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import psycopg
@@ -32,6 +33,7 @@ FAST = UplinkSettings(batch=200, ack_timeout_s=3, poll_s=0.05, backoff_min_s=0.1
 
 
 def _workers(bg: Background, cluster: NatsCluster, dsn: str, n: int = 2) -> tuple[list, list]:
+    """``n`` in-process workers, returned once every one is subscribed."""
     workers = [
         IngestWorker(
             cluster.urls,
@@ -43,7 +45,13 @@ def _workers(bg: Background, cluster: NatsCluster, dsn: str, n: int = 2) -> tupl
         )
         for i in range(n)
     ]
-    return workers, [bg.start(w.run) for w in workers]
+    ready = [threading.Event() for _ in workers]
+    stops = [
+        bg.start(lambda stop, w=w, r=r: w.run(stop, r.set))
+        for w, r in zip(workers, ready, strict=True)
+    ]
+    assert all(r.wait(30) for r in ready), "an ingest worker did not subscribe"
+    return workers, stops
 
 
 def _uplink(db: Path, cluster: NatsCluster, logger: logging.Logger | None = None) -> Uplink:
@@ -189,3 +197,21 @@ def test_head_office_down_the_branch_serves_on_and_the_backlog_arrives(
     finally:
         bg.close(stops)
         store.close()
+
+
+def test_an_uplink_started_before_the_engine_waits_for_the_log(
+    tmp_path: Path, cluster: NatsCluster, dsn: str
+) -> None:
+    db = tmp_path / "b5.db"
+    bg = Background()
+    _, stops = _workers(bg, cluster, dsn, n=1)
+    stops.append(bg.start(_uplink(db, cluster).run))
+    try:
+        asyncio.run(asyncio.sleep(0.5))
+        assert bg.errors() == []  # still waiting, not dead
+        store = EventStore(db, branch="b5")
+        write_log(store, 120)
+        store.close()
+        assert eventually(lambda: _complete(dsn, "b5", 120), timeout=30)
+    finally:
+        bg.close(stops)
