@@ -260,7 +260,7 @@ class Uplink:
                 except LobbyqError as exc:
                     if isinstance(exc, UplinkError | CursorError):
                         raise
-                    self._link.complain(f"cannot read the event log: {exc}")
+                    self._link.complain(str(exc))
                 except LINK_ERRORS as exc:
                     self._link.complain(
                         f"head office not reachable ({type(exc).__name__}: {exc or 'timeout'}); "
