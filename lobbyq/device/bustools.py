@@ -78,6 +78,10 @@ def open_bus(port: str, *, baudrate: int = 9600, wait: float = 3.0) -> BusMaster
     master.start()
     if not master.link.wait_connected(wait):
         master.close()
+        if master.link.in_use:
+            # Another program (the counter app, most often) holds the line: scanning
+            # beside it would miss devices and blame the cabling.
+            raise BusToolError(master.link.last_reason.removeprefix("open failed: "))
         raise BusToolError(
             f"cannot open {port} (is the adapter plugged in, and is the udev name right? "
             "`ls -l /dev/lobbyq-*` lists them)"
