@@ -27,7 +27,7 @@ from lobbyq.device.config import (
 
 HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-DEVICE_TABLES = ("id", "role", "serial", "bus", "counter", "printer")
+DEVICE_TABLES = ("id", "role", "serial", "bus", "counter", "printer", "display")
 DEFAULT_CONFIG_DIR = "/etc/lobbyq"
 DEFAULT_TLS_PORT = 8883
 DEFAULT_LOCAL_PORT = 1883
@@ -202,7 +202,7 @@ def device_document(entry: Mapping[str, Any], branch: str, w: _Where) -> dict[st
     }
     if not local:
         doc["broker"]["ca_file"] = f"{config_dir}/ca.crt"
-    for table in ("serial", "bus", "counter", "printer"):
+    for table in ("serial", "bus", "counter", "printer", "display"):
         if table in entry:
             doc[table] = entry[table]
     if role == "kiosk":

@@ -116,7 +116,10 @@ def device_toml(cfg: DeviceConfig, config_dir: str) -> str:
         "counter": {},
         "printer": {},
         "kiosk": {},
+        "display": {},
     }
+    if cfg.voice is not None:
+        doc["display"]["voice"] = "off" if cfg.voice == "off" else cfg.voice.split(",")
     if cfg.broker.ca_file is not None:
         doc["broker"]["ca_file"] = cfg.broker.ca_file
     if cfg.counter_id is not None:
