@@ -164,7 +164,8 @@ def test_dry_run_install_of_the_kiosk_pi_brings_the_broker(provisioned: Path) ->
     assert "/etc/lobbyq/branch.secret" in plan and "/etc/lobbyq/queue.toml" in plan
     assert "+ systemctl enable lobbyq-engine.service" in plan
     assert "+ systemctl enable lobbyq-kiosk@kiosk-1.service" in plan
-    assert plan.index("systemctl restart mosquitto") < plan.index("restart lobbyq-engine")
+    assert plan.index("systemctl restart mosquitto") < plan.index("restart --no-block lobbyq-engine")
+    assert "+ systemctl restart --no-block lobbyq-engine.service" in plan
 
 
 def test_dry_run_rollback_switches_current_and_previous(tmp_path: Path) -> None:
@@ -184,4 +185,4 @@ def test_dry_run_rollback_switches_current_and_previous(tmp_path: Path) -> None:
     assert lines[0] == "+ systemctl stop lobbyq-counter@counter-3.service"
     assert f"+ ln -sfn {prefix}/releases/20260101-000000 {prefix}/current" in lines
     assert f"+ ln -sfn {prefix}/releases/20260201-000000 {prefix}/previous" in lines
-    assert lines[-2] == "+ systemctl start lobbyq-counter@counter-3.service"
+    assert lines[-2] == "+ systemctl start --no-block lobbyq-counter@counter-3.service"
