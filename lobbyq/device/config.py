@@ -308,7 +308,7 @@ def _voice(f: Fields) -> str | None:
         return "off"
     fix = f'write voice = "off" or a list like ["zh", "en"] (known: {", ".join(LANGUAGES)})'
     if not isinstance(value, list) or not value or not all(isinstance(x, str) for x in value):
-        f.add("voice", f"{value!r} is neither \"off\" nor a list of languages", fix)
+        f.add("voice", f'{value!r} is neither "off" nor a list of languages', fix)
         return None
     unknown = [x for x in value if x not in LANGUAGES]
     if unknown:

@@ -1,8 +1,9 @@
 """A minimal TOML writer for the files provisioning emits (tomllib only reads).
 
 Handles what device files hold: tables of strings, integers, booleans,
-paths and lists of strings (``display.voice``). Strings are written as TOML basic strings; JSON's escapes are a subset
-of TOML's, and control characters are refused because no setting needs them.
+paths and lists of strings (``display.voice``). Strings are written as TOML
+basic strings; JSON's escapes are a subset of TOML's, and control characters
+are refused because no setting needs them.
 """
 
 from __future__ import annotations

@@ -164,7 +164,9 @@ def test_dry_run_install_of_the_kiosk_pi_brings_the_broker(provisioned: Path) ->
     assert "/etc/lobbyq/branch.secret" in plan and "/etc/lobbyq/queue.toml" in plan
     assert "+ systemctl enable lobbyq-engine.service" in plan
     assert "+ systemctl enable lobbyq-kiosk@kiosk-1.service" in plan
-    assert plan.index("systemctl restart mosquitto") < plan.index("restart --no-block lobbyq-engine")
+    assert plan.index("systemctl restart mosquitto") < plan.index(
+        "restart --no-block lobbyq-engine"
+    )
     assert "+ systemctl restart --no-block lobbyq-engine.service" in plan
 
 

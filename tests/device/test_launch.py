@@ -130,7 +130,7 @@ def test_a_silent_display_from_its_device_file(tmp_path: Path) -> None:
     assert _parse(*app_argv(parse_device_config(base), URL)).voice is None  # the queue config's
     (tmp_path / "display-hall.toml").write_text(device_toml(langs, "/etc/lobbyq"))
     assert load_device_config(tmp_path / "display-hall.toml") == langs  # provision writes it back
-    with pytest.raises(ConfigError, match="display.voice"):
+    with pytest.raises(ConfigError, match=r"display\.voice"):
         parse_device_config({**base, "display": {"voice": ["klingon"]}})
     with pytest.raises(ConfigError, match=r"only a display uses \[display\]"):
         parse_device_config(
