@@ -8,10 +8,12 @@ answers. The one who comes second is told who has the port::
     /dev/lobbyq-bus is in use by PID 812 (lobbyq-counter@counter-3.service):
     stop it with `systemctl stop lobbyq-counter@counter-3.service`
 
-The holder is found in ``/proc`` (each process's open files and its
-systemd unit from its cgroup); ``proc`` is a parameter so tests can feed a
-fake tree. Only Linux has ``/proc``: elsewhere the message just says the
-port is in use.
+The holder is found in ``/proc``: first the owner of the ``flock`` on the
+device (``/proc/locks``, by device and inode), else any process with the
+device open (its ``fd`` links; a simulator holding a pty's other end is
+such a process but holds no lock), and its systemd unit from its cgroup.
+``proc`` is a parameter so tests can feed a fake tree. Only Linux has
+``/proc``: elsewhere the message just says the port is in use.
 """
 
 from __future__ import annotations
@@ -40,8 +42,31 @@ def device_path(url: str) -> str | None:
     return None
 
 
+def lockers(path: str, *, proc: Path = PROC, me: int | None = None) -> list[Holder]:
+    """The processes (other than this one) holding an ``flock`` on ``path``."""
+    try:
+        st = os.stat(path)
+        text = (proc / "locks").read_text()
+    except OSError:
+        return []
+    mine = os.getpid() if me is None else me
+    want = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    out: list[Holder] = []
+    for line in text.splitlines():
+        # "1: FLOCK  ADVISORY  WRITE 812 00:19:3 0 EOF"
+        words = line.split()
+        if len(words) >= 6 and words[1] == "FLOCK" and words[5] == want:
+            pid = int(words[4]) if words[4].isdigit() else None
+            if pid is not None and pid != mine:
+                out.append(Holder(pid, unit_of(pid, proc=proc)))
+    return out
+
+
 def holders(path: str, *, proc: Path = PROC, me: int | None = None) -> list[Holder]:
-    """The processes (other than this one) with ``path`` open."""
+    """The processes (other than this one) with ``path`` locked, else with it open."""
+    locked = lockers(path, proc=proc, me=me)
+    if locked:
+        return locked
     try:
         target = os.path.realpath(path)
     except OSError:

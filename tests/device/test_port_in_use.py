@@ -81,3 +81,18 @@ def test_only_device_urls_have_a_device_file() -> None:
     assert device_path("/dev/lobbyq-bus") == "/dev/lobbyq-bus"
     assert device_path("spy:///dev/lobbyq-bus?file=t.txt") == "/dev/lobbyq-bus"
     assert device_path("socket://10.0.0.9:4001") is None
+
+
+def test_the_lock_owner_wins_over_a_process_that_only_has_the_port_open(tmp_path: Path) -> None:
+    import os
+
+    proc = tmp_path / "proc"
+    port = tmp_path / "ttyUSB0"
+    port.write_text("")
+    st = os.stat(port)
+    for pid in ("700", "812"):
+        (proc / pid / "fd").mkdir(parents=True)
+        (proc / pid / "fd" / "3").symlink_to(port)
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    (proc / "locks").write_text(f"1: FLOCK  ADVISORY  WRITE 812 {inode} 0 EOF\n")
+    assert [h.pid for h in holders(str(port), proc=proc, me=1)] == [812]
