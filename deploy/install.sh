@@ -13,7 +13,8 @@
 # of that branch: on the kiosk Pi `--device engine --device kiosk-1` (the
 # broker comes with the engine), on a counter Pi `--device counter-3`.
 # SRC is a lobbyq wheel or source folder (default: the folder above this script).
-# --dry-run (before the command) prints what would be done and changes nothing.
+# --dry-run (before or after the command) prints what would be done and
+# changes nothing.
 #
 # Layout: each install or upgrade is a new virtualenv in
 # /opt/lobbyq/releases/<time>; /opt/lobbyq/current points at the one in use
@@ -198,7 +199,10 @@ install_udev() {  # install_udev ROLE
         kiosk | counter | display) ;;
         *) return 0 ;;
     esac
-    run install -m 0644 "$HERE/udev/99-lobbyq-$1.rules" /etc/udev/rules.d/99-lobbyq.rules
+    # One file per role: a Pi with two roles (a kiosk Pi that also drives the hall
+    # display) keeps both sets of names.
+    run rm -f /etc/udev/rules.d/99-lobbyq.rules
+    run install -m 0644 "$HERE/udev/99-lobbyq-$1.rules" "/etc/udev/rules.d/99-lobbyq-$1.rules"
     run udevadm control --reload-rules
     run udevadm trigger --subsystem-match=tty
 }
@@ -208,6 +212,13 @@ install_units() {
         run install -m 0644 "$HERE/systemd/$unit" "$UNITS/$unit"
     done
     run systemctl daemon-reload
+    # A Pi has no real-time clock: the units wait for time-sync.target, which
+    # means "the clock is set" only with this service enabled.
+    if command -v systemctl >/dev/null 2>&1 && systemctl cat systemd-time-wait-sync.service >/dev/null 2>&1; then
+        run systemctl enable systemd-time-wait-sync.service
+    else
+        say "note: systemd-time-wait-sync.service not found; the services will not wait for the clock"
+    fi
 }
 
 # Wait until every unit is active and has stayed so for a few seconds
@@ -285,7 +296,11 @@ cmd_install() {
     done
     # shellcheck disable=SC2086
     healthy $units || die "not every service came up; see journalctl -u 'lobbyq*' -b"
-    say "installed: $units"
+    if [ "$DRY_RUN" = 1 ]; then
+        say "dry run: nothing was installed; the plan for$units is above"
+    else
+        say "installed: $units"
+    fi
 }
 
 cmd_upgrade() {
@@ -350,9 +365,11 @@ cmd_status() {
     done
 }
 
+# --dry-run may come before or after the command.
 [ "${1:-}" = "--dry-run" ] && { DRY_RUN=1; shift; }
 command=${1:-}
 [ "$#" -gt 0 ] && shift
+if [ "${1:-}" = "--dry-run" ]; then DRY_RUN=1; shift; fi
 case "$command" in
     install) cmd_install "$@" ;;
     upgrade) cmd_upgrade "$@" ;;

@@ -10,7 +10,7 @@ Constructor (the demo builds it in-process)::
   or ``MemoryBus``); the app subscribes at ``start()``.
 - ``config`` / ``branch``: the branch (anything with ``branch_id``, such as
   the engine's ``BranchConfig``) or its id; default ``"demo"``.
-- ``led_url``: the hall display's serial port URL (``/dev/ttyLOBBYQ-hall``,
+- ``led_url``: the hall display's serial port URL (``/dev/lobbyq-hall``,
   a pty path of ``HallDisplaySim``, ``spy://...``) or None for no LED.
 - ``zones``: how many zones the LED has; None reads it from the display's
   IDENT (its capability byte) when it comes online.

@@ -2,7 +2,7 @@
 
 For a technician without hardware, or a demo: each simulated port appears
 behind a stable name (``./dev/counter1``) that a counter app opens as if it
-were ``/dev/lobbyq-counter1``. A console on stdin presses keys and pulls
+were ``/dev/lobbyq-bus``. A console on stdin presses keys and pulls
 cables; what the host makes the displays show is printed as it happens::
 
     lobbyq sim --dir ./dev --counters 2 --hall

@@ -1,7 +1,7 @@
 """The one serial transport every lobbyq driver uses.
 
 A ``SerialLink`` opens a port from a pyserial URL (``serial.serial_for_url``),
-so the same driver code runs on a USB adapter (``/dev/lobbyq-counter``), a
+so the same driver code runs on a USB adapter (``/dev/lobbyq-bus``), a
 simulator's pty symlink, ``loop://`` in a unit test, ``spy:///dev/ttyUSB0``
 when a technician wants a hex dump of the traffic, or ``rfc2217://host:port``
 for a device behind a serial server.

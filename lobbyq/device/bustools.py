@@ -5,7 +5,7 @@ they add is the technician's view: check the image and the address before
 anything is sent, say in words what a NAK code means, and after a failed transfer say
 what state the device is in and what to do next. The bus tools need the
 port to themselves: stop the app that owns it first
-(``systemctl stop lobbyq-counter``), because two readers on one serial port
+(``systemctl stop lobbyq-counter@counter-3``), because two readers on one serial port
 each get half of the bytes.
 """
 

@@ -141,9 +141,15 @@ def test_dry_run_install_of_a_counter(provisioned: Path) -> None:
         f"+ install -m 0600 -o lobbyq -g lobbyq {provisioned}/counter-3/counter-3.cred "
         "/etc/lobbyq/counter-3.cred"
     ) in plan
-    assert "99-lobbyq-counter.rules /etc/udev/rules.d/99-lobbyq.rules" in plan
+    assert "99-lobbyq-counter.rules /etc/udev/rules.d/99-lobbyq-counter.rules" in plan
     assert "+ systemctl enable lobbyq-counter@counter-3.service" in plan
     assert "mosquitto" not in plan
+    assert "installed:" not in plan and "dry run: nothing was installed" in plan
+    after = _sh("install", "--dry-run", "--from", str(provisioned), "--device", "counter-3")
+    assert after.returncode == 0, after.stderr
+    # --dry-run after the verb plans the same and changes nothing either
+    assert "+ systemctl enable lobbyq-counter@counter-3.service" in after.stdout
+    assert "dry run: nothing was installed" in after.stdout
 
 
 def test_dry_run_install_of_the_kiosk_pi_brings_the_broker(provisioned: Path) -> None:
