@@ -207,7 +207,7 @@ id = "counter-1"
 role = "counter"
 serial = {{ bus = "{counter}" }}
 bus = {{ keypad = 1, rating_pad = 2, strip = 3 }}
-counter = {{ id = "1", rating_keys = 3 }}
+counter = {{ id = "1", rating_keys = 5 }}
 
 [[devices]]
 id = "display-hall"
