@@ -150,10 +150,24 @@ def set_address(master: BusMaster, port: str, old: int, new: int, serial: str = 
             ) from None
         raise BusToolError(f"address {old}: {refusal(exc)}") from None
     except DeviceTimeout:
+        pass
+    # No answer at the new address. With a serial that no device at ``old`` has, the
+    # devices ignored the command: say that nothing changed rather than send the
+    # technician looking for a device that never moved.
+    try:
+        still = master.ping(old)
+    except (DeviceTimeout, DeviceRefused, LinkDown):
+        still = None
+    if serial and still is not None and still.serial != serial:
         raise BusToolError(
-            f"the device took the change but does not answer at {new}; "
-            f"run `lobbyq device scan {port}` to find it"
-        ) from None
+            f"no device with serial {serial!r} at address {old} (the one there is "
+            f"{still.serial!r}); nothing was changed. `lobbyq device scan {port}` lists "
+            "each device with its serial"
+        )
+    raise BusToolError(
+        f"the device took the change but does not answer at {new}; "
+        f"run `lobbyq device scan {port}` to find it"
+    )
 
 
 @dataclass(frozen=True, slots=True)

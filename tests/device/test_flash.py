@@ -153,6 +153,13 @@ def test_scan_and_set_address(counter_bus: CounterRig, capsys: pytest.CaptureFix
     assert device_cli("set-address", counter_bus.url, "4", "5") == 1
     assert "no device answers at address 4" in capsys.readouterr().err
 
+    # A serial no device at that address has: nothing moves, and it says so.
+    assert device_cli("set-address", counter_bus.url, "1", "9", "--serial", "KP-999999") == 1
+    err = capsys.readouterr().err
+    assert "no device with serial 'KP-999999' at address 1" in err and "nothing was changed" in err
+    assert "took the change" not in err
+    assert counter_bus.keypad.addr == 1
+
 
 def test_scan_of_an_empty_range_and_a_missing_port(
     counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
