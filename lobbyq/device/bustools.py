@@ -197,8 +197,13 @@ def flash(
     progress: Progress | None = None,
     on_start: Callable[[DeviceInfo], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    source: str = "IMAGE",
 ) -> FlashReport:
-    """Flash ``image`` at ``addr``: refuse a wrong kind first, verify, and explain failures."""
+    """Flash ``image`` at ``addr``: refuse a wrong kind first, verify, and explain failures.
+
+    ``source`` is the image file as the technician named it, so the command
+    to run again can be pasted as it is.
+    """
     before = ping(master, addr, port)
     if before.kind != image.kind:
         raise BusToolError(
@@ -209,7 +214,7 @@ def flash(
     if on_start is not None:
         on_start(before)
     start = clock()
-    again = f"run `lobbyq device flash {port} --address {addr} IMAGE` again"
+    again = f"run `lobbyq device flash {port} {source} --address {addr}` again"
     try:
         after = flash_device(master, addr, image, progress=progress)
     except DeviceRefused as exc:
@@ -224,8 +229,8 @@ def flash(
         ) from None
     except KeyboardInterrupt:
         raise BusToolError(
-            "stopped by Ctrl-C. If the device had started erasing, it stays in its bootloader "
-            f"until a verified image is in place: {again}"
+            "stopped (Ctrl-C or a stop signal). If the device had started erasing, it stays in "
+            f"its bootloader until a verified image is in place: {again}"
         ) from None
     except DriverError as exc:  # ImageError included: same words, same way out
         raise BusToolError(f"address {addr}: {exc}; {again}") from None

@@ -184,3 +184,39 @@ def test_ctrl_c_during_a_flash_says_how_to_finish(counter_bus: CounterRig, tmp_p
     finally:
         master.close()
     assert counter_bus.keypad.in_boot
+
+
+def test_a_stop_signal_during_a_flash_says_how_to_finish_with_the_file(
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import signal
+    import threading
+
+    from tests.support import eventually
+
+    image = tmp_path / "keypad-1.7.0.lbq"
+    # Long enough that the signal lands mid-transfer (384 blocks).
+    image.write_bytes(FirmwareImage.build(DeviceKind.KEYPAD, (1, 7, 0), PAYLOAD * 16))
+    late: list[int] = []
+    # A signal arriving after the flash must not end the test run: catch it here.
+    outer = signal.signal(signal.SIGTERM, lambda signum, frame: late.append(signum))
+    before = signal.getsignal(signal.SIGTERM)
+
+    def stop_when_erased() -> None:
+        if eventually(lambda: counter_bus.keypad.in_boot, 10.0):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=stop_when_erased)
+    killer.start()
+    try:
+        assert device_cli("flash", counter_bus.url, str(image), "--address", "1") == 1
+    finally:
+        killer.join()
+        restored = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, outer)
+    assert late == []  # it reached the flash, not the handler around it
+    err = capsys.readouterr().err
+    assert "stopped (Ctrl-C or a stop signal)" in err and "bootloader" in err
+    assert f"lobbyq device flash {counter_bus.url} {image} --address 1` again" in err
+    assert restored == before  # put back for whoever runs next
