@@ -74,18 +74,13 @@ from drivers.ratingpad.driver import rating_prompt
 from lobbyq.core.config import BranchConfig, load_branch_config
 from lobbyq.core.errors import ConfigError, InvalidEvent
 from lobbyq.core.events import WaitAlert, event_from_dict
-from lobbyq.protocol.messages import (
-    AlertMsg,
-    EventMsg,
-    ProtocolError,
-    ReplyMsg,
-    StateMsg,
-    StatusMsg,
-)
+from lobbyq.protocol import views as pv
+from lobbyq.protocol.messages import EventMsg, ProtocolError, ReplyMsg
 from lobbyq.protocol.topics import Topics
-from lobbyq.runtime.version import VERSION
+from lobbyq.runtime.presence import Presence, last_will
 
 DEFAULT_STRIP_COLUMNS = 16
+KIND = "counter"
 
 
 def service_keys(config: BranchConfig) -> tuple[ServiceKey, ...]:
@@ -170,7 +165,17 @@ class CounterApp:
         parts = {"keypad": keypad_addr, "ratingpad": ratingpad_addr, "strip": strip_addr}
         self.addrs = {p: a for p, a in parts.items() if a is not None}
         self._part_of = {a: p for p, a in self.addrs.items()}
-        self.health: dict[str, str] = {p: "offline" for p in self.addrs}
+        # The mechanism of birth, will and alerts is shared; the policy (a part going
+        # offline is worth a warning) stays in _set_health.
+        self.presence = Presence(
+            bus,
+            self.topics,
+            self.device,
+            KIND,
+            health={p: "offline" for p in self.addrs},
+            clock=clock,
+            logger=self._log,
+        )
         if master is None:
             if bus_url is None:
                 raise CounterError("give the counter bus URL or a BusMaster")
@@ -221,6 +226,7 @@ class CounterApp:
         self.bus.subscribe(self.topics.state_counter(self.counter_id), self._on_counter_state)
         self.bus.subscribe(self.topics.evt("wait_alert"), self._on_wait_alert)
         self.bus.on_connection(self._on_connection)
+        self.presence.attach()
         self.master.subscribe(self._on_bus_event)
         if self._own_master:
             self.master.start()
@@ -237,9 +243,11 @@ class CounterApp:
             target=self._wait_loop, name=f"{self.device}-wait", daemon=True
         )
         self._waiter.start()
+        # Say how the link is now: down until the broker answers, so the keypad reads
+        # "no link" (and its ONLINE light stays off) instead of a welcome that cannot work.
+        self._enqueue(f.LinkChanged(self.bus.connected))
         if self.bus.connected:
-            self._enqueue(f.LinkChanged(True))
-            self._publish_status()
+            self.presence.online()
 
     def alive(self) -> bool:
         """Whether the flow and reply threads run (the service watchdog asks)."""
@@ -248,8 +256,7 @@ class CounterApp:
     def stop(self) -> None:
         """Stop the threads and say goodbye: the retained status turns offline."""
         if self.bus.connected:
-            topic, payload = self.offline_status()
-            self.bus.publish(topic, payload, retain=True)
+            self.presence.offline()
         self._enqueue(None)
         self._waits.put(None)
         for t in (self._thread, self._waiter):
@@ -273,10 +280,14 @@ class CounterApp:
         """The flow's timers still running (``counter.flow`` T_* names; tests, the console)."""
         return self._timers.pending()
 
+    @property
+    def health(self) -> dict[str, str]:
+        """Each part's health word now (keypad, ratingpad, strip: ok or offline)."""
+        return self.presence.health
+
     def offline_status(self) -> tuple[str, bytes]:
         """The last-will message for this counter (topic, payload)."""
-        msg = StatusMsg(self.device, False, "counter", 0.0, VERSION, {})
-        return self.topics.status(self.device), msg.encode()
+        return self.presence.will()
 
     # -- inputs (other threads): decode, then the inbox -----------------------------
     def _enqueue(self, item: _Item) -> None:
@@ -310,11 +321,11 @@ class CounterApp:
         if not payload:
             return
         try:
-            msg = StateMsg.decode(payload)
+            msg = pv.decode_counter(payload)
         except ProtocolError as exc:
             self._log.warning("ignored bad counter state: %s", exc)
             return
-        self._enqueue(f.Snapshot(msg.seq, msg.body))
+        self._enqueue(f.Snapshot(msg.seq, msg.view))
 
     def _on_wait_alert(self, topic: str, payload: bytes) -> None:
         try:
@@ -326,9 +337,7 @@ class CounterApp:
             self._enqueue(f.WaitAlert(event.service, event.number, float(event.waited_s)))
 
     def _on_connection(self, up: bool) -> None:
-        self._enqueue(f.LinkChanged(up))
-        if up:
-            self._publish_status()
+        self._enqueue(f.LinkChanged(up))  # the birth is the presence's (attach)
 
     def _on_bus_event(self, ev: BusEvent) -> None:
         if ev.addr not in self._part_of:
@@ -514,22 +523,12 @@ class CounterApp:
 
     # -- status and alerts ----------------------------------------------------------
     def _set_health(self, part: str, word: str, why: str = "") -> None:
-        changed = self.health.get(part) != word
-        self.health[part] = word
-        if changed:
-            self._publish_status()
-            if word == "offline":
-                self._alert(
-                    f"{part}_offline", "warning", f"{part} at counter {self.counter_id}: {why}"
-                )
-
-    def _publish_status(self) -> None:
-        msg = StatusMsg(self.device, True, "counter", self._clock(), VERSION, dict(self.health))
-        self.bus.publish(self.topics.status(self.device), msg.encode(), retain=True)
+        """The counter's alert policy: a part going offline is a warning for the staff."""
+        if self.presence.set(part, word) and word == "offline":
+            self._alert(f"{part}_offline", "warning", f"{part} at counter {self.counter_id}: {why}")
 
     def _alert(self, code: str, level: str, text: str) -> None:
-        msg = AlertMsg(self.device, code, level, text, self._clock())
-        self.bus.publish(self.topics.alert(self.device), msg.encode())
+        self.presence.alert(code, level, text)
 
 
 # -- command line ------------------------------------------------------------------
@@ -574,8 +573,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     topics = Topics(config.branch_id)
     device = f"counter-{args.counter}"
-    will = (topics.status(device), StatusMsg(device, False, "counter", 0.0, VERSION).encode())
-    bus = MqttBus(args.broker, device, will=will)
+    bus = MqttBus(args.broker, device, will=last_will(topics, device, KIND))
     app = CounterApp(
         args.counter,
         bus,
@@ -591,7 +589,13 @@ def run(args: argparse.Namespace) -> int:
     bus.start()
     print(f"counter {args.counter} on {bus.url.redacted()} branch {config.branch_id}", flush=True)
     try:
-        return supervise(app.alive, f"counter {args.counter}", logger=log)
+        return supervise(
+            app.alive,
+            f"counter {args.counter} serving",
+            logger=log,
+            link=bus,
+            where=bus.url.redacted(),
+        )
     finally:
         app.stop()
         bus.stop()

@@ -55,6 +55,7 @@ from drivers.bus.text import fit_text
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.ratingpad.codes import Reason
 from lobbyq.core import events as ce
+from lobbyq.core.views import CounterView
 
 KEYPAD_TEXT_BYTES = 32
 STRIP_TEXT_BYTES = 64
@@ -199,10 +200,10 @@ class NoReply:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The retained ``state/counter/<id>`` payload."""
+    """The retained ``state/counter/<id>`` view, decoded at the edge (``decode_counter``)."""
 
     seq: int
-    state: Mapping[str, Any]
+    view: CounterView
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +315,8 @@ def idle_line(state: CounterState) -> str:
     """The keypad line when nothing else is being said: who is here and what is going on."""
     t = state.config.texts
     v = state.view
+    if not state.link_up:
+        return t.kp_link_down  # nothing typed here can reach the engine
     if v.teller is None:
         return t.kp_logged_out
     if v.current is not None:
@@ -348,8 +351,8 @@ def leds(state: CounterState) -> KeypadLed:
         mask |= KeypadLed.SERVING
     if state.view.status == PAUSED:
         mask |= KeypadLed.PAUSED
-    if not state.engine_ok or state.devices_down:
-        mask |= KeypadLed.ALERT
+    if not state.link_up or not state.engine_ok or state.devices_down:
+        mask |= KeypadLed.ALERT  # no broker is as dead to the teller as no engine
     return mask
 
 
@@ -368,28 +371,18 @@ def render(state: CounterState) -> tuple[CounterState, list[Effect]]:
     return state, out
 
 
-def _view_from_snapshot(body: Mapping[str, Any], seq: int) -> EngineView:
-    """Read a ``counter_view`` leniently: ``current`` may be a number or an object with one."""
-    status = body.get("status")
-    teller = body.get("teller")
-    current = body.get("current")
-    if isinstance(current, Mapping):
-        current = current.get("number")
-    held_raw = body.get("held") or ()
-    held: list[str] = []
-    for h in held_raw if isinstance(held_raw, list | tuple) else ():
-        number = h.get("number") if isinstance(h, Mapping) else h
-        if isinstance(number, str):
-            held.append(number)
-    services = body.get("services")
+def _view_from_snapshot(view: CounterView, seq: int) -> EngineView:
+    """What the keypad and strip need of the engine's typed counter view.
+
+    A status this version does not know reads as closed: the strip then
+    never invites customers to a counter it cannot vouch for.
+    """
     return EngineView(
-        status=status if status in (OPEN, CLOSED, PAUSED) else CLOSED,
-        teller=teller if isinstance(teller, str) and teller else None,
-        current=current if isinstance(current, str) and current else None,
-        held=tuple(held),
-        services=tuple(x for x in services if isinstance(x, str))
-        if isinstance(services, list)
-        else (),
+        status=view.status if view.status in (OPEN, CLOSED, PAUSED) else CLOSED,
+        teller=view.teller or None,
+        current=view.current.number if view.current is not None else None,
+        held=tuple(h.number for h in view.held),
+        services=view.services,
         seq=seq,
     )
 
@@ -759,7 +752,7 @@ def _on_snapshot(state: CounterState, ev: Snapshot) -> tuple[CounterState, list[
     if ev.seq < state.view.seq:
         return state, []
     before = state.view
-    state = replace(state, view=_view_from_snapshot(ev.state, ev.seq), engine_ok=True)
+    state = replace(state, view=_view_from_snapshot(ev.view, ev.seq), engine_ok=True)
     after = state.view
     if before.current != after.current and after.current is None:
         state = replace(state, blink=False)

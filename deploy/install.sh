@@ -13,7 +13,8 @@
 # of that branch: on the kiosk Pi `--device engine --device kiosk-1` (the
 # broker comes with the engine), on a counter Pi `--device counter-3`.
 # SRC is a lobbyq wheel or source folder (default: the folder above this script).
-# --dry-run (before the command) prints what would be done and changes nothing.
+# --dry-run (before or after the command) prints what would be done and
+# changes nothing.
 #
 # Layout: each install or upgrade is a new virtualenv in
 # /opt/lobbyq/releases/<time>; /opt/lobbyq/current points at the one in use
@@ -174,13 +175,21 @@ install_broker() {  # install_broker OUT
     if [ -f /etc/mosquitto/mosquitto.conf ] && [ ! -f /etc/mosquitto/mosquitto.conf.debian ]; then
         run cp /etc/mosquitto/mosquitto.conf /etc/mosquitto/mosquitto.conf.debian
     fi
-    run install -d -m 0750 -o root -g mosquitto /etc/mosquitto/lobbyq
-    run install -m 0644 -o root -g root "$out/broker/mosquitto.conf" /etc/mosquitto/mosquitto.conf
-    run install -m 0640 -o root -g mosquitto "$out/broker/passwd" /etc/mosquitto/lobbyq/passwd
-    run install -m 0640 -o root -g mosquitto "$out/broker/acl" /etc/mosquitto/lobbyq/acl
-    run install -m 0644 -o root -g root "$out/ca.crt" /etc/mosquitto/lobbyq/ca.crt
-    run install -m 0644 -o root -g root "$out/server.crt" /etc/mosquitto/lobbyq/server.crt
-    run install -m 0640 -o root -g mosquitto "$out/server.key" /etc/mosquitto/lobbyq/server.key
+    # The folders the generated config names (the branch file's [broker] table).
+    conf="$out/broker/mosquitto.conf"
+    dir=$(sed -n 's|^password_file \(.*\)/passwd$|\1|p' "$conf")
+    data=$(sed -n 's|^persistence_location \(.*\)$|\1|p' "$conf")
+    user=$(sed -n 's|^user \(.*\)$|\1|p' "$conf")
+    [ -n "$dir" ] || die "$conf names no password_file: provision the branch again"
+    group=${user:-mosquitto}
+    run install -d -m 0750 -o root -g "$group" "$dir"
+    [ -n "$data" ] && run install -d -m 0750 -o "$group" -g "$group" "$data"
+    run install -m 0644 -o root -g root "$conf" /etc/mosquitto/mosquitto.conf
+    run install -m 0640 -o root -g "$group" "$out/broker/passwd" "$dir/passwd"
+    run install -m 0640 -o root -g "$group" "$out/broker/acl" "$dir/acl"
+    run install -m 0644 -o root -g root "$out/ca.crt" "$dir/ca.crt"
+    run install -m 0644 -o root -g root "$out/server.crt" "$dir/server.crt"
+    run install -m 0640 -o root -g "$group" "$out/server.key" "$dir/server.key"
     run install -d -m 0755 "$UNITS/mosquitto.service.d"
     run install -m 0644 "$HERE/systemd/lobbyq-mosquitto.conf" "$UNITS/mosquitto.service.d/lobbyq.conf"
 }
@@ -190,7 +199,10 @@ install_udev() {  # install_udev ROLE
         kiosk | counter | display) ;;
         *) return 0 ;;
     esac
-    run install -m 0644 "$HERE/udev/99-lobbyq-$1.rules" /etc/udev/rules.d/99-lobbyq.rules
+    # One file per role: a Pi with two roles (a kiosk Pi that also drives the hall
+    # display) keeps both sets of names.
+    run rm -f /etc/udev/rules.d/99-lobbyq.rules
+    run install -m 0644 "$HERE/udev/99-lobbyq-$1.rules" "/etc/udev/rules.d/99-lobbyq-$1.rules"
     run udevadm control --reload-rules
     run udevadm trigger --subsystem-match=tty
 }
@@ -200,15 +212,44 @@ install_units() {
         run install -m 0644 "$HERE/systemd/$unit" "$UNITS/$unit"
     done
     run systemctl daemon-reload
+    # A Pi has no real-time clock: the units wait for time-sync.target, which
+    # means "the clock is set" only with this service enabled.
+    if command -v systemctl >/dev/null 2>&1 && systemctl cat systemd-time-wait-sync.service >/dev/null 2>&1; then
+        run systemctl enable systemd-time-wait-sync.service
+    else
+        say "note: systemd-time-wait-sync.service not found; the services will not wait for the clock"
+    fi
 }
 
 # Wait until every unit is active and has stayed so for a few seconds
-# (Type=notify: active means the app said READY=1).
+# (Type=notify: active means the app said READY=1, which it says only once
+# it is on its broker). Says what it waits for every few seconds and, for a
+# unit that did not come up, its own status line (why it waits).
+HEALTH_WAIT=${LOBBYQ_HEALTH_WAIT:-60}
 healthy() {
     [ "$DRY_RUN" = 1 ] && return 0
-    sleep 10
-    for unit in "$@"; do
-        systemctl is-active --quiet "$unit" || { say "$unit is not running"; return 1; }
+    end=$(( $(date +%s) + HEALTH_WAIT ))
+    while :; do
+        waiting=""
+        for unit in "$@"; do
+            systemctl is-active --quiet "$unit" || waiting="$waiting $unit"
+        done
+        if [ -z "$waiting" ]; then
+            sleep 5  # still up a moment later: not a crash right after READY
+            for unit in "$@"; do
+                systemctl is-active --quiet "$unit" || { say "$unit stopped right after starting"; return 1; }
+            done
+            return 0
+        fi
+        left=$(( end - $(date +%s) ))
+        if [ "$left" -le 0 ]; then
+            for unit in $waiting; do
+                say "$unit is $(systemctl is-active "$unit" 2>/dev/null || true): $(systemctl show -p StatusText --value "$unit" 2>/dev/null)"
+            done
+            return 1
+        fi
+        say "waiting for$waiting to come up (${left}s left)"
+        sleep 5
     done
 }
 
@@ -250,11 +291,16 @@ cmd_install() {
     esac
     for unit in $units; do
         run systemctl enable "$unit"
-        run systemctl restart "$unit"
+        # --no-block: a unit waiting for its broker must not hold the others back.
+        run systemctl restart --no-block "$unit"
     done
     # shellcheck disable=SC2086
     healthy $units || die "not every service came up; see journalctl -u 'lobbyq*' -b"
-    say "installed: $units"
+    if [ "$DRY_RUN" = 1 ]; then
+        say "dry run: nothing was installed; the plan for$units is above"
+    else
+        say "installed: $units"
+    fi
 }
 
 cmd_upgrade() {
@@ -277,7 +323,7 @@ cmd_upgrade() {
     switch_to "$NEW_RELEASE"
     install_units
     # shellcheck disable=SC2086
-    run systemctl start $units
+    run systemctl start --no-block $units
     # shellcheck disable=SC2086
     if ! healthy $units; then
         say "the new release failed its health check; rolling back"
@@ -307,7 +353,7 @@ cmd_rollback() {
     run ln -sfn "$target" "$PREFIX/current"
     run ln -sfn "$failed" "$PREFIX/previous"
     # shellcheck disable=SC2086
-    run systemctl start $units
+    run systemctl start --no-block $units
     say "rolled back to $target (the failed release stays as previous: $failed)"
 }
 
@@ -319,9 +365,11 @@ cmd_status() {
     done
 }
 
+# --dry-run may come before or after the command.
 [ "${1:-}" = "--dry-run" ] && { DRY_RUN=1; shift; }
 command=${1:-}
 [ "$#" -gt 0 ] && shift
+if [ "${1:-}" = "--dry-run" ]; then DRY_RUN=1; shift; fi
 case "$command" in
     install) cmd_install "$@" ;;
     upgrade) cmd_upgrade "$@" ;;

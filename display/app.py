@@ -3,14 +3,14 @@
 Constructor (the demo builds it in-process)::
 
     HallDisplayApp(bus, led_url, *, config=None, branch=None, name="hall", addr=1,
-                   zones=None, voice=None, screen=None, texts=None, master=None,
-                   master_options=None, logger=None)
+                   zones=None, voice=None, voice_problem=None, screen=None, texts=None,
+                   master=None, master_options=None, logger=None)
 
 - ``bus``: a started or unstarted :class:`drivers.mqtt.bus.Bus` (``MqttBus``
   or ``MemoryBus``); the app subscribes at ``start()``.
 - ``config`` / ``branch``: the branch (anything with ``branch_id``, such as
   the engine's ``BranchConfig``) or its id; default ``"demo"``.
-- ``led_url``: the hall display's serial port URL (``/dev/ttyLOBBYQ-hall``,
+- ``led_url``: the hall display's serial port URL (``/dev/lobbyq-hall``,
   a pty path of ``HallDisplaySim``, ``spy://...``) or None for no LED.
 - ``zones``: how many zones the LED has; None reads it from the display's
   IDENT (its capability byte) when it comes online.
@@ -20,6 +20,10 @@ Constructor (the demo builds it in-process)::
   ``display.voice.make_voice(["zh", "en"])`` builds one on pygame.mixer)
   or None for a silent display; ``screen``: a
   :class:`display.screen.HallScreen` or None.
+- ``voice_problem``: why the voice the branch asked for could not start (no
+  sound card): the display runs silent, its status says ``voice:
+  unavailable`` and it raises a ``voice_unavailable`` alert once connected.
+  None when the voice runs or was turned off on purpose (``--voice off``).
 
 Data flow: MQTT handlers (the bus thread) fold messages into the pure
 :mod:`display.board` under a lock and wake the painter thread, which
@@ -29,7 +33,12 @@ engine before the retained state, and its handler paints the LED itself
 (under the paint lock) instead of waiting for the painter to wake. The
 retained ``state/...`` topics are the truth after a
 restart. The device id on MQTT is ``display-<name>``; its retained status
-reports the LED's health.
+(the shared :class:`lobbyq.runtime.presence.Presence`) reports the parts:
+
+| part | words | alert on entering |
+|---|---|---|
+| ``hall_led`` | ok, offline | offline (``hall_led_offline``, warning) |
+| ``voice`` | ok, unavailable (absent: turned off) | unavailable (``voice_unavailable``) |
 
 The branch queue config (``--branch-config``) may carry display defaults;
 ``lobbyq display`` options win over them:
@@ -62,14 +71,15 @@ from lobbyq.core.config import load_branch_and_table
 from lobbyq.core.errors import ConfigError
 from lobbyq.protocol import views as pv
 from lobbyq.protocol.events import LoggedEvent
-from lobbyq.protocol.messages import AlertMsg, ProtocolError, StatusMsg
+from lobbyq.protocol.messages import ProtocolError
 from lobbyq.protocol.topics import Topics
-from lobbyq.runtime.version import VERSION
+from lobbyq.runtime.presence import Presence, last_will
 
 DEFAULT_ZONES = 4
 SCREEN_REFRESH_S = 0.5
 SCROLL_OVER_BYTES = 32  # a zone shows about 16 Chinese characters at once
 DEFAULT_VOICE = ("zh", "en")
+KIND = "display"
 
 V = TypeVar("V", bound=pv.View)
 
@@ -88,6 +98,7 @@ class HallDisplayApp:
         addr: int = 1,
         zones: int | None = None,
         voice: VoiceQueue | None = None,
+        voice_problem: str | None = None,
         screen: Any | None = None,
         texts: b.BoardTexts | None = None,
         info_period_s: float = 8.0,
@@ -126,6 +137,18 @@ class HallDisplayApp:
         self._own_master = master is None and self.master is not None
         self._thread: threading.Thread | None = None
         self.frames_sent = 0
+        self.voice_problem = voice_problem
+        self._voice_alerted = False
+        health: dict[str, str] = {}
+        if self.master is not None:
+            health["hall_led"] = "offline"  # until the LED answers
+        if voice is not None:
+            health["voice"] = "ok"
+        elif voice_problem is not None:
+            health["voice"] = "unavailable"
+        self.presence = Presence(
+            bus, self.topics, self.device, KIND, health=health, clock=clock, logger=self._log
+        )
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -134,7 +157,8 @@ class HallDisplayApp:
         self.bus.subscribe(t.state_calls, self._on_calls)
         self.bus.subscribe(t.state_counter_all, self._on_counter)
         self.bus.subscribe(t.state_notice, self._on_notice)
-        self.bus.on_connection(lambda up: self._publish_status() if up else None)
+        self.presence.attach()
+        self.bus.on_connection(self._on_connection)
         if self.master is not None:
             self.master.subscribe(self._on_bus_event)
             if self._own_master:
@@ -150,7 +174,8 @@ class HallDisplayApp:
         self._thread = threading.Thread(target=self._paint_loop, name=self.device, daemon=True)
         self._thread.start()
         if self.bus.connected:
-            self._publish_status()
+            self.presence.online()
+            self._on_connection(True)
 
     def alive(self) -> bool:
         """Whether the painter thread runs (the service watchdog asks)."""
@@ -159,8 +184,7 @@ class HallDisplayApp:
     def stop(self) -> None:
         """Stop painting and speaking; the retained status turns offline."""
         if self.bus.connected:
-            topic, payload = self.offline_status()
-            self.bus.publish(topic, payload, retain=True)
+            self.presence.offline()
         with self._wake:
             self._stop = True
             self._wake.notify_all()
@@ -240,16 +264,13 @@ class HallDisplayApp:
                 self._led_online = True
                 self._dirty = True
                 self._wake.notify_all()
-            self._publish_status()
+            self.presence.set("hall_led", "ok")
         elif isinstance(ev, DeviceOffline):
             with self._wake:
                 self._led_online = False
             self._log.warning("hall LED offline: %s", ev.reason)
-            self._publish_status()
-            alert = AlertMsg(
-                self.device, "hall_led_offline", "warning", f"hall LED: {ev.reason}", self._clock()
-            )
-            self.bus.publish(self.topics.alert(self.device), alert.encode())
+            if self.presence.set("hall_led", "offline"):
+                self.presence.alert("hall_led_offline", "warning", f"hall LED: {ev.reason}")
 
     def _paint_loop(self) -> None:
         next_info = time.monotonic() + self.info_period_s
@@ -315,19 +336,27 @@ class HallDisplayApp:
                 self._log.warning("hall LED update failed (%s); will redraw", exc)
 
     # -- status --------------------------------------------------------------------
-    def _publish_status(self) -> None:
-        health = {"hall_led": "ok" if self._led_online else "offline"}
-        if self.master is None:
-            health = {}
-        if self.voice is not None:
-            health["voice"] = "ok"
-        msg = StatusMsg(self.device, True, "display", self._clock(), VERSION, health)
-        self.bus.publish(self.topics.status(self.device), msg.encode(), retain=True)
+    def _on_connection(self, up: bool) -> None:
+        """The display's alert policy on connect: a voice that could not start, said once."""
+        if not up or self.voice_problem is None:
+            return
+        with self._lock:
+            first, self._voice_alerted = not self._voice_alerted, True
+        if first:
+            self.presence.alert(
+                "voice_unavailable",
+                "warning",
+                f"the hall display runs without voice: {self.voice_problem}",
+            )
+
+    @property
+    def health(self) -> dict[str, str]:
+        """Each part's health word now (``hall_led``, ``voice``)."""
+        return self.presence.health
 
     def offline_status(self) -> tuple[str, bytes]:
         """The last-will message for this display (topic, payload)."""
-        msg = StatusMsg(self.device, False, "display", 0.0, VERSION, {})
-        return self.topics.status(self.device), msg.encode()
+        return self.presence.will()
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until the painter has shown the latest board (tests, benchmarks)."""
@@ -403,12 +432,19 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot read the branch config: %s", exc)
         return 2
     voice = None
+    voice_problem = None
     if langs:
         try:
             voice = make_voice(langs, clips=Path(args.clips) if args.clips else None)
         except VoiceError as exc:
-            log.error("voice unavailable: %s", exc)
-            return 2
+            # The calls must still reach the hall LED: run silent, and say so in the
+            # status and an alert rather than leave the board dark in a restart loop.
+            voice_problem = str(exc)
+            log.error(
+                "voice unavailable: %s; the display runs without voice"
+                ' (--voice off, or display.voice = "off" in the device file, silences this)',
+                exc,
+            )
     screen = None
     if args.screen:
         from display.screen import HallScreen
@@ -416,8 +452,7 @@ def run(args: argparse.Namespace) -> int:
         screen = HallScreen(fullscreen=args.fullscreen)
     topics = Topics(args.branch)
     device = f"display-{args.name}"
-    will = (topics.status(device), StatusMsg(device, False, "display", 0.0, VERSION).encode())
-    bus = MqttBus(args.broker, device, will=will)
+    bus = MqttBus(args.broker, device, will=last_will(topics, device, KIND))
     app = HallDisplayApp(
         bus,
         args.led,
@@ -426,6 +461,7 @@ def run(args: argparse.Namespace) -> int:
         addr=args.addr,
         zones=args.zones,
         voice=voice,
+        voice_problem=voice_problem,
         screen=screen,
         texts=b.BoardTexts(info=tuple(args.info)) if args.info else None,
     )
@@ -434,7 +470,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"display {device} on {bus.url.redacted()} branch {args.branch}", flush=True)
     try:
         return supervise(
-            app.alive, device, pump=screen.pump if screen is not None else None, logger=log
+            app.alive,
+            f"{device} serving" + (" without voice" if voice_problem else ""),
+            pump=screen.pump if screen is not None else None,
+            logger=log,
+            link=bus,
+            where=bus.url.redacted(),
         )
     finally:
         app.stop()

@@ -2,7 +2,7 @@
 
 For a technician without hardware, or a demo: each simulated port appears
 behind a stable name (``./dev/counter1``) that a counter app opens as if it
-were ``/dev/lobbyq-counter1``. A console on stdin presses keys and pulls
+were ``/dev/lobbyq-bus``. A console on stdin presses keys and pulls
 cables; what the host makes the displays show is printed as it happens::
 
     lobbyq sim --dir ./dev --counters 2 --hall
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from drivers.bus.device_sim import DeviceSim
-from drivers.bus.messages import Message
+from drivers.bus.messages import BootBegin, BootVerify, BootWrite, Message
 from drivers.bus.rigs import CounterRig, HallRig
 from drivers.errors import DriverError
 from drivers.keypad.codes import Key
@@ -180,18 +180,50 @@ def apply_command(bench: Bench, cmd: Command) -> str:
 
 
 def _mirror(out: TextIO, name: str) -> Callable[[DeviceSim, Message], None]:
-    """A device listener that prints what the host made the device do."""
+    """A device listener that prints what the host made the device do.
+
+    A firmware transfer is thousands of ``BootWrite`` blocks: they are
+    counted and said once at ``BootVerify``, not printed one by one (a
+    flash would otherwise write megabytes of log).
+    """
+    blocks: dict[int, int] = {}
 
     def listener(dev: DeviceSim, msg: Message) -> None:
+        if isinstance(msg, BootWrite):
+            blocks[dev.addr] = blocks.get(dev.addr, 0) + 1
+            return
+        if isinstance(msg, BootBegin):
+            blocks[dev.addr] = 0
+        elif isinstance(msg, BootVerify):
+            print(f"[{name} @{dev.addr}] {blocks.pop(dev.addr, 0)} firmware blocks", file=out)
         print(f"[{name} @{dev.addr}] {msg!r}", file=out, flush=True)
 
     return listener
 
 
+def pad_keys_for(text: str, counters: int) -> list[int]:
+    """``--pad-keys``: one value for every counter (``5``) or one per counter (``5,3``)."""
+    try:
+        keys = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise CommandError(f"--pad-keys wants 3 or 5, or a list like 5,3: {text!r}") from None
+    if any(k not in (3, 5) for k in keys):
+        raise CommandError(f"a rating pad has 3 or 5 keys, not {text!r}")
+    if len(keys) == 1:
+        return keys * counters
+    if len(keys) != counters:
+        raise CommandError(f"--pad-keys lists {len(keys)} pads for {counters} counters")
+    return keys
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dir", default="./dev", help="where the port names go (default ./dev)")
     parser.add_argument("--counters", type=int, default=1, help="counter buses (counter1..N)")
-    parser.add_argument("--pad-keys", type=int, choices=(3, 5), default=3, help="rating pad keys")
+    parser.add_argument(
+        "--pad-keys",
+        default="5",
+        help="rating pad keys, 3 or 5 (as counter.rating_keys, default 5), or one per counter: 5,3",
+    )
     parser.add_argument("--hall", action="store_true", help="also a hall display (name 'hall')")
     parser.add_argument("--zones", type=int, default=4, help="hall display zones")
     parser.add_argument("--quiet", action="store_true", help="do not print what devices receive")
@@ -204,9 +236,14 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("lobbyq.sim")
     base = Path(args.dir)
     base.mkdir(parents=True, exist_ok=True)
+    try:
+        pad_keys = pad_keys_for(str(args.pad_keys), args.counters)
+    except CommandError as exc:
+        log.error("%s", exc)
+        return 2
     counters = {
-        f"c{i}": CounterRig.build(base / f"counter{i}", pad_keys=args.pad_keys, counter_no=i)
-        for i in range(1, args.counters + 1)
+        f"c{i}": CounterRig.build(base / f"counter{i}", pad_keys=keys, counter_no=i)
+        for i, keys in enumerate(pad_keys, 1)
     }
     hall = HallRig.build(base / "hall", zones=args.zones) if args.hall else None
     bench = Bench(counters, hall)

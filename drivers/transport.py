@@ -1,7 +1,7 @@
 """The one serial transport every lobbyq driver uses.
 
 A ``SerialLink`` opens a port from a pyserial URL (``serial.serial_for_url``),
-so the same driver code runs on a USB adapter (``/dev/lobbyq-counter``), a
+so the same driver code runs on a USB adapter (``/dev/lobbyq-bus``), a
 simulator's pty symlink, ``loop://`` in a unit test, ``spy:///dev/ttyUSB0``
 when a technician wants a hex dump of the traffic, or ``rfc2217://host:port``
 for a device behind a serial server.
@@ -21,6 +21,10 @@ pyserial for a real port or pty) and then drains ``in_waiting``, so a byte
 reaches ``on_data`` as soon as the kernel has it; there is no sleep-and-poll.
 The read timeout only bounds how long ``close()`` waits for the thread.
 
+Ports are opened exclusively (an ``flock``, pyserial ``exclusive=True``): a
+second opener gets ``open failed: /dev/x is in use by PID N (unit)...``
+(``drivers.portlock``) in ``last_reason`` instead of sharing the line.
+
 This module is the I/O boundary: ``OSError`` and ``SerialException`` become
 ``LinkDown`` here and nowhere else.
 """
@@ -28,6 +32,7 @@ This module is the I/O boundary: ``OSError`` and ``SerialException`` become
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import threading
 import time
@@ -36,6 +41,7 @@ from typing import Any
 
 import serial
 
+from drivers import portlock
 from drivers.errors import LinkDown
 from drivers.recorder import FlightRecorder
 
@@ -96,6 +102,8 @@ class SerialLink:
         self._thread: threading.Thread | None = None
         self._state: bool | None = None
         self.gave_up = False
+        self.in_use = False  # the last open found the port locked by another program
+        self.last_reason = ""  # why the link is as it is (the last state change's words)
         self.reconnects = 0
         self.callback_errors = 0
 
@@ -158,9 +166,16 @@ class SerialLink:
 
     def _open(self) -> serial.Serial:
         # every URL handler implements the Serial API (in_waiting, read...)
-        return serial.serial_for_url(
-            self.url, baudrate=self.baudrate, timeout=_READ_TIMEOUT_S, **self._open_kwargs
-        )
+        kwargs = {"exclusive": True, **self._open_kwargs}
+        try:
+            return serial.serial_for_url(
+                self.url, baudrate=self.baudrate, timeout=_READ_TIMEOUT_S, **kwargs
+            )
+        except serial.SerialException as exc:
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                self.in_use = True
+                raise serial.SerialException(portlock.in_use_message(self.url)) from exc
+            raise
 
     def _run(self) -> None:
         backoff = self.backoff_initial
@@ -248,6 +263,9 @@ class SerialLink:
                 port.close()
 
     def _set_state(self, up: bool, reason: str, *, force: bool = False) -> None:
+        self.last_reason = reason
+        if up:
+            self.in_use = False
         if self._state is up and not force:
             return
         self._state = up

@@ -21,7 +21,9 @@ from kiosk.inbox import Post, QueueChanged
 from kiosk.status import SetHealth
 from kiosk.ui import engine_io
 from kiosk.ui.flow import EngineLink, Issued, IssueFailed, NoticeChanged, RequestTicket
-from lobbyq.protocol.messages import EventMsg, ProtocolError, StateMsg, StatusMsg
+from lobbyq.core.events import TicketIssued
+from lobbyq.protocol.events import LoggedEvent
+from lobbyq.protocol.messages import ProtocolError, StateMsg, StatusMsg
 from lobbyq.protocol.topics import Topics
 
 MAX_ABANDONED = 256
@@ -107,18 +109,20 @@ class EngineClient:
     def _on_ticket_event(self, topic: str, payload: bytes) -> None:
         """A ticket issued for a command we gave up on: cancel it, it is on no screen."""
         try:
-            ev = EventMsg.decode(payload)
-        except ProtocolError:
+            ev = LoggedEvent.decode(payload).expect(TicketIssued)
+        except ProtocolError as exc:
+            self.log.warning("ignored a bad ticket_issued event: %s", exc)
             return
-        cmd_id = ev.body.get("command_id")
+        cmd_id = ev.command_id
         with self._abandoned_lock:
-            orphan = isinstance(cmd_id, str) and cmd_id in self._abandoned
+            orphan = bool(cmd_id) and cmd_id in self._abandoned
             if orphan:
-                self._abandoned.pop(str(cmd_id), None)
-        number = ev.body.get("number")
-        if orphan and isinstance(number, str) and self._requester is not None:
-            self.log.warning("ticket %s was issued after the kiosk gave up; cancelling it", number)
-            self._requester.submit("cancel", ticket=number)
+                self._abandoned.pop(cmd_id, None)
+        if orphan and self._requester is not None:
+            self.log.warning(
+                "ticket %s was issued after the kiosk gave up; cancelling it", ev.number
+            )
+            self._requester.submit("cancel", ticket=ev.number)
 
     def _on_queue_state(self, topic: str, payload: bytes) -> None:
         try:

@@ -2,24 +2,27 @@
 
 The print worker, the readers and the engine link each report here;
 ``dev/<kiosk>/status`` (retained, with the health of every part) goes out
-when a word changes, and ``dev/<kiosk>/alert`` when a part gets worse
-(``kiosk.health`` decides which).
+when a word changes, and ``dev/<kiosk>/alert`` when a part gets worse.
+The policy (which word is worth an alert, and its text) is
+``kiosk.health``; the mechanism (birth, will, publishing once per change)
+is the shared :class:`lobbyq.runtime.presence.Presence`, as in every app.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from drivers.mqtt.bus import Bus
 from kiosk.health import Alert, Health
 from kiosk.i18n import Catalogs
-from lobbyq.protocol.messages import AlertMsg, StatusMsg
+from lobbyq.protocol.messages import StatusMsg
 from lobbyq.protocol.topics import Topics
-from lobbyq.runtime.version import VERSION
+from lobbyq.runtime import presence
+
+KIND = "kiosk"
 
 
 class SetHealth(Protocol):
@@ -42,42 +45,37 @@ class StatusReporter:
         logger: logging.Logger,
         wall: Callable[[], float],
     ) -> None:
-        self.bus = bus
-        self.topics = topics
         self.device = device
         self.catalogs = catalogs
-        self.log = logger
-        self.wall = wall
         self.health = Health(parts)
         self._health_lock = threading.Lock()
+        self.presence = presence.Presence(
+            bus, topics, device, KIND, health=parts, clock=wall, logger=logger
+        )
 
     def set_health(self, part: str, word: str, text: str = "") -> None:
         """Put ``part`` at ``word``; publish the status if it changed, alert if it got worse."""
         with self._health_lock:
             before = self.health
             self.health, alert = before.set(part, word, text)
-            changed = self.health is not before
-        if changed:
-            self.publish_status(online=True)
+            if self.health is not before:
+                self.presence.replace(self.health.parts)
         if alert is not None:
             self._publish_alert(alert)
 
     def _publish_alert(self, alert: Alert) -> None:
-        text = self.catalogs["en"](alert.text)
-        msg = AlertMsg(self.device, alert.code, alert.level, text, self.wall())
-        self.log.warning("alert %s (%s): %s", alert.code, alert.level, text)
-        self.bus.publish(self.topics.alert(self.device), msg.encode(), qos=1)
+        self.presence.alert(alert.code, alert.level, self.catalogs["en"](alert.text))
 
     def status_message(self, online: bool) -> StatusMsg:
-        """The status with every part's health now (also the demo's last will)."""
-        with self._health_lock:
-            parts = dict(self.health.parts)
-        return StatusMsg(self.device, online, "kiosk", self.wall(), VERSION, parts)
+        """The status with every part's health now."""
+        return self.presence.message(online)
 
     def publish_status(self, online: bool) -> None:
-        """Publish the retained status, so monitoring sees the kiosk as it is now."""
-        msg = self.status_message(online)
-        self.bus.publish(self.topics.status(self.device), msg.encode(), qos=1, retain=True)
+        """Publish the retained status (the birth, or the goodbye at a clean stop)."""
+        if online:
+            self.presence.online()
+        else:
+            self.presence.offline()
 
 
 def last_will(branch: str, device: str) -> tuple[str, bytes]:
@@ -86,5 +84,4 @@ def last_will(branch: str, device: str) -> tuple[str, bytes]:
     ``MqttBus(url, device, will=last_will(branch, device))``: the broker
     publishes it if the kiosk vanishes without saying goodbye.
     """
-    topic = Topics(branch).status(device)
-    return topic, StatusMsg(device, False, "kiosk", time.time(), VERSION, {}).encode()
+    return presence.last_will(Topics(branch), device, KIND)

@@ -101,9 +101,8 @@ def build(
     from lobbyq.core.config import load_branch_config
     from lobbyq.engine.service import Engine
     from lobbyq.engine.store import EventStore
-    from lobbyq.protocol.messages import StatusMsg
     from lobbyq.protocol.topics import Topics
-    from lobbyq.runtime.version import VERSION
+    from lobbyq.runtime.presence import Presence
 
     branch = Branch(url, work)
     config = load_branch_config(None, branch_id)
@@ -111,17 +110,12 @@ def build(
 
     store = EventStore(work / "events.db", branch=config.branch_id)
     ebus = _bus(url, "engine")
-    ebus.set_will(
-        topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode()
-    )
+    # The engine's birth and will, as every other service says them (the engine's own
+    # process, lobbyq.engine.cli, publishes its status itself).
+    engine_presence = Presence(ebus, topics, "engine", "engine", health={"log": "ok"})
+    ebus.set_will(*engine_presence.will())
     engine = Engine(config, store, ebus)
-    ebus.on_connection(
-        lambda up: (
-            ebus.publish(topics.status("engine"), engine.status_message(True), retain=True)
-            if up
-            else None
-        )
-    )
+    engine_presence.attach()
     ebus.start()
     engine.start()
     branch.stoppers += [store.close, ebus.stop, engine.stop]
@@ -182,7 +176,7 @@ def build(
         directory=SqliteDirectory(work / "directory.sqlite"),
         headless=headless,
     )
-    kbus.set_will(topics.status(kiosk.device), kiosk.status_message(False).encode())
+    kbus.set_will(*kiosk.status.presence.will())
     kbus.start()
     branch.stoppers.append(kbus.stop)
     parts = {

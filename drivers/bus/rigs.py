@@ -42,7 +42,7 @@ class CounterRig:
         cls,
         link: str | os.PathLike[str],
         *,
-        pad_keys: int = 3,
+        pad_keys: int = 5,  # as counter.rating_keys defaults: no scale warning
         reason_keys: bool = True,
         counter_no: int = 1,
     ) -> CounterRig:

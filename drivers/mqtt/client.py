@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import sys
 import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -74,6 +75,17 @@ def _quiet_while_offline(record: logging.LogRecord) -> bool:
     return "Client is not connected" not in record.getMessage()
 
 
+def _describe(exc: BaseException) -> str:
+    """A connection error as a technician reads it: TLS errors name what failed."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS: the broker's certificate is not trusted ({exc.verify_message})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS: {exc.reason or exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (nothing listens on that port)"
+    return str(exc) or type(exc).__name__
+
+
 class MqttBus:
     """A reconnecting MQTT client with handler isolation, birth and last will."""
 
@@ -99,6 +111,7 @@ class MqttBus:
         self._conn_handlers: list[ConnectionHandler] = []
         self._up = threading.Event()
         self._stopping = False
+        self._last_error: str | None = None
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -113,11 +126,17 @@ class MqttBus:
         if self.url.username:
             self._client.username_pw_set(self.url.username, self.url.password)
         if self.url.tls:
-            self._client.tls_set(ca_certs=self.url.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+            try:
+                self._client.tls_set(ca_certs=self.url.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+            except (OSError, ValueError) as exc:
+                raise BrokerUrlError(
+                    f"cannot use the CA file {self.url.ca_file!r} of {self.url.redacted()}: {exc}"
+                ) from exc
         if will is not None:
             self._client.will_set(will[0], will[1], qos=1, retain=True)
         self._client.on_socket_open = self._on_socket_open
         self._client.on_connect = self._on_connect
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
 
@@ -151,6 +170,15 @@ class MqttBus:
     @property
     def connected(self) -> bool:
         return self._up.is_set()
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last connection attempt failed (a TLS or socket error, a refusal), or None.
+
+        Kept for the app's start-up wait (``lobbyq.runtime.sdnotify.supervise``),
+        which logs it and shows it in ``systemctl status``; cleared on connect.
+        """
+        return self._last_error
 
     def start(self) -> None:
         self._log.info("connecting to %s as %s", self.url.redacted(), self.client_id)
@@ -187,8 +215,9 @@ class MqttBus:
     ) -> None:
         try:
             if reason.is_failure:
-                self._log.error("broker refused the connection: %s", reason)
+                self._failed(f"the broker refused the connection: {reason}")
                 return
+            self._last_error = None
             with self._lock:
                 filters = list(self._filters.items())
             if filters:
@@ -200,6 +229,17 @@ class MqttBus:
             self._notify(True)
         except Exception:
             self._log.exception("error while handling connect")
+
+    def _on_connect_fail(self, client: paho.Client, userdata: object) -> None:
+        """A connection attempt failed: paho calls this inside its ``except OSError``."""
+        exc = sys.exc_info()[1]
+        self._failed(_describe(exc) if exc is not None else "the connection failed")
+
+    def _failed(self, why: str) -> None:
+        """Note why; log it at once when it is news (retries every few seconds stay quiet)."""
+        if why != self._last_error:
+            self._log.error("cannot connect to %s: %s", self.url.redacted(), why)
+        self._last_error = why
 
     def _on_disconnect(
         self,

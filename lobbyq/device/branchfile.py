@@ -26,8 +26,13 @@ from lobbyq.device.config import (
 )
 
 HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
-DEVICE_TABLES = ("id", "role", "serial", "bus", "counter", "printer")
+USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+DEVICE_TABLES = ("id", "role", "serial", "bus", "counter", "printer", "display")
 DEFAULT_CONFIG_DIR = "/etc/lobbyq"
+DEFAULT_TLS_PORT = 8883
+DEFAULT_LOCAL_PORT = 1883
+DEFAULT_BROKER_CONF_DIR = "/etc/mosquitto/lobbyq"
+DEFAULT_BROKER_DATA_DIR = "/var/lib/mosquitto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,10 @@ class BranchFile:
     data_dir: str
     devices: tuple[DeviceConfig, ...]
     queue_config: Path | None = None
+    local_port: int = DEFAULT_LOCAL_PORT
+    broker_conf_dir: str = DEFAULT_BROKER_CONF_DIR
+    broker_data_dir: str = DEFAULT_BROKER_DATA_DIR
+    broker_user: str | None = None
 
     def device(self, device_id: str) -> DeviceConfig:
         for d in self.devices:
@@ -66,9 +75,19 @@ def parse_branch_file(
     """Validate a parsed branch file. Pure apart from nothing: reads no file."""
     problems: list[Problem] = []
     top = Fields(data, "", problems)
-    top.unknown_keys(("branch", "devices"))
+    top.unknown_keys(("branch", "broker", "devices"))
     b = Fields(top.table_of("branch"), "branch", problems)
-    b.unknown_keys(("id", "broker_host", "broker_port", "config_dir", "data_dir", "queue_config"))
+    b.unknown_keys(
+        (
+            "id",
+            "broker_host",
+            "broker_port",
+            "local_port",
+            "config_dir",
+            "data_dir",
+            "queue_config",
+        )
+    )
     branch = b.string(
         "id",
         required=True,
@@ -83,13 +102,40 @@ def parse_branch_file(
         example="kiosk-1.local",
         fix="the kiosk Pi's host name or IP address, as in its TLS certificate",
     )
-    port = b.integer("broker_port", low=1, high=65535, example=8883) or 8883
+    port = b.integer("broker_port", low=1, high=65535, example=DEFAULT_TLS_PORT)
+    port = port or DEFAULT_TLS_PORT
+    local_port = b.integer("local_port", low=1, high=65535, example=DEFAULT_LOCAL_PORT)
+    local_port = local_port or DEFAULT_LOCAL_PORT
+    if local_port == port:
+        b.add(
+            "local_port",
+            f"{local_port} is also broker_port",
+            "give the loopback listener and the TLS listener different ports",
+        )
     config_dir = b.string("config_dir", example=DEFAULT_CONFIG_DIR) or DEFAULT_CONFIG_DIR
     data_dir = b.string("data_dir", example=DEFAULT_DATA_DIR) or DEFAULT_DATA_DIR
     for key, value in (("config_dir", config_dir), ("data_dir", data_dir)):
         if not value.startswith("/"):
             b.add(key, f"{value!r} is not an absolute path", f"write e.g. {key} = '/etc/lobbyq'")
     queue_config = b.path("queue_config", base_dir, example="queue.toml")
+    # Where the broker's own files are on the kiosk Pi (mosquitto.conf names them).
+    k = Fields(top.table_of("broker"), "broker", problems)
+    k.unknown_keys(("conf_dir", "data_dir", "user"))
+    broker_dirs = {}
+    for key, default in (
+        ("conf_dir", DEFAULT_BROKER_CONF_DIR),
+        ("data_dir", DEFAULT_BROKER_DATA_DIR),
+    ):
+        value = (k.string(key, example=default) or default).rstrip("/") or "/"
+        if not value.startswith("/"):
+            k.add(key, f"{value!r} is not an absolute path", f"write e.g. {key} = {default!r}")
+        broker_dirs[key] = value
+    broker_user = k.string(
+        "user",
+        pattern=USER,
+        example="mosquitto",
+        fix="the system account mosquitto runs as (Debian: mosquitto)",
+    )
 
     entries = data.get("devices", [])
     if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
@@ -108,18 +154,41 @@ def parse_branch_file(
 
     devices: list[DeviceConfig] = []
     if branch is not None and host is not None:
-        devices = _devices(entries, branch, host, port, config_dir, data_dir, problems)
+        where = _Where(host, port, local_port, config_dir, data_dir)
+        devices = _devices(entries, branch, where, problems)
     _check_whole(devices, problems)
     if problems:
         raise ConfigError(source, problems)
     assert branch is not None and host is not None
-    return BranchFile(branch, host, port, config_dir, data_dir, tuple(devices), queue_config)
+    return BranchFile(
+        branch,
+        host,
+        port,
+        config_dir,
+        data_dir,
+        tuple(devices),
+        queue_config,
+        local_port=local_port,
+        broker_conf_dir=broker_dirs["conf_dir"],
+        broker_data_dir=broker_dirs["data_dir"],
+        broker_user=broker_user,
+    )
 
 
-def device_document(
-    entry: Mapping[str, Any], branch: str, host: str, port: int, config_dir: str, data_dir: str
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where every device finds the broker and its own files."""
+
+    host: str
+    port: int
+    local_port: int
+    config_dir: str
+    data_dir: str
+
+
+def device_document(entry: Mapping[str, Any], branch: str, w: _Where) -> dict[str, Any]:
     """The device file a branch entry becomes (what provisioning writes to disk)."""
+    host, port, config_dir, data_dir = w.host, w.port, w.config_dir, w.data_dir
     device_id = str(entry.get("id", ""))
     role = entry.get("role")
     local = role in ("engine", "kiosk")
@@ -127,13 +196,13 @@ def device_document(
         "device": {"id": device_id, "role": role, "branch": branch, "data_dir": data_dir},
         "broker": {
             # The engine and kiosk share the broker's Pi: loopback, no TLS needed.
-            "url": "mqtt://127.0.0.1:1883" if local else f"mqtts://{host}:{port}",
+            "url": f"mqtt://127.0.0.1:{w.local_port}" if local else f"mqtts://{host}:{port}",
             "credentials_file": f"{config_dir}/{device_id}.cred",
         },
     }
     if not local:
         doc["broker"]["ca_file"] = f"{config_dir}/ca.crt"
-    for table in ("serial", "bus", "counter", "printer"):
+    for table in ("serial", "bus", "counter", "printer", "display"):
         if table in entry:
             doc[table] = entry[table]
     if role == "kiosk":
@@ -147,10 +216,7 @@ def device_document(
 def _devices(
     entries: list[Mapping[str, Any]],
     branch: str,
-    host: str,
-    port: int,
-    config_dir: str,
-    data_dir: str,
+    where_is: _Where,
     problems: list[Problem],
 ) -> list[DeviceConfig]:
     out: list[DeviceConfig] = []
@@ -158,7 +224,7 @@ def _devices(
         where = f"devices[{i}]"
         f = Fields(entry, where, problems)
         f.unknown_keys(DEVICE_TABLES)
-        doc = device_document(entry, branch, host, port, config_dir, data_dir)
+        doc = device_document(entry, branch, where_is)
         try:
             out.append(parse_device_config(doc, source=where))
         except ConfigError as exc:

@@ -39,6 +39,7 @@ class BrokerLayout:
     local_port: int | None = 1883
     local_bind: str = "127.0.0.1"
     log_dest: str = "stderr"
+    user: str | None = None  # the account mosquitto drops to; None: its own default
 
     @property
     def passwd(self) -> str:
@@ -115,6 +116,8 @@ def render_mosquitto_conf(layout: BrokerLayout = BrokerLayout()) -> str:
         "log_timestamp false",
         "connection_messages true",
     ]
+    if layout.user is not None:
+        lines += ["", "# The account mosquitto runs as once its ports open.", f"user {layout.user}"]
     if layout.local_port is not None:
         lines += [
             "",

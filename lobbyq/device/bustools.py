@@ -5,7 +5,7 @@ they add is the technician's view: check the image and the address before
 anything is sent, say in words what a NAK code means, and after a failed transfer say
 what state the device is in and what to do next. The bus tools need the
 port to themselves: stop the app that owns it first
-(``systemctl stop lobbyq-counter``), because two readers on one serial port
+(``systemctl stop lobbyq-counter@counter-3``), because two readers on one serial port
 each get half of the bytes.
 """
 
@@ -78,6 +78,10 @@ def open_bus(port: str, *, baudrate: int = 9600, wait: float = 3.0) -> BusMaster
     master.start()
     if not master.link.wait_connected(wait):
         master.close()
+        if master.link.in_use:
+            # Another program (the counter app, most often) holds the line: scanning
+            # beside it would miss devices and blame the cabling.
+            raise BusToolError(master.link.last_reason.removeprefix("open failed: "))
         raise BusToolError(
             f"cannot open {port} (is the adapter plugged in, and is the udev name right? "
             "`ls -l /dev/lobbyq-*` lists them)"
@@ -146,10 +150,24 @@ def set_address(master: BusMaster, port: str, old: int, new: int, serial: str = 
             ) from None
         raise BusToolError(f"address {old}: {refusal(exc)}") from None
     except DeviceTimeout:
+        pass
+    # No answer at the new address. With a serial that no device at ``old`` has, the
+    # devices ignored the command: say that nothing changed rather than send the
+    # technician looking for a device that never moved.
+    try:
+        still = master.ping(old)
+    except (DeviceTimeout, DeviceRefused, LinkDown):
+        still = None
+    if serial and still is not None and still.serial != serial:
         raise BusToolError(
-            f"the device took the change but does not answer at {new}; "
-            f"run `lobbyq device scan {port}` to find it"
-        ) from None
+            f"no device with serial {serial!r} at address {old} (the one there is "
+            f"{still.serial!r}); nothing was changed. `lobbyq device scan {port}` lists "
+            "each device with its serial"
+        )
+    raise BusToolError(
+        f"the device took the change but does not answer at {new}; "
+        f"run `lobbyq device scan {port}` to find it"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +197,13 @@ def flash(
     progress: Progress | None = None,
     on_start: Callable[[DeviceInfo], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    source: str = "IMAGE",
 ) -> FlashReport:
-    """Flash ``image`` at ``addr``: refuse a wrong kind first, verify, and explain failures."""
+    """Flash ``image`` at ``addr``: refuse a wrong kind first, verify, and explain failures.
+
+    ``source`` is the image file as the technician named it, so the command
+    to run again can be pasted as it is.
+    """
     before = ping(master, addr, port)
     if before.kind != image.kind:
         raise BusToolError(
@@ -191,7 +214,7 @@ def flash(
     if on_start is not None:
         on_start(before)
     start = clock()
-    again = f"run `lobbyq device flash {port} --address {addr} IMAGE` again"
+    again = f"run `lobbyq device flash {port} {source} --address {addr}` again"
     try:
         after = flash_device(master, addr, image, progress=progress)
     except DeviceRefused as exc:
@@ -206,8 +229,8 @@ def flash(
         ) from None
     except KeyboardInterrupt:
         raise BusToolError(
-            "stopped by Ctrl-C. If the device had started erasing, it stays in its bootloader "
-            f"until a verified image is in place: {again}"
+            "stopped (Ctrl-C or a stop signal). If the device had started erasing, it stays in "
+            f"its bootloader until a verified image is in place: {again}"
         ) from None
     except DriverError as exc:  # ImageError included: same words, same way out
         raise BusToolError(f"address {addr}: {exc}; {again}") from None

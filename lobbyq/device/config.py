@@ -74,7 +74,7 @@ ALL_SERIAL = tuple(
 ALL_ADDRESSES = tuple(
     sorted({k for r in ROLES.values() for k in r.address_required + r.address_optional})
 )
-TABLES = ("device", "broker", "serial", "bus", "counter", "printer", "kiosk")
+TABLES = ("device", "broker", "serial", "bus", "counter", "printer", "kiosk", "display")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +113,7 @@ class DeviceConfig:
     printer_profile: str | None = None
     branch_secret_file: Path | None = None
     queue_config: Path | None = None
+    voice: str | None = None  # a display's --voice: "off" or "zh,en"; None: the queue config's
 
     @property
     def topics(self) -> Topics:
@@ -268,6 +269,14 @@ def parse_device_config(
         _only_for(prn, role, "kiosk")
         _only_for(kio, role, "kiosk")
 
+    dsp = Fields(top.table_of("display"), "display", problems)
+    dsp.unknown_keys(("voice",))
+    voice = None
+    if role == "display":
+        voice = _voice(dsp)
+    else:
+        _only_for(dsp, role, "display")
+
     if problems:
         raise ConfigError(source, problems)
     assert device_id is not None and branch is not None and broker is not None
@@ -284,7 +293,28 @@ def parse_device_config(
         printer_profile=printer_profile,
         branch_secret_file=branch_secret_file,
         queue_config=queue_config,
+        voice=voice,
     )
+
+
+def _voice(f: Fields) -> str | None:
+    """``display.voice``: ``"off"`` (no sound card, or a silent hall) or the languages in order."""
+    if not f.has("voice"):
+        return None
+    from display.lexicon import LANGUAGES
+
+    value = f.table["voice"]
+    if value == "off":
+        return "off"
+    fix = f'write voice = "off" or a list like ["zh", "en"] (known: {", ".join(LANGUAGES)})'
+    if not isinstance(value, list) or not value or not all(isinstance(x, str) for x in value):
+        f.add("voice", f'{value!r} is neither "off" nor a list of languages', fix)
+        return None
+    unknown = [x for x in value if x not in LANGUAGES]
+    if unknown:
+        f.add("voice", f"no voice for {', '.join(map(repr, unknown))}", fix)
+        return None
+    return ",".join(value)
 
 
 def _only_for(f: Fields, role: object, owner: str) -> None:

@@ -8,7 +8,11 @@ command, run again, finishes the job.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from drivers.bus.events import DeviceInfo
@@ -23,6 +27,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image", type=Path, help="firmware image file (.lbq)")
     parser.add_argument("--address", required=True, help="the device's bus address")
     parser.add_argument("--baud", type=int, default=9600, help="bus speed (default 9600)")
+
+
+@contextlib.contextmanager
+def _stop_like_ctrl_c() -> Iterator[None]:
+    """While flashing, SIGTERM (``kill``, a closing session) ends it the way Ctrl-C does.
+
+    Python's default for SIGTERM is to die at once, silently, which left a
+    device in its bootloader with nobody told how to finish the update.
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +70,16 @@ def run(args: argparse.Namespace) -> int:
 
     master = open_bus(args.port, baudrate=args.baud)
     try:
-        report = flash(master, args.port, addr, image, progress=bar, on_start=on_start)
+        with _stop_like_ctrl_c():
+            report = flash(
+                master,
+                args.port,
+                addr,
+                image,
+                progress=bar,
+                on_start=on_start,
+                source=str(args.image),
+            )
     except BusToolError:
         bar.finish()
         raise

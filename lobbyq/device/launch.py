@@ -16,7 +16,7 @@ place and the apps never import the composition root.
 | kiosk | --broker --branch-config --device --printer(-profile) --card --idcard --qr --secret |
 | counter | --broker --counter --port --branch-config --branch --keypad/strip-addr |
 | | --ratingpad-addr and --rating-keys, or --no-ratingpad without bus.rating_pad |
-| display | --broker --branch-config --branch --name --led --addr |
+| display | --broker --branch-config --branch --name --led --addr, --voice (display.voice) |
 
 Pure apart from reading the credentials file.
 """
@@ -64,6 +64,8 @@ def app_argv(cfg: DeviceConfig, broker_url: str) -> tuple[str, list[str]]:
         name = cfg.device_id.removeprefix("display-")
         argv += [*queue, "--branch", cfg.branch, "--name", name, "--led", serial["bus"]]
         argv += ["--addr", str(addr["hall"])]
+        if cfg.voice is not None:
+            argv += ["--voice", cfg.voice]
     else:  # validated by the config loader; a new role needs a line here
         raise ValueError(f"no app for role {cfg.role!r}")
     return APP_FOR_ROLE[cfg.role], argv

@@ -6,9 +6,17 @@ install script does it)::
     OUT/
       branch.secret            the branch's identity-hash key (kept forever)
       tech.cred                read-only account for `lobbyq device status`
-      broker/mosquitto.conf    the broker config (TLS, no anonymous, ACL)
+      broker/mosquitto.conf    the broker config (TLS, no anonymous, ACL): ports and
+                               paths from the branch file ([branch] broker_port,
+                               local_port; [broker] conf_dir, data_dir, user)
       broker/passwd            hashed passwords of every account
       broker/acl               per-account rights
+      broker/ca.crt, server.*  (when OUT has them: the broker's TLS files)
+
+The broker's secret files (passwd, server.key) are mode 640 with the
+group of the broker's account (``mosquitto``, or ``[broker] user``) when
+that group exists here, so the broker can read them after it drops root;
+otherwise 600, and ``install.sh`` sets the group where it installs them.
       <device>/<device>.toml   the device file (lobbyq.device.config)
       <device>/<device>.cred   its MQTT user name and password (mode 600)
       <device>/ca.crt          (when OUT/ca.crt exists: the branch CA)
@@ -24,6 +32,7 @@ the customer identity hashes, and a new one would orphan every stored hash.
 
 from __future__ import annotations
 
+import grp
 import os
 import secrets
 import tempfile
@@ -42,7 +51,26 @@ from lobbyq.device.errors import ProvisionError
 from lobbyq.device.passwd import new_password, password_line
 
 SECRET_BYTES = 32
-DEFAULT_LAYOUT = BrokerLayout()
+BROKER_USER = "mosquitto"
+
+
+def broker_layout(bf: BranchFile) -> BrokerLayout:
+    """Where the branch file says the broker's files are, and the ports it listens on."""
+    return BrokerLayout(
+        conf_dir=bf.broker_conf_dir,
+        data_dir=bf.broker_data_dir.rstrip("/") + "/",  # mosquitto wants the slash
+        tls_port=bf.broker_port,
+        local_port=bf.local_port,
+        user=bf.broker_user,
+    )
+
+
+def _broker_gid(bf: BranchFile) -> int | None:
+    """The group of the broker's account, if it exists on this machine."""
+    try:
+        return grp.getgrnam(bf.broker_user or BROKER_USER).gr_gid
+    except KeyError:
+        return None
 
 
 @dataclass
@@ -88,7 +116,10 @@ def device_toml(cfg: DeviceConfig, config_dir: str) -> str:
         "counter": {},
         "printer": {},
         "kiosk": {},
+        "display": {},
     }
+    if cfg.voice is not None:
+        doc["display"]["voice"] = "off" if cfg.voice == "off" else cfg.voice.split(",")
     if cfg.broker.ca_file is not None:
         doc["broker"]["ca_file"] = cfg.broker.ca_file
     if cfg.counter_id is not None:
@@ -143,9 +174,14 @@ def provision(
     *,
     queue_text: str | None = None,
     rotate: bool = False,
-    layout: BrokerLayout = DEFAULT_LAYOUT,
+    layout: BrokerLayout | None = None,
 ) -> ProvisionResult:
-    """Write every device's files and the broker's; returns what changed."""
+    """Write every device's files and the broker's; returns what changed.
+
+    ``layout`` overrides the broker's ports and paths (tests); by default
+    they come from the branch file, the same ones the device files name.
+    """
+    layout = layout or broker_layout(bf)
     result = ProvisionResult(out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -177,18 +213,34 @@ def provision(
             result.written.append(path)
 
     accounts.append(_credentials(out / "tech.cred", TECH_USER, rotate, result))
-    broker: Mapping[str, tuple[str, int]] = {
+    gid = _broker_gid(bf)
+    secret_mode = 0o600 if gid is None else 0o640
+    broker: dict[str, tuple[bytes | str, int]] = {
         "passwd": (
             "\n".join(password_line(c.username, c.password) for c in accounts) + "\n",
-            0o600,
+            secret_mode,
         ),
         "acl": (render_acl(bf.branch, [d.device_id for d in bf.devices]), 0o644),
         "mosquitto.conf": (render_mosquitto_conf(layout), 0o644),
     }
-    for name, (text, mode) in broker.items():
-        write_file(out / "broker" / name, text, mode)
-        result.written.append(out / "broker" / name)
+    for name, mode in (("ca.crt", 0o644), ("server.crt", 0o644), ("server.key", secret_mode)):
+        if (out / name).exists():
+            broker[name] = ((out / name).read_bytes(), mode)
+    for name, (data, mode) in broker.items():
+        path = out / "broker" / name
+        write_file(path, data, mode)
+        if gid is not None and mode == secret_mode:
+            _chgrp(path, gid)
+        result.written.append(path)
     return result
+
+
+def _chgrp(path: Path, gid: int) -> None:
+    """Give the broker's group read access; only root (or a member) may, so try."""
+    try:
+        os.chown(path, -1, gid)
+    except PermissionError:
+        path.chmod(0o600)  # nobody else may read it then
 
 
 def queue_problems(bf: BranchFile, queue_doc: Mapping[str, Any], source: str) -> list[str]:

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 from lobbyq.core.errors import ConfigError, Problem
-from lobbyq.device.branchfile import load_branch_file
+from lobbyq.device.branchfile import BranchFile, load_branch_file
 from lobbyq.device.provision import provision, queue_problems
 
 
@@ -31,31 +31,41 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def read_queue(bf: BranchFile, path: Path | None) -> tuple[str | None, list[str]]:
+    """The queue config's text (None without one) and what disagrees with the devices.
+
+    ``check --branch`` and ``provision`` both call this, so a branch that
+    check passes is one provision accepts.
+    """
+    if path is None:
+        return None, []
+    try:
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except OSError as exc:
+        raise ConfigError(
+            str(path),
+            [Problem("file", f"cannot read it ({exc.strerror})", "pass --queue-config PATH")],
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            str(path), [Problem("file", f"not valid TOML: {exc}", "fix the syntax")]
+        ) from None
+    return text, queue_problems(bf, doc, str(path))
+
+
+def print_disagreements(branch_file: Path, problems: list[str]) -> None:
+    print(f"{branch_file}: the devices and the queue config disagree:", file=sys.stderr)
+    for p in problems:
+        print(f"  - {p}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     bf = load_branch_file(args.branch_file)
-    queue_path = args.queue_config or bf.queue_config
-    queue_text = None
-    if queue_path is not None:
-        try:
-            queue_text = queue_path.read_text(encoding="utf-8")
-            queue_doc = tomllib.loads(queue_text)
-        except OSError as exc:
-            raise ConfigError(
-                str(queue_path),
-                [Problem("file", f"cannot read it ({exc.strerror})", "pass --queue-config PATH")],
-            ) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(
-                str(queue_path), [Problem("file", f"not valid TOML: {exc}", "fix the syntax")]
-            ) from None
-        problems = queue_problems(bf, queue_doc, str(queue_path))
-        if problems:
-            print(
-                f"{args.branch_file}: the devices and the queue config disagree:", file=sys.stderr
-            )
-            for p in problems:
-                print(f"  - {p}", file=sys.stderr)
-            return 2
+    queue_text, problems = read_queue(bf, args.queue_config or bf.queue_config)
+    if problems:
+        print_disagreements(args.branch_file, problems)
+        return 2
     result = provision(bf, args.out, queue_text=queue_text, rotate=args.rotate)
     print(f"branch {bf.branch}: {len(bf.devices)} devices written to {args.out}")
     for d in bf.devices:

@@ -32,6 +32,7 @@ from drivers.led.codes import (
 from drivers.led.driver import hall_brightness, hall_zone, strip_brightness, strip_show
 from drivers.printer.driver import TicketPrinter
 from drivers.printer.ticket import TicketData
+from drivers.ratingpad.codes import RatingPadCap
 from drivers.ratingpad.driver import rating_prompt
 from lobbyq.device.bustools import refusal
 
@@ -91,8 +92,12 @@ class BusSelfTest:
         interactive: bool = False,
         ask: Ask = print,
         press_timeout: float = 20.0,
+        rating_keys: int | None = None,
     ) -> None:
         self.master = master
+        # counter.rating_keys of the device file: a pad with other keys puts every
+        # rating on the wrong scale, so the test fails rather than pass it silently.
+        self.rating_keys = rating_keys
         self.interactive = interactive
         self.ask = ask
         self.press_timeout = press_timeout
@@ -165,8 +170,19 @@ class BusSelfTest:
 
     def rating_pad(self, addr: int) -> PartResult:
         res = PartResult("rating pad", addr)
-        if self._identify(res, DeviceKind.RATING_PAD) is None:
+        info = self._identify(res, DeviceKind.RATING_PAD)
+        if info is None:
             return res
+        keys = info.caps & RatingPadCap.KEYS_MASK
+        if self.rating_keys is not None and keys and keys != self.rating_keys:
+            res.steps.append(
+                (
+                    "keys",
+                    False,
+                    f"the pad has {keys} keys but counter.rating_keys is {self.rating_keys}: "
+                    "fit the right pad or set rating_keys in the branch file and provision",
+                )
+            )
         m = self.master
         timeout = int(min(self.press_timeout + 5, 255))
         if self._step(res, "rate prompt", lambda: rating_prompt(m, addr, True, timeout_s=timeout)):

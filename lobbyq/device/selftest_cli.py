@@ -8,6 +8,7 @@ or from explicit options.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from datetime import datetime
 
 from drivers.printer.driver import TicketPrinter
@@ -24,6 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bus", help="RS-485 port (without --config)")
     for name in ("keypad", "rating-pad", "strip", "hall"):
         parser.add_argument(f"--{name}", help=f"{name.replace('-', ' ')} address on --bus")
+    parser.add_argument(
+        "--rating-keys", type=int, choices=(3, 5), help="keys the rating pad must have"
+    )
     parser.add_argument("--printer", help="printer port (without --config)")
     parser.add_argument("--profile", default="cn80", help="printer profile (default cn80)")
     parser.add_argument("--interactive", action="store_true", help="ask for key presses too")
@@ -31,17 +35,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baud", type=int, default=9600, help="bus speed (default 9600)")
 
 
-def _plan(args: argparse.Namespace) -> tuple[str | None, dict[str, int], str | None, str]:
-    """(bus port, {part: address}, printer port, profile) from the file or the options."""
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    bus: str | None
+    parts: dict[str, int]
+    printer: str | None
+    profile: str
+    rating_keys: int | None = None
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    """What to test, from the device file or the options."""
     if args.config:
         cfg = load_device_config(args.config)
         if cfg.role == "engine":
             raise BusToolError("the engine has no devices; `lobbyq device status` shows it")
-        return (
+        return _Plan(
             cfg.serial.get("bus"),
             dict(cfg.addresses),
             cfg.serial.get("printer"),
             cfg.printer_profile or args.profile,
+            cfg.rating_keys,
         )
     parts = {
         key: parse_address(value)
@@ -60,11 +74,12 @@ def _plan(args: argparse.Namespace) -> tuple[str | None, dict[str, int], str | N
             "selftest",
             [Problem("devices", "none given", "pass --config FILE, or --bus with addresses")],
         )
-    return args.bus, parts, args.printer, args.profile
+    return _Plan(args.bus, parts, args.printer, args.profile, args.rating_keys)
 
 
 def run(args: argparse.Namespace) -> int:
-    bus, parts, printer_port, profile = _plan(args)
+    plan = _plan(args)
+    bus, parts, printer_port, profile = plan.bus, plan.parts, plan.printer, plan.profile
     results: list[PartResult] = []
     if bus is not None and parts:
         master = open_bus(bus, baudrate=args.baud)
@@ -74,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 interactive=args.interactive,
                 ask=lambda text: print(f">>> {text}", flush=True),
                 press_timeout=args.press_timeout,
+                rating_keys=plan.rating_keys,
             )
             steps = {
                 "keypad": test.keypad,

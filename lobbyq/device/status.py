@@ -8,9 +8,17 @@ The board below is pure: it takes messages with the time they arrived and
 renders rows; the CLI feeds it from the broker.
 
 Columns: device, state (online / OFFLINE / never seen), kind, firmware
-version, last seen (age of the status message), paper (the printer's health
-word), problems (every health part not ``ok``, e.g. ``keypad=link_down``) and
-the latest alert.
+version, last seen, paper (the printer's health word), problems (every
+health part not ``ok``, e.g. ``keypad=link_down``) and the latest alert.
+
+Last seen: ``now`` for an online device (its connection is up, or the
+broker would have published its will), not the age of its birth, which is
+only when it connected. For a device that stopped cleanly, the time of its
+goodbye. A last will carries no time (it is written before the device
+connects, ``at: 0``), so the board notes when it saw the will arrive
+(``seen_at``, from its injected clock) and shows that, with ``>`` when the
+will was already retained at the board's start: the device died at least
+that long ago.
 """
 
 from __future__ import annotations
@@ -34,6 +42,21 @@ class DeviceRow:
     alert: AlertMsg | None = None
     expected: bool = False
     bad_payloads: int = 0
+    seen_at: float | None = None  # when the board received the current status (epoch s)
+    seen_at_start: bool = False  # ...in the retained burst at subscribe time
+
+    def last_seen(self, now: float) -> str:
+        """The LAST SEEN cell (see the module note)."""
+        st = self.status
+        if st is None:
+            return "-"
+        if st.online:
+            return "now"
+        if st.at > 0:
+            return f"{age(now - st.at)} ago"
+        if self.seen_at is None:
+            return "?"
+        return f"{'>' if self.seen_at_start else ''}{age(now - self.seen_at)} ago"
 
     @property
     def state(self) -> str:
@@ -61,6 +84,12 @@ class StatusBoard:
     topics: Topics
     rows: dict[str, DeviceRow] = field(default_factory=dict)
     on_change: Callable[[DeviceRow], None] | None = None
+    clock: Callable[[], float] = time.time
+    settled: bool = False  # set once the retained burst is over (``settle``)
+
+    def settle(self) -> None:
+        """The retained messages are in: what arrives from now on happens live."""
+        self.settled = True
 
     def expect(self, device_ids: Iterable[str]) -> None:
         """Devices from the branch file: shown as "never seen" until they speak."""
@@ -82,6 +111,8 @@ class StatusBoard:
         try:
             if levels[2] == "status":
                 row.status = StatusMsg.decode(payload)
+                row.seen_at = self.clock()
+                row.seen_at_start = not self.settled
             else:
                 row.alert = AlertMsg.decode(payload)
         except ProtocolError:
@@ -137,7 +168,7 @@ def render(rows: Sequence[DeviceRow], now: float) -> str:
                 r.state,
                 st.kind if st else "",
                 st.version if st else "",
-                f"{age(now - st.at)} ago" if st else "-",
+                r.last_seen(now),
                 r.paper,
                 problems,
                 alert,

@@ -78,15 +78,22 @@ def run(args: argparse.Namespace) -> int:
     bus.start()
     try:
         if not bus.wait_connected(args.timeout):
+            why = bus.last_error or f"no answer within {args.timeout:.0f}s"
             raise BusToolError(
-                f"cannot reach the broker at {bus.url.redacted()} within {args.timeout:.0f}s "
+                f"cannot reach the broker at {bus.url.redacted()}: {why} "
                 "(check the host, the port, the CA file and the credentials; "
                 "`journalctl -u mosquitto` on the kiosk says why a login was refused)"
             )
         quiet_waiter(lambda: last[0])()
         with lock:
+            board.settle()
             rows = board.ordered()
             code = board.exit_code()
+        if not rows:
+            raise BusToolError(
+                f"no device of branch {branch!r} has ever reported to {bus.url.redacted()}: "
+                "is the branch id right? (--branch-file lists the devices it should have)"
+            )
         if args.json:
             print(json.dumps([_row_json(r) for r in rows], ensure_ascii=False, indent=2))
         else:
@@ -107,6 +114,7 @@ def _row_json(row: DeviceRow) -> dict[str, object]:
         "kind": st.kind if st else None,
         "version": st.version if st else None,
         "at": st.at if st else None,
+        "last_seen": row.last_seen(time.time()),
         "health": dict(st.health) if st else {},
         "problems": row.problems,
         "alert": {"code": row.alert.code, "level": row.alert.level, "text": row.alert.text}

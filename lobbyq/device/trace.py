@@ -5,6 +5,17 @@ a second RS-485 adapter on the same A/B pair sees the whole conversation
 while the app keeps running. The tracer also notices what a technician looks
 for: a request that got no reply, the gap since the previous frame, and
 noise (bytes that are not a valid frame). Pure: bytes and times in, lines out.
+
+A capture to replay is either raw bytes or the hex dump of a pyserial
+``spy://`` URL (``spy:///dev/lobbyq-bus?file=bus-spy.txt`` in a device
+file): :func:`read_spy` turns the dump back into timed chunks. Its lines:
+
+| field | example | meaning |
+|---|---|---|
+| seconds since the port opened | ``0000012.345`` | ``{:010.3f}`` |
+| direction | ``TX`` / ``RX`` | host sent / host received; control lines are skipped |
+| offset | ``0010`` | of this row within the chunk, hex |
+| bytes | ``A5 01 02 ...`` | up to 16, with an extra space after 8, then the ASCII column |
 """
 
 from __future__ import annotations
@@ -21,6 +32,34 @@ from drivers.errors import FrameError
 
 _ENUM = re.compile(r"<(\w+\.\w+): [^>]+>")
 MAX_DETAIL = 100
+_SPY = re.compile(r"^(\d+\.\d{3}) (TX|RX)\s+([0-9A-F]{4})  (.*)$")
+_HEX_COLUMNS = 16 * 3 + 1  # "XX " per byte, one extra space after the eighth
+
+
+def is_spy_dump(data: bytes) -> bool:
+    """Whether a capture is a ``spy://`` hex dump rather than raw bytes."""
+    head = data[:4096].decode("ascii", "replace").splitlines()
+    return any(_SPY.match(line) for line in head[:8])
+
+
+def read_spy(text: str) -> list[tuple[float, bytes]]:
+    """The chunks of a ``spy://`` dump with their times (seconds since the port opened).
+
+    Rows of one chunk (offsets 0000, 0010...) are joined back; lines that are
+    not data (control lines, a torn last line) are skipped.
+    """
+    chunks: list[tuple[float, bytes]] = []
+    for line in text.splitlines():
+        m = _SPY.match(line)
+        if m is None:
+            continue
+        t, offset, rest = float(m.group(1)), int(m.group(3), 16), m.group(4)
+        data = bytes.fromhex(" ".join(re.findall(r"[0-9A-F]{2}", rest[:_HEX_COLUMNS])))
+        if offset and chunks:
+            chunks[-1] = (chunks[-1][0], chunks[-1][1] + data)
+        else:
+            chunks.append((t, data))
+    return chunks
 
 
 def summarize(frame: Frame) -> str:
@@ -38,6 +77,7 @@ class Tracer:
 
     wall: Callable[[], float] = time.time
     hex: bool = False
+    max_frames: int | None = None  # --count: frames after this many are not shown
     decoder: FrameDecoder = field(default_factory=FrameDecoder)
     counts: Counter[str] = field(default_factory=Counter)
     unanswered: int = 0
@@ -62,6 +102,8 @@ class Tracer:
         return time.strftime("%H:%M:%S", lt) + f".{int((t % 1) * 1000):03d}"
 
     def _frame(self, frame: Frame, t: float) -> list[str]:
+        if self.max_frames is not None and self.frames >= self.max_frames:
+            return []
         out: list[str] = []
         gap = "" if self._last_t is None else f"+{(t - self._last_t) * 1000:.1f}ms"
         self._last_t = t
@@ -85,6 +127,11 @@ class Tracer:
             line += f"  | {frame.payload.hex(' ')}"
         out.append(line)
         return out
+
+    @property
+    def frames(self) -> int:
+        """Frames seen so far (bad byte runs not counted)."""
+        return sum(v for k, v in self.counts.items() if k != "bad")
 
     def summary(self) -> str:
         frames = sum(v for k, v in self.counts.items() if k != "bad")

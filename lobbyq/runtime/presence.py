@@ -13,7 +13,14 @@ them the same way:
 The app keeps its policy (which words a part can take, which change is worth
 an alert); this class keeps the mechanism, so the four services cannot drift
 apart in what they publish. Health changes are published only when a word
-really changes, so a part polled every second does not flood the broker.
+really changes, so a part polled every second does not flood the broker,
+and only while the bus is up: a client would otherwise queue an old picture
+and deliver it after the fresh birth of the next connect.
+
+Each status is built and handed to the bus under one lock, so two threads
+(a device going online on the bus thread, a reconnect on the MQTT thread)
+cannot publish in the opposite order to the one they built in: the retained
+status is always the newest health, never an older picture that lost a race.
 """
 
 from __future__ import annotations
@@ -59,7 +66,8 @@ class Presence:
         self.kind = kind
         self._clock = clock
         self._log = logger or logging.getLogger(f"lobbyq.{kind}")
-        self._lock = threading.Lock()
+        # Reentrant: a MemoryBus delivers in the publishing thread, and a listener may ask again.
+        self._lock = threading.RLock()
         self._health: dict[str, str] = dict(health or {})
         self._online = False
 
@@ -73,6 +81,12 @@ class Presence:
         """This device's last will (topic, payload)."""
         return last_will(self.topics, self.device, self.kind)
 
+    @property
+    def is_online(self) -> bool:
+        """Whether the birth went out and no clean stop followed."""
+        with self._lock:
+            return self._online
+
     def message(self, online: bool) -> StatusMsg:
         """The status this device would publish now."""
         with self._lock:
@@ -81,19 +95,26 @@ class Presence:
 
     def attach(self) -> None:
         """Publish the birth on every (re)connect, so a broker that lost it gets it back."""
-        self.bus.on_connection(lambda up: self.online() if up else None)
+        self.bus.on_connection(self._on_connection)
+
+    def _on_connection(self, up: bool) -> None:
+        if up:
+            self.online()
+        else:
+            with self._lock:
+                self._online = False  # no health while down: the next birth carries it
 
     def online(self) -> None:
         """Publish the retained birth (online, with the current health)."""
         with self._lock:
             self._online = True
-        self._publish(self.message(True))
+            self._publish(self.message(True))
 
     def offline(self) -> None:
         """Publish the retained offline status at a clean stop, as the will would."""
         with self._lock:
             self._online = False
-        self._publish(self.message(False))
+            self._publish(self.message(False))
 
     def set(self, part: str, word: str) -> bool:
         """Set one part's health word; publish the status if it changed. True if it did."""
@@ -101,9 +122,8 @@ class Presence:
             if self._health.get(part) == word:
                 return False
             self._health[part] = word
-            publish = self._online
-        if publish:
-            self._publish(self.message(True))
+            if self._online:
+                self._publish(self.message(True))
         return True
 
     def replace(self, health: Mapping[str, str]) -> bool:
@@ -112,9 +132,8 @@ class Presence:
             if self._health == dict(health):
                 return False
             self._health = dict(health)
-            publish = self._online
-        if publish:
-            self._publish(self.message(True))
+            if self._online:
+                self._publish(self.message(True))
         return True
 
     def alert(self, code: str, level: str, text: str) -> None:

@@ -36,8 +36,72 @@ import os
 import socket
 import time
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 Clock = Callable[[], float]
+
+#: While an app waits for its broker, it says why again this often (log and STATUS=).
+WAIT_REPEAT_S = 30.0
+#: With no error to report yet (a connect still under way), how long before saying so.
+WAIT_GRACE_S = 5.0
+
+
+class BrokerLink(Protocol):
+    """What ``supervise`` needs of a bus to wait for it (``drivers.mqtt.client.MqttBus``)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def last_error(self) -> str | None: ...
+
+
+class LinkWatch:
+    """Says, at once and every ``repeat_s``, why an app is not on its broker yet.
+
+    Pure bookkeeping over an injected clock: ``check`` returns the line to
+    log and show in ``systemctl status`` when one is due, else None.
+    ``where`` names the broker (its redacted URL) so the line can be acted
+    on without reading the device file. A wait with no error yet (the first
+    connect under way) is reported after ``grace_s``, so a normal start logs
+    nothing.
+    """
+
+    def __init__(
+        self,
+        where: str,
+        *,
+        repeat_s: float = WAIT_REPEAT_S,
+        grace_s: float = WAIT_GRACE_S,
+        clock: Clock,
+    ) -> None:
+        self.where = where
+        self.repeat_s = repeat_s
+        self.grace_s = grace_s
+        self._clock = clock
+        self._since: float | None = None
+        self._said_at: float | None = None
+        self._said: str | None = None
+
+    def waiting_line(self, reason: str | None) -> str:
+        why = reason or "no answer yet"
+        return f"waiting for the broker at {self.where}: {why}"
+
+    def check(self, connected: bool, reason: str | None) -> str | None:
+        now = self._clock()
+        if connected:
+            self._since = self._said_at = self._said = None
+            return None
+        if self._since is None:
+            self._since = now
+        if reason is None and now - self._since < self.grace_s:
+            return None
+        line = self.waiting_line(reason)
+        due = self._said_at is None or now - self._said_at >= self.repeat_s
+        if due or (reason is not None and line != self._said):
+            self._said_at, self._said = now, line
+            return line
+        return None
 
 
 class Notifier:
@@ -158,9 +222,17 @@ def supervise(
     pump: Callable[[], bool] | None = None,
     period_s: float = 1.0,
     logger: logging.Logger | None = None,
+    link: BrokerLink | None = None,
+    where: str = "",
+    clock: Clock = time.monotonic,
 ) -> int:
-    """A service's main loop: READY once, then a watchdog ping while ``alive()``.
+    """A service's main loop: READY once connected, then a watchdog ping while ``alive()``.
 
+    With ``link`` (the app's MQTT bus), READY waits until the link is up, so
+    systemd and ``install.sh``'s health check do not count an app that
+    cannot reach its broker as started; meanwhile ``STATUS=`` and the log
+    say what it waits for and why (the TLS or socket error), at once and
+    every ``WAIT_REPEAT_S``, and again whenever the link is lost later.
     Returns 1 when ``alive()`` turns false (systemd's ``Restart=on-failure``
     then restarts the app), 0 on SIGTERM or Ctrl-C. ``pump`` runs each turn
     (a window's event pump); when it returns False the loop ends cleanly.
@@ -172,7 +244,9 @@ def supervise(
 
     log = logger or logging.getLogger("lobbyq.sdnotify")
     n = notifier or Notifier.from_environ()
-    n.ready(status)
+    watch = LinkWatch(where or "its URL", clock=clock)
+    ready = False
+    waiting = False
     if threading_is_main():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -182,6 +256,20 @@ def supervise(
             if not alive():
                 log.error("a worker stopped: exiting so systemd restarts the service")
                 return 1
+            up = link is None or link.connected
+            if up and not ready:
+                n.ready(status)
+                ready = True
+                if waiting:
+                    log.info("connected to the broker at %s: %s", watch.where, status)
+            elif up and waiting:
+                n.status(status)
+                log.info("back on the broker at %s", watch.where)
+            waiting = not up
+            line = watch.check(up, None if link is None else link.last_error)
+            if line is not None:
+                log.error("%s", line)
+                n.status(line)
             n.watchdog()
             time.sleep(period_s if pump is None else min(period_s, 0.05))
     except (KeyboardInterrupt, SystemExit):

@@ -356,3 +356,28 @@ def test_keys_reach_the_flow_in_the_order_typed_across_the_boot() -> None:
         assert app.state.typed == "1023"
     finally:
         app.stop()
+
+
+def test_a_counter_without_its_broker_says_no_link_and_nothing_healthy(tmp_path: Path) -> None:
+    from lobbyq.core import BranchConfig
+
+    bus = MemoryBus()  # never started: the broker cannot be reached
+    keypad, strip = KeypadSim(1), StripSim(3)
+    sim = BusSim(tmp_path / "counter3", [keypad, strip], event_retry_s=0.02)
+    app = CounterApp(
+        "3", bus, sim.url, BranchConfig.default(), ratingpad_addr=None, master_options=FAST_BUS
+    )
+    app.start()
+    try:
+        assert keypad.wait_until(lambda k: k.text == "网络断开 no link", 5.0), keypad.text
+        assert keypad.wait_until(lambda k: not k.leds & KeypadLed.ONLINE, 3.0)
+        assert keypad.leds & KeypadLed.ALERT
+        assert eventually(lambda: app.health == {"keypad": "ok", "strip": "ok"}, 5.0)
+        assert [t for t, _, _ in bus.published if t.endswith("/status")] == []
+        bus.start()  # the broker answers: the birth carries the parts as they are
+        raw = bus.retained(app.topics.status(app.device))
+        assert raw is not None and StatusMsg.decode(raw).health == {"keypad": "ok", "strip": "ok"}
+        assert keypad.wait_until(lambda k: k.text != "网络断开 no link", 3.0)
+    finally:
+        app.stop()
+        sim.close()

@@ -36,8 +36,20 @@ from counter.texts import Texts
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.ratingpad.codes import KEYS_3, Rating
 from lobbyq.core import events as ce
+from lobbyq.core.views import CounterView, CurrentTicket, HeldTicket
 
 D = Key.for_digit
+
+
+def counter_view(
+    status: str = "open",
+    teller: str | None = None,
+    current: CurrentTicket | None = None,
+    held: tuple[HeldTicket, ...] = (),
+    services: tuple[str, ...] = (),
+) -> CounterView:
+    """Counter 3's retained view as ``decode_counter`` hands it to the flow."""
+    return CounterView("3", status, None, teller, services, current, held, ())
 
 
 def keys(*ks: Key) -> list[KeyPressed]:
@@ -342,19 +354,18 @@ def test_reboot_restores_from_the_retained_counter_state() -> None:
     state = make_state()
     state, fx = boot(state)
     assert last(fx, StripShow).text == "暂停服务 Closed"  # until the engine says otherwise
-    snap = {
-        "id": "3",
-        "status": "open",
-        "teller": "1024",
-        "current": {"number": "B007"},
-        "held": [{"number": "A002"}],
-    }
+    snap = counter_view(
+        status="open",
+        teller="1024",
+        current=CurrentTicket("20260101-7", "B007", "B", 1.0),
+        held=(HeldTicket("20260101-2", "A002", "A"),),
+    )
     state, fx = step(state, Snapshot(40, snap))
     assert state.view.current == "B007" and state.view.held == ("A002",)
     assert last(fx, StripShow).text == "B007 请到3号窗口"
     assert last(fx, KeypadText).text == "B007 服务中"
     # an older snapshot never wins over newer news
-    state, fx = step(state, Snapshot(39, {"status": "closed"}))
+    state, fx = step(state, Snapshot(39, counter_view(status="closed")))
     assert state.view.status == "open" and fx == []
 
 
@@ -369,6 +380,9 @@ def test_link_down_and_device_back_online(open_counter: CounterState) -> None:
     state, fx = step(open_counter, LinkChanged(False))
     assert last(fx, KeypadText).text == "网络断开 no link"
     assert not last(fx, KeypadLeds).mask & KeypadLed.ONLINE
+    assert last(fx, KeypadLeds).mask & KeypadLed.ALERT  # no broker: the teller must see it
+    state, fx = step(state, LinkChanged(True))
+    assert not last(fx, KeypadLeds).mask & KeypadLed.ALERT
     state, fx = step(state, DeviceChanged("strip", False))
     assert last(fx, KeypadLeds).mask & KeypadLed.ALERT
     state, fx = step(state, DeviceChanged("strip", True))
@@ -408,7 +422,7 @@ def test_an_over_long_wait_for_this_counter_is_heard() -> None:
 
 
 def test_the_snapshot_tells_the_counter_its_services() -> None:
-    state, _ = step(make_state(), Snapshot(5, {"status": "open", "services": ["C", "D"]}))
+    state, _ = step(make_state(), Snapshot(5, counter_view(status="open", services=("C", "D"))))
     assert state.view.services == ("C", "D")
 
 

@@ -37,6 +37,7 @@ from counter.flow import (
 from drivers.bus.text import ENCODING
 from drivers.keypad.codes import Key
 from lobbyq.core import events as ce
+from lobbyq.core.views import CounterView, CurrentTicket
 
 COMMAND_KEYS = [k for k in Key if k.digit is None and k != Key.CLEAR]
 NUMBERS = st.sampled_from(["A001", "B012", "C100", "D999"])
@@ -80,15 +81,19 @@ events: st.SearchStrategy[Event] = st.one_of(
     st.builds(
         Snapshot,
         st.integers(0, 60),
-        st.fixed_dictionaries(
-            {
-                "status": st.sampled_from(["open", "closed", "paused", "bogus"]),
-                "teller": st.sampled_from([None, "1024", ""]),
-                "services": st.sampled_from([["C", "D"], [], "bogus"]),
-                "current": st.one_of(
-                    st.none(), NUMBERS, st.builds(lambda n: {"number": n}, NUMBERS)
-                ),
-            }
+        # What decode_counter can hand over: any status word, an empty teller.
+        st.builds(
+            CounterView,
+            st.just("3"),
+            st.sampled_from(["open", "closed", "paused", "bogus"]),
+            st.none(),
+            st.sampled_from([None, "1024", ""]),
+            st.sampled_from([("C", "D"), ()]),
+            st.one_of(
+                st.none(), st.builds(lambda n: CurrentTicket(f"d-{n}", n, "C", None), NUMBERS)
+            ),
+            st.just(()),
+            st.just(()),
         ),
     ),
     st.builds(WaitAlert, st.sampled_from(["A", "C", "D"]), NUMBERS, st.floats(0, 1e5)),

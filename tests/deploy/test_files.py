@@ -141,9 +141,15 @@ def test_dry_run_install_of_a_counter(provisioned: Path) -> None:
         f"+ install -m 0600 -o lobbyq -g lobbyq {provisioned}/counter-3/counter-3.cred "
         "/etc/lobbyq/counter-3.cred"
     ) in plan
-    assert "99-lobbyq-counter.rules /etc/udev/rules.d/99-lobbyq.rules" in plan
+    assert "99-lobbyq-counter.rules /etc/udev/rules.d/99-lobbyq-counter.rules" in plan
     assert "+ systemctl enable lobbyq-counter@counter-3.service" in plan
     assert "mosquitto" not in plan
+    assert "installed:" not in plan and "dry run: nothing was installed" in plan
+    after = _sh("install", "--dry-run", "--from", str(provisioned), "--device", "counter-3")
+    assert after.returncode == 0, after.stderr
+    # --dry-run after the verb plans the same and changes nothing either
+    assert "+ systemctl enable lobbyq-counter@counter-3.service" in after.stdout
+    assert "dry run: nothing was installed" in after.stdout
 
 
 def test_dry_run_install_of_the_kiosk_pi_brings_the_broker(provisioned: Path) -> None:
@@ -164,7 +170,10 @@ def test_dry_run_install_of_the_kiosk_pi_brings_the_broker(provisioned: Path) ->
     assert "/etc/lobbyq/branch.secret" in plan and "/etc/lobbyq/queue.toml" in plan
     assert "+ systemctl enable lobbyq-engine.service" in plan
     assert "+ systemctl enable lobbyq-kiosk@kiosk-1.service" in plan
-    assert plan.index("systemctl restart mosquitto") < plan.index("restart lobbyq-engine")
+    assert plan.index("systemctl restart mosquitto") < plan.index(
+        "restart --no-block lobbyq-engine"
+    )
+    assert "+ systemctl restart --no-block lobbyq-engine.service" in plan
 
 
 def test_dry_run_rollback_switches_current_and_previous(tmp_path: Path) -> None:
@@ -184,4 +193,4 @@ def test_dry_run_rollback_switches_current_and_previous(tmp_path: Path) -> None:
     assert lines[0] == "+ systemctl stop lobbyq-counter@counter-3.service"
     assert f"+ ln -sfn {prefix}/releases/20260101-000000 {prefix}/current" in lines
     assert f"+ ln -sfn {prefix}/releases/20260201-000000 {prefix}/previous" in lines
-    assert lines[-2] == "+ systemctl start lobbyq-counter@counter-3.service"
+    assert lines[-2] == "+ systemctl start --no-block lobbyq-counter@counter-3.service"

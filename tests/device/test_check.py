@@ -37,4 +37,22 @@ def test_check_a_provisioned_file_and_a_broken_one(
 
 def test_check_a_branch_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert device_cli("check", "--branch", str(REPO / "deploy" / "branch.example.toml")) == 0
-    assert "branch b0101, 7 devices, OK" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "branch b0101, 7 devices, matches" in out and out.rstrip().endswith("OK")
+
+
+def test_check_refuses_a_branch_whose_counter_the_queue_config_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    branch = (REPO / "deploy" / "branch.example.toml").read_text()
+    branch = branch.replace('counter = { id = "4" }', 'counter = { id = "9" }')
+    branch = branch.replace("counter-4", "counter-9")
+    branch = branch.replace(
+        '"queue.example.toml"', repr(str(REPO / "deploy" / "queue.example.toml"))
+    )
+    path = tmp_path / "branch.toml"
+    path.write_text(branch)
+    assert device_cli("check", "--branch", str(path)) == 2
+    err = capsys.readouterr().err
+    assert "counter.id: counter '9' is not in" in err  # the same words provision refuses with
+    assert device_cli("provision", str(path), "-o", str(tmp_path / "out")) == 2

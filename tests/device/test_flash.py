@@ -153,6 +153,13 @@ def test_scan_and_set_address(counter_bus: CounterRig, capsys: pytest.CaptureFix
     assert device_cli("set-address", counter_bus.url, "4", "5") == 1
     assert "no device answers at address 4" in capsys.readouterr().err
 
+    # A serial no device at that address has: nothing moves, and it says so.
+    assert device_cli("set-address", counter_bus.url, "1", "9", "--serial", "KP-999999") == 1
+    err = capsys.readouterr().err
+    assert "no device with serial 'KP-999999' at address 1" in err and "nothing was changed" in err
+    assert "took the change" not in err
+    assert counter_bus.keypad.addr == 1
+
 
 def test_scan_of_an_empty_range_and_a_missing_port(
     counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -177,3 +184,39 @@ def test_ctrl_c_during_a_flash_says_how_to_finish(counter_bus: CounterRig, tmp_p
     finally:
         master.close()
     assert counter_bus.keypad.in_boot
+
+
+def test_a_stop_signal_during_a_flash_says_how_to_finish_with_the_file(
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import signal
+    import threading
+
+    from tests.support import eventually
+
+    image = tmp_path / "keypad-1.7.0.lbq"
+    # Long enough that the signal lands mid-transfer (384 blocks).
+    image.write_bytes(FirmwareImage.build(DeviceKind.KEYPAD, (1, 7, 0), PAYLOAD * 16))
+    late: list[int] = []
+    # A signal arriving after the flash must not end the test run: catch it here.
+    outer = signal.signal(signal.SIGTERM, lambda signum, frame: late.append(signum))
+    before = signal.getsignal(signal.SIGTERM)
+
+    def stop_when_erased() -> None:
+        if eventually(lambda: counter_bus.keypad.in_boot, 10.0):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=stop_when_erased)
+    killer.start()
+    try:
+        assert device_cli("flash", counter_bus.url, str(image), "--address", "1") == 1
+    finally:
+        killer.join()
+        restored = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, outer)
+    assert late == []  # it reached the flash, not the handler around it
+    err = capsys.readouterr().err
+    assert "stopped (Ctrl-C or a stop signal)" in err and "bootloader" in err
+    assert f"lobbyq device flash {counter_bus.url} {image} --address 1` again" in err
+    assert restored == before  # put back for whoever runs next

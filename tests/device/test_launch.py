@@ -110,3 +110,35 @@ def test_the_engine_runs_from_the_options_the_launcher_fills(
     assert not hasattr(args, "config")  # the engine never reads the device file
     assert args.broker.startswith("mqtt") and args.db.endswith("events.db")
     assert args.client_id == "engine" and args.branch
+
+
+def test_a_silent_display_from_its_device_file(tmp_path: Path) -> None:
+    from lobbyq.core.errors import ConfigError
+    from lobbyq.device.config import load_device_config, parse_device_config
+    from lobbyq.device.provision import device_toml
+
+    base = {
+        "device": {"id": "display-hall", "role": "display", "branch": "b0101"},
+        "broker": {"url": "mqtt://127.0.0.1:1883", "credentials_file": "/etc/lobbyq/d.cred"},
+        "serial": {"bus": "/dev/lobbyq-hall"},
+        "bus": {"hall": 1},
+    }
+    off = parse_device_config({**base, "display": {"voice": "off"}})
+    assert _parse(*app_argv(off, URL)).voice == "off"
+    langs = parse_device_config({**base, "display": {"voice": ["yue", "en"]}})
+    assert _parse(*app_argv(langs, URL)).voice == "yue,en"
+    assert _parse(*app_argv(parse_device_config(base), URL)).voice is None  # the queue config's
+    (tmp_path / "display-hall.toml").write_text(device_toml(langs, "/etc/lobbyq"))
+    assert load_device_config(tmp_path / "display-hall.toml") == langs  # provision writes it back
+    with pytest.raises(ConfigError, match=r"display\.voice"):
+        parse_device_config({**base, "display": {"voice": ["klingon"]}})
+    with pytest.raises(ConfigError, match=r"only a display uses \[display\]"):
+        parse_device_config(
+            {
+                **base,
+                "device": {**base["device"], "id": "engine", "role": "engine"},
+                "serial": {},
+                "bus": {},
+                "display": {"voice": "off"},
+            }
+        )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import grp
+import os
 import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from lobbyq.device.branchfile import BranchFile
+from lobbyq.device.branchfile import BranchFile, parse_branch_file
 from lobbyq.device.brokerfiles import render_mosquitto_conf
 from lobbyq.device.cli import configure, run
 from lobbyq.device.config import load_device_config, read_credentials
@@ -32,11 +34,24 @@ def test_every_device_file_parses_back_to_the_same_config(
         assert load_device_config(written) == device
 
 
+def _assert_broker_secret(path: Path) -> None:
+    """Private, or readable by the broker's group alone when that group exists here."""
+    try:
+        gid = grp.getgrnam("mosquitto").gr_gid
+    except KeyError:
+        assert _mode(path) == 0o600
+        return
+    if os.geteuid() == 0:
+        assert _mode(path) == 0o640 and path.stat().st_gid == gid
+    else:
+        assert _mode(path) in (0o600, 0o640)
+
+
 def test_secrets_are_private_and_passwords_verify(branch: BranchFile, tmp_path: Path) -> None:
     provision(branch, tmp_path)
     assert _mode(tmp_path / "branch.secret") == 0o600
     assert len((tmp_path / "branch.secret").read_bytes()) == 32
-    assert _mode(tmp_path / "broker" / "passwd") == 0o600
+    _assert_broker_secret(tmp_path / "broker" / "passwd")
     assert (tmp_path / "kiosk-1" / "branch.secret").read_bytes() == (
         tmp_path / "branch.secret"
     ).read_bytes()
@@ -136,3 +151,51 @@ def test_provision_command_checks_the_queue_config(
     for device in ("engine", "kiosk-1", "counter-4", "display-hall"):
         assert (tmp_path / "out" / device / "queue.toml").exists()
     assert "counter-4" in capsys.readouterr().out
+
+
+def test_every_port_and_broker_path_follows_the_branch_file(tmp_path: Path) -> None:
+    from tests.device.conftest import branch_doc
+
+    doc = branch_doc()
+    doc["branch"].update(broker_port=18883, local_port=11883)
+    doc["broker"] = {"conf_dir": "/srv/broker/", "data_dir": "/srv/broker-data", "user": "mqtt"}
+    bf = parse_branch_file(doc)
+    provision(bf, tmp_path)
+    conf = (tmp_path / "broker" / "mosquitto.conf").read_text()
+    listeners = [line for line in conf.splitlines() if line.startswith("listener ")]
+    assert listeners == ["listener 11883 127.0.0.1", "listener 18883"]
+    for line in ("password_file /srv/broker/passwd", "acl_file /srv/broker/acl"):
+        assert line in conf.splitlines()
+    assert "persistence_location /srv/broker-data/" in conf.splitlines()
+    assert "cafile /srv/broker/ca.crt" in conf.splitlines()
+    assert "user mqtt" in conf.splitlines()
+    urls = {
+        d.device_id: load_device_config(tmp_path / d.device_id / f"{d.device_id}.toml").broker.url
+        for d in bf.devices
+    }
+    for device, url in urls.items():
+        local = device == "engine" or device.startswith("kiosk-")
+        assert url == ("mqtt://127.0.0.1:11883" if local else "mqtts://kiosk-1.local:18883")
+    assert "8883" not in conf.replace("18883", "").replace("11883", "")
+    assert "1883" not in conf.replace("18883", "").replace("11883", "")
+
+
+def test_the_tls_and_loopback_ports_must_differ() -> None:
+    from lobbyq.core.errors import ConfigError
+    from tests.device.conftest import branch_doc
+
+    doc = branch_doc()
+    doc["branch"].update(broker_port=8883, local_port=8883)
+    with pytest.raises(ConfigError, match="local_port"):
+        parse_branch_file(doc)
+
+
+def test_the_broker_tls_files_go_beside_the_generated_config(
+    branch: BranchFile, tmp_path: Path
+) -> None:
+    for name in ("ca.crt", "server.crt", "server.key"):
+        (tmp_path / name).write_text(f"{name}\n")
+    provision(branch, tmp_path)
+    for name in ("ca.crt", "server.crt", "server.key"):
+        assert (tmp_path / "broker" / name).read_text() == f"{name}\n"
+    _assert_broker_secret(tmp_path / "broker" / "server.key")

@@ -109,3 +109,19 @@ def test_the_printer_prints_a_test_ticket(tmp_path: Path) -> None:
     finally:
         printer.close()
         sim.close()
+
+
+def test_a_pad_with_other_keys_than_the_device_file_fails(
+    counter_bus: CounterRig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _device_file(tmp_path, counter_bus.url)
+    config.write_text(
+        config.read_text().replace(
+            "[counter]\nid = '3'\n", "[counter]\nid = '3'\nrating_keys = 3\n"
+        )
+    )
+    assert device_cli("selftest", "--config", str(config)) == 1
+    report = capsys.readouterr().out
+    assert "FAIL rating pad @2" in report
+    assert "the pad has 5 keys but counter.rating_keys is 3" in report
+    assert "OK   keypad @1" in report  # the rest is still tested

@@ -44,7 +44,9 @@ def test_rows_show_state_version_paper_problems_and_alerts() -> None:
     assert by["engine"].bad_payloads == 1
     text = render(rows, NOW)
     kiosk_line = next(line for line in text.splitlines() if line.startswith("kiosk-1"))
-    assert "online" in kiosk_line and "30s ago" in kiosk_line and "warning: paper_low" in kiosk_line
+    assert "online" in kiosk_line and " now " in kiosk_line and "warning: paper_low" in kiosk_line
+    counter_line = next(line for line in text.splitlines() if line.startswith("counter-2 "))
+    assert "30s ago" in counter_line  # stopped cleanly: the time of its goodbye
     assert "1 bad message(s)" in text
     assert board.exit_code() == 1
 
@@ -61,3 +63,17 @@ def test_all_online_is_exit_code_zero_and_foreign_topics_are_ignored() -> None:
 
 def test_age_is_short() -> None:
     assert [age(s) for s in (5, 600, 7200 * 2, 86400 * 3)] == ["5s", "10m", "4h", "3d"]
+
+
+def test_a_last_will_shows_when_it_was_seen_not_the_epoch() -> None:
+    now = [NOW]
+    board = StatusBoard(T, clock=lambda: now[0])
+    will = StatusMsg("counter-4", False, "counter", 0.0, "2.1.0").encode()
+    board.feed(T.status("counter-4"), will)  # retained: it died before we looked
+    board.settle()
+    now[0] += 90
+    line = render(board.ordered(), now[0]).splitlines()[1]
+    assert ">90s ago" in line and "d ago" not in line
+    board.feed(T.status("counter-5"), will.replace(b"counter-4", b"counter-5"))  # dies live
+    now[0] += 5
+    assert board.rows["counter-5"].last_seen(now[0]) == "5s ago"

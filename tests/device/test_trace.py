@@ -66,3 +66,28 @@ def test_live_trace_of_a_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert result == [0]
     out = capsys.readouterr().out
     assert "PING seq=9" in out and "Key.CALL" in out
+
+
+def test_replay_of_a_spy_dump_with_its_times_and_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import serial
+
+    from drivers.sim.pty import PtyPort
+
+    far = PtyPort(tmp_path / "bus")
+    dump = tmp_path / "bus-spy.txt"
+    port = serial.serial_for_url(f"spy://{far.url}?file={dump}", timeout=1)
+    long = encode(3, Cmd.STRIP_SHOW, 9, bytes(range(40)))  # more than one 16-byte row
+    port.write(encode(1, Cmd.PING, 1))
+    port.write(long)
+    port.write(encode(2, Cmd.PING, 2))
+    port.close()
+    far.close()
+    assert device_cli("trace", "--replay", str(dump)) == 0
+    out = capsys.readouterr().out
+    assert "3 frames" in out and "bad" in out and "0 bad byte runs" in out
+    assert "host->@03" in out
+    assert device_cli("trace", "--replay", str(dump), "--count", "1") == 0
+    out = capsys.readouterr().out
+    assert "host->@01" in out and "host->@03" not in out and "1 frames" in out

@@ -16,7 +16,7 @@ from drivers.led.sim import HallDisplaySim
 from drivers.mqtt.bus import MemoryBus
 from lobbyq.core import Call, CallsView, CounterView, NoticeView, TicketCalled
 from lobbyq.protocol.events import LoggedEvent
-from lobbyq.protocol.messages import StatusMsg
+from lobbyq.protocol.messages import AlertMsg, StatusMsg
 from lobbyq.protocol.topics import Topics
 from lobbyq.protocol.views import Retained
 from tests.support import eventually
@@ -198,18 +198,75 @@ def test_lobbyq_display_builds_its_voice_from_the_branch_file(
 
     asked: list[tuple[str, ...]] = []
 
+    class NoMqtt(Exception):
+        pass
+
     def refuse(langs: tuple[str, ...], **_kw: object) -> VoiceQueue:
         asked.append(tuple(langs))
-        raise voice_module.VoiceError("no sound card here")  # stop before any MQTT
+        raise voice_module.VoiceError("no sound card here")
+
+    def no_bus(*_a: object, **_kw: object) -> None:
+        raise NoMqtt  # stop before any MQTT: the voice is what is looked at here
 
     monkeypatch.setattr(voice_module, "make_voice", refuse)
+    monkeypatch.setattr("drivers.mqtt.client.MqttBus", no_bus)
     parser = argparse.ArgumentParser()
     display_app.configure(parser)
     queue = _queue_with(tmp_path, '\n[display]\nvoice = ["es", "en"]\n')
     base = ["--broker", "mqtt://127.0.0.1:1", "--branch-config", str(queue)]
-    assert display_app.run(parser.parse_args(base)) == 2
-    assert display_app.run(parser.parse_args([*base, "--voice", "en"])) == 2
+    with pytest.raises(NoMqtt):  # no sound card: the display goes on, silent
+        display_app.run(parser.parse_args(base))
+    with pytest.raises(NoMqtt):
+        display_app.run(parser.parse_args([*base, "--voice", "en"]))
     assert asked == [("es", "en"), ("en",)]
+    with pytest.raises(NoMqtt):
+        display_app.run(parser.parse_args([*base, "--voice", "off"]))
+    assert len(asked) == 2  # off builds no voice at all
     bad = _queue_with(tmp_path, "\n[display]\nvoice = 3\n")
     assert display_app.run(parser.parse_args(["--broker", "x", "--branch-config", str(bad)])) == 2
     assert len(asked) == 2  # refused before any voice was built
+
+
+def test_a_display_without_a_sound_card_still_calls_and_says_it_is_silent(tmp_path: Path) -> None:
+    from drivers.bus.master import BusMaster
+
+    bus = MemoryBus()
+    led = HallDisplaySim(1, zones=4)
+    sim = BusSim(tmp_path / "hall", [led], event_retry_s=0.02)
+    master = BusMaster(sim.url, name="hall", devices=[1], **FAST_BUS)  # type: ignore[arg-type]
+    app = HallDisplayApp(bus, None, branch="b1", master=master, voice_problem="no audio device")
+    bus.start()
+    master.start()
+    app.start()
+    try:
+        ev = TicketCalled(1.0, "t", "A007", "A", "2", "1", False)
+        bus.publish(T.evt("ticket_called"), LoggedEvent(5, ev).encode())
+        assert led.wait_until(lambda d: "A007" in d.zones[0], 5.0)
+        raw = bus.retained(T.status("display-hall"))
+        assert raw is not None
+        health = StatusMsg.decode(raw).health
+        assert health["voice"] == "unavailable" and health["hall_led"] == "ok"
+        alerts = [AlertMsg.decode(p) for t, p, _ in bus.published if t == T.alert("display-hall")]
+        assert [(a.code, a.level) for a in alerts] == [("voice_unavailable", "warning")]
+        assert "no audio device" in alerts[0].text
+        bus.stop()
+        bus.start()  # a reconnect re-sends the birth, not the alert
+        alerts = [p for t, p, _ in bus.published if t == T.alert("display-hall")]
+        assert len(alerts) == 1
+    finally:
+        app.stop()
+        master.close()
+        sim.close()
+
+
+def test_a_display_turned_silent_on_purpose_reports_no_voice_part() -> None:
+    bus = MemoryBus()
+    app = HallDisplayApp(bus, None, branch="b1")
+    bus.start()
+    app.start()
+    try:
+        raw = bus.retained(T.status("display-hall"))
+        assert raw is not None and StatusMsg.decode(raw).health == {}
+        assert not [t for t, _, _ in bus.published if t == T.alert("display-hall")]
+    finally:
+        app.stop()

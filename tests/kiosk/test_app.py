@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lobbyq.protocol.messages import AlertMsg, CommandMsg, EventMsg, StateMsg, StatusMsg
+from lobbyq.core.events import TicketIssued
+from lobbyq.protocol.events import LoggedEvent
+from lobbyq.protocol.messages import AlertMsg, CommandMsg, StateMsg, StatusMsg
 from tests.support import eventually
 
 
@@ -87,6 +90,13 @@ def test_engine_unreachable_issues_nothing_and_says_so(
     assert "engine_unreachable" in [a.code for a in _alerts(bus)]
 
 
+def _issued(seq: int, number: str, command_id: str) -> bytes:
+    """An ``evt/ticket_issued`` payload as the engine sends it."""
+    n = int(number[1:])
+    ev = TicketIssued(1.0, f"20260101-{n}", number, n, n, "A", "regular", 0, None)
+    return LoggedEvent(seq, replace(ev, command_id=command_id)).encode()
+
+
 def test_a_ticket_issued_after_the_kiosk_gave_up_is_cancelled(
     printer: Any, make_kiosk: Any, bus: Any
 ) -> None:
@@ -95,13 +105,11 @@ def test_a_ticket_issued_after_the_kiosk_gave_up_is_cancelled(
     rk.app.tap_service("A")
     assert rk.wait_for(lambda s: s.screen == "engine_down", 3)
     sent = [CommandMsg.decode(p) for t, p, _r in bus.published if t == topics.cmd("kiosk-1")]
-    late = EventMsg(7, "ticket_issued", 1.0, {"number": "A001", "command_id": sent[0].id})
-    bus.publish(topics.evt("ticket_issued"), late.encode())
+    bus.publish(topics.evt("ticket_issued"), _issued(7, "A001", sent[0].id))
     cmds = [CommandMsg.decode(p) for t, p, _r in bus.published if t == topics.cmd("kiosk-1")]
     assert cmds[-1].op == "cancel" and cmds[-1].body["ticket"] == "A001"
     # a ticket issued for someone else's command is left alone
-    other = EventMsg(8, "ticket_issued", 1.0, {"number": "A002", "command_id": "someone-else"})
-    bus.publish(topics.evt("ticket_issued"), other.encode())
+    bus.publish(topics.evt("ticket_issued"), _issued(8, "A002", "someone-else"))
     again = [CommandMsg.decode(p) for t, p, _r in bus.published if t == topics.cmd("kiosk-1")]
     assert len(again) == len(cmds)
 

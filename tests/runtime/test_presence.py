@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 
@@ -92,3 +93,51 @@ def test_replace_drops_parts_not_named() -> None:
     assert p.replace({"hall_led": "offline"}) is True
     assert p.replace({"hall_led": "offline"}) is False
     assert _status(bus, "display-hall").health == {"hall_led": "offline"}
+
+
+class _SlowBus(MemoryBus):
+    """Holds the first status publish until told, as a busy MQTT client can."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self._held = False
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        if retain and not self._held:
+            self._held = True
+            self.entered.set()
+            self.release.wait(5)
+        super().publish(topic, payload, qos=qos, retain=retain)
+
+
+def test_a_status_built_earlier_is_never_published_after_a_newer_one() -> None:
+    # The race behind a working strip shown offline: a reconnect's birth built
+    # with the strip offline, a "strip ok" published meanwhile from the bus thread.
+    bus = _SlowBus()
+    p = Presence(bus, TOPICS, "counter-3", "counter", health={"strip": "offline"})
+    birth = threading.Thread(target=p.online)
+    birth.start()
+    assert bus.entered.wait(5)
+    ok = threading.Thread(target=p.set, args=("strip", "ok"))
+    ok.start()
+    ok.join(0.2)  # it must wait for the birth to be handed over first
+    bus.release.set()
+    birth.join(5)
+    ok.join(5)
+    assert [s.health["strip"] for s in _statuses(bus, "counter-3")] == ["offline", "ok"]
+    assert _status(bus, "counter-3").health == {"strip": "ok"}
+
+
+def test_health_changes_wait_for_the_next_birth_while_the_link_is_down() -> None:
+    bus = MemoryBus()
+    p = Presence(bus, TOPICS, "counter-3", "counter", health={"strip": "ok"})
+    p.attach()
+    bus.start()
+    bus.stop()
+    n = len(bus.published)
+    p.set("strip", "offline")  # a client would queue it and send it after the fresh birth
+    assert len(bus.published) == n
+    bus.start()
+    assert _status(bus, "counter-3").health == {"strip": "offline"}

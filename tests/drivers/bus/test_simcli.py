@@ -80,3 +80,32 @@ def test_run_with_a_scripted_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     text = out.getvalue()
     assert "c2 call" in text and "? unknown command" in text and "counter2" in text
     assert not (tmp_path / "dev" / "counter1").exists()  # names removed on exit
+
+
+def test_pad_keys_default_to_five_and_can_differ_per_counter() -> None:
+    from drivers.simcli import pad_keys_for
+
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    default = parser.parse_args([]).pad_keys
+    assert pad_keys_for(default, 2) == [5, 5]  # as counter.rating_keys defaults
+    assert pad_keys_for("5,3", 2) == [5, 3]
+    for bad in ("4", "5,3,5", "x"):
+        with pytest.raises(CommandError):
+            pad_keys_for(bad, 2)
+
+
+def test_firmware_blocks_are_counted_not_printed() -> None:
+    from drivers.bus.messages import BootBegin, BootVerify, BootWrite
+    from drivers.keypad.sim import KeypadSim
+    from drivers.simcli import _mirror
+
+    out = io.StringIO()
+    listen = _mirror(out, "c1")
+    dev = KeypadSim(1)
+    listen(dev, BootBegin(b"h"))
+    for _ in range(500):
+        listen(dev, BootWrite())
+    listen(dev, BootVerify())
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and lines[1] == "[c1 @1] 500 firmware blocks"
