@@ -9,14 +9,26 @@ loses only commands nobody was told about; their senders resend the same id.
 
 Messages that fail validation are logged with the reason, answered with a
 refusal when they carry a usable id, and change nothing.
+
+The engine is the only writer of ``state/#`` and of its own
+``dev/engine/status``, and the broker's retained copies are only a cache of
+the log: a broker restarted from an old file, a wiped one, or a client that
+spoofs a retained message would otherwise show displays and kiosks a wrong
+branch until the next change. So after every (re)connect the engine
+republishes every view and its birth, and it subscribes to those topics
+itself: a copy that differs from what it last sent, and is not the echo of
+one of its own recent publishes, is corrected at once (a copy on a
+``state/`` topic the engine does not own is cleared).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -46,6 +58,28 @@ class _Applied:
     record: Record
     events: Sequence[core.Event]
     refusal: core.CommandRefused | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A copy of one of the engine's own retained topics, as the broker delivered it."""
+
+    topic: str
+    payload: bytes
+
+
+class _Reconnected:
+    """The broker link came (back) up: every retained copy may be gone or old."""
+
+
+_RECONNECTED = _Reconnected()
+_Item = tuple[str, bytes] | _Seen | _Reconnected | None
+# Own publishes not yet seen back, per topic (QoS 1 keeps them in order).
+_ECHOES_KEPT = 64
+
+
+def _digest(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +116,14 @@ class Engine:
         self.options = options or EngineOptions()
         self._clock = clock
         self._log = logger or logging.getLogger("lobbyq.engine")
-        self._inbox: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
+        self._inbox: queue.Queue[_Item] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._published: dict[str, View] = {}
+        # What each retained topic should hold now, and own copies in flight.
+        self._retained_now: dict[str, bytes] = {}
+        self._echoes: dict[str, deque[bytes]] = {}
+        self._status_topic = self.topics.status("engine")
+        self._health: dict[str, str] = {"log": "ok"}
         self._since_snapshot = 0
         self._ticks = 0
         self._queue_due: float | None = None
@@ -126,8 +165,15 @@ class Engine:
         return state
 
     def start(self) -> None:
-        """Subscribe, publish retained state and status, start the worker."""
+        """Subscribe, publish retained state and status, start the worker.
+
+        The worker publishes every view and the birth first thing, and again
+        after each reconnect the bus reports.
+        """
+        self.bus.on_connection(self._on_connection)
         self.bus.subscribe(self.topics.cmd_all, self._on_command, qos=1)
+        self.bus.subscribe(self.topics.state_all, self._on_retained, qos=1)
+        self.bus.subscribe(self._status_topic, self._on_retained, qos=1)
         self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
         self._thread.start()
         self.ready.set()
@@ -144,11 +190,20 @@ class Engine:
             self._thread = None
 
     def status_message(self, online: bool) -> bytes:
-        return StatusMsg("engine", online, "engine", self._clock(), VERSION, {"log": "ok"}).encode()
+        return StatusMsg(
+            "engine", online, "engine", self._clock(), VERSION, dict(self._health)
+        ).encode()
 
     # -- MQTT side: queue only -------------------------------------------------
     def _on_command(self, topic: str, payload: bytes) -> None:
         self._inbox.put((topic, payload))
+
+    def _on_retained(self, topic: str, payload: bytes) -> None:
+        self._inbox.put(_Seen(topic, payload))
+
+    def _on_connection(self, up: bool) -> None:
+        if up:
+            self._inbox.put(_RECONNECTED)
 
     def submit(self, topic: str, payload: bytes) -> None:
         """Queue a raw command as if it came from the broker (tests, tools)."""
@@ -156,7 +211,7 @@ class Engine:
 
     # -- worker ----------------------------------------------------------------
     def _run(self) -> None:
-        self._publish_state(force=True)
+        self._republish_all()
         next_tick = time.monotonic() + self.options.tick_interval_s
         while True:
             wake = next_tick if self._queue_due is None else min(next_tick, self._queue_due)
@@ -167,16 +222,23 @@ class Engine:
                 item = ("", b"")
             if item is None:
                 return
-            batch = [item] if item[0] else []
-            while len(batch) < self.options.batch_max:
+            batch: list[tuple[str, bytes]] = []
+            others: list[_Seen | _Reconnected] = []
+            while True:
+                if isinstance(item, tuple):
+                    if item[0]:
+                        batch.append(item)
+                elif item is not None:
+                    others.append(item)
+                if len(batch) >= self.options.batch_max:
+                    break
                 try:
-                    more = self._inbox.get_nowait()
+                    item = self._inbox.get_nowait()
                 except queue.Empty:
                     break
-                if more is None:
+                if item is None:
                     self._inbox.put(None)
                     break
-                batch.append(more)
             tick = time.monotonic() >= next_tick
             if tick:
                 next_tick = time.monotonic() + self.options.tick_interval_s
@@ -187,6 +249,60 @@ class Engine:
                     "batch of %d commands failed; state reloaded from the log", len(batch)
                 )
                 self.state = self._load()
+            try:
+                self._keep_retained(others)
+            except Exception:  # a hostile retained copy must never stop the worker
+                self._log.exception("while checking the retained copies")
+
+    # -- the broker's retained copies -------------------------------------------
+    def _keep_retained(self, items: Sequence[_Seen | _Reconnected]) -> None:
+        if any(isinstance(i, _Reconnected) for i in items):
+            self._log.info("broker link up: republishing every view and the engine's status")
+            self._republish_all()
+        for item in items:
+            if isinstance(item, _Seen):
+                self._check_copy(item.topic, item.payload)
+
+    def _republish_all(self) -> None:
+        self._publish_state(force=True)
+        self._put_retained(self._status_topic, self.status_message(True))
+
+    def _put_retained(self, topic: str, payload: bytes) -> None:
+        """Publish a retained message and remember it as what the topic must hold."""
+        self._retained_now[topic] = payload
+        echoes = self._echoes.get(topic)
+        if echoes is None:
+            echoes = self._echoes[topic] = deque(maxlen=_ECHOES_KEPT)
+        echoes.append(_digest(payload))
+        self.bus.publish(topic, payload, qos=1, retain=True)
+
+    def _check_copy(self, topic: str, payload: bytes) -> None:
+        """Correct a retained copy of an own topic that is not what the engine sent."""
+        digest = _digest(payload)
+        echoes = self._echoes.get(topic)
+        if echoes is not None and digest in echoes:
+            # An own publish seen back; anything sent before it was seen or lost.
+            while echoes.popleft() != digest:
+                pass
+            return
+        want = self._retained_now.get(topic)
+        if want is not None:
+            if payload == want:
+                return
+            self._log.warning(
+                "retained %s differs from the engine's (%d bytes, another client's or "
+                "an old copy the broker kept); republished",
+                topic,
+                len(payload),
+            )
+            self._put_retained(topic, want)
+        elif payload:
+            self._log.warning(
+                "retained %s is not a topic the engine publishes (%d bytes); cleared",
+                topic,
+                len(payload),
+            )
+            self._put_retained(topic, b"")
 
     def _process(self, batch: list[tuple[str, bytes]], tick: bool) -> None:
         applied: list[_Applied] = []
@@ -351,4 +467,4 @@ class Engine:
             key = replace(view, at=0.0) if isinstance(view, QueueView) else view
             if force or topic not in self._published or self._published[topic] != key:
                 self._published[topic] = key
-                self.bus.publish(topic, Retained(seq, view).encode(), qos=1, retain=True)
+                self._put_retained(topic, Retained(seq, view).encode())

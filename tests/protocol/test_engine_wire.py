@@ -21,7 +21,7 @@ from lobbyq.engine.service import Engine, EngineOptions
 from lobbyq.engine.store import EventStore
 from lobbyq.protocol import views as pv
 from lobbyq.protocol.events import LoggedEvent, Reply
-from lobbyq.protocol.messages import ProtocolError
+from lobbyq.protocol.messages import ProtocolError, StatusMsg
 from lobbyq.protocol.topics import Topics
 from tests.support import eventually
 
@@ -169,11 +169,14 @@ def test_every_message_of_a_branch_day_decodes_strictly(day: Day) -> None:
             decoded = pv.decode_calls(payload, strict=True)
         elif levels[:2] == ("state", "notice"):
             decoded = pv.decode_notice(payload, strict=True)
+        elif levels == ("dev", "engine", "status"):
+            decoded = StatusMsg.decode(payload)  # the engine's own birth
+            assert decoded.online and decoded.device == "engine"
         else:
             pytest.fail(f"the engine published on {topic}, which no type covers")
         # the type carries everything: encoding it again gives the same message
         assert json.loads(decoded.encode()) == json.loads(payload), topic
-    assert set(seen) == {"reply", "evt", "state"}
+    assert set(seen) == {"reply", "evt", "state", "dev"}
     assert kinds == set(EVENT_TYPES)  # the day above produces every kind of event
 
 
