@@ -44,6 +44,7 @@ from lobbyq.protocol.messages import (
     StatusMsg,
     dump,
     parse_object,
+    salvage_id,
     valid_id,
 )
 from lobbyq.protocol.topics import TopicError, Topics
@@ -391,6 +392,18 @@ class Engine:
             reply = Reply(msg.id, False, code="invalid", reason=str(exc))
             replies.append((self.topics.reply(device), reply.encode()))
             return None
+        except Exception as exc:  # a field no check foresaw: this message only, never the batch
+            self._log.warning(
+                "refused command %s from %s: its fields cannot be read (%s: %s)",
+                msg.id,
+                device,
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            reason = f"its fields cannot be read ({type(exc).__name__})"
+            reply = Reply(msg.id, False, code="invalid", reason=reason)
+            replies.append((self.topics.reply(device), reply.encode()))
+            return None
         if cmd.op == "tick":
             self._log.warning("refused a tick from %s: only the engine's timer ticks", device)
             reply = Reply(msg.id, False, code="not_allowed", reason="tick is the engine's own")
@@ -426,12 +439,15 @@ class Engine:
     ) -> None:
         """Answer a malformed command when it carries a usable id, so the sender stops."""
         try:
-            obj = parse_object(payload)
-            cmd_id = obj.get("id")
-            if isinstance(cmd_id, str) and valid_id(cmd_id):
+            try:
+                raw = parse_object(payload).get("id")
+                cmd_id = raw if isinstance(raw, str) and valid_id(raw) else None
+            except ProtocolError:
+                cmd_id = salvage_id(payload)  # too odd to parse: its id may still lead
+            if cmd_id is not None:
                 reply = Reply(cmd_id, False, code=code, reason=reason)
                 replies.append((self.topics.reply(device), reply.encode()))
-        except (ProtocolError, TopicError):
+        except TopicError:
             pass
         except Exception:  # never let a hostile payload stop the worker
             self._log.exception("while answering a malformed command")

@@ -19,6 +19,7 @@ from lobbyq.core.config import load_branch_config
 from lobbyq.core.dayclock import branch_tz
 from lobbyq.core.errors import LobbyqError
 from lobbyq.engine.stats import daily_stats
+from lobbyq.protocol.messages import ProtocolError, loads
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -35,10 +36,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The file's events, in strict JSON (a ``NaN`` would poison every figure after it)."""
     with path.open(encoding="utf-8") as f:
-        for line in f:
+        for n, line in enumerate(f, 1):
             if line.strip():
-                yield json.loads(line)
+                try:
+                    event = loads(line)
+                except ProtocolError as exc:
+                    raise ValueError(f"{path} line {n}: {exc}") from exc
+                if not isinstance(event, dict):
+                    raise ValueError(f"{path} line {n}: an event must be a JSON object")
+                yield event
 
 
 def _db_events(path: Path) -> Iterator[dict[str, Any]]:
