@@ -24,6 +24,7 @@ one of its own recent publishes, is corrected at once (a copy on a
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import queue
 import threading
@@ -81,6 +82,13 @@ _ECHOES_KEPT = 64
 
 def _digest(payload: bytes) -> bytes:
     return hashlib.blake2b(payload, digest_size=16).digest()
+
+
+def command_fingerprint(msg: CommandMsg) -> str:
+    """A digest of a command's op and fields: a resend has the same, a reused id another."""
+    body = {k: v for k, v in msg.body.items() if k != "id"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,13 +385,22 @@ class Engine:
             self._refuse_raw(device, payload, "malformed", str(exc), replies)
             return None
         # A resend of a command already applied: answer from the log, act never.
+        # Ids are scoped per device: the same id with another op or fields, or
+        # from another device, is a conflict, never another command's reply.
+        fingerprint = command_fingerprint(msg)
         earlier = seen.get(msg.id)
         if earlier is not None:
+            if (earlier.device, earlier.op, earlier.fingerprint) == (device, msg.op, fingerprint):
+                return None  # the earlier copy's reply goes out with this batch
+            self._refuse_conflict(msg, device, earlier.device, earlier.op, replies)
             return None
-        stored = self.store.reply_for(msg.id)
+        stored = self.store.command(msg.id)
         if stored is not None:
+            if not stored.same(device, msg.op, fingerprint):
+                self._refuse_conflict(msg, device, stored.device, stored.op, replies)
+                return None
             self._log.info("command %s from %s seen before; answering from the log", msg.id, device)
-            replies.append((self.topics.reply(device), self._logged_reply(stored)))
+            replies.append((self.topics.reply(device), self._logged_reply(stored.reply)))
             return None
         try:
             cmd = core.command_from_dict(msg.body)
@@ -419,7 +436,28 @@ class Engine:
             reply_body["reason"] = refusal.reason
             self._log.info("refused %s from %s: %s", cmd.op, device, refusal.reason)
         ev_dicts = [core.event_to_dict(e) for e in events]
-        return _Applied(Record(msg.id, cmd.op, now, ev_dicts, reply_body, device), events, refusal)
+        record = Record(msg.id, cmd.op, now, ev_dicts, reply_body, device, fingerprint)
+        return _Applied(record, events, refusal)
+
+    def _refuse_conflict(
+        self,
+        msg: CommandMsg,
+        device: str,
+        owner: str,
+        owner_op: str,
+        replies: list[tuple[str, bytes]],
+    ) -> None:
+        self._log.warning(
+            "refused %s %s from %s: the id is %s's %s already (id_conflict)",
+            msg.op,
+            msg.id,
+            device,
+            owner or "an earlier device",
+            owner_op,
+        )
+        reason = f"Command id {msg.id} belongs to another command; send it with a new id."
+        reply = Reply(msg.id, False, code="id_conflict", reason=reason)
+        replies.append((self.topics.reply(device), reply.encode()))
 
     def _logged_reply(self, stored: Mapping[str, Any]) -> bytes:
         """A reply kept in the log, sent again through its type (the log is this engine's own)."""

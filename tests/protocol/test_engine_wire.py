@@ -135,8 +135,11 @@ def _branch_day(d: Day) -> None:
     d.ok("counter-4", "close_counter", counter="4")
     d.advance(18 * 3600, "day_rolled_over", "ticket_expired")
     d.ok(k, "issue_ticket", service="A")
-    again = d.ok(k, "issue_ticket", service="B", cmd_id="kiosk-1-00000001")  # answered from the log
+    # a resend of the same command, answered from the log
+    again = d.ok(k, "issue_ticket", service="B", customer_class="vip", cmd_id="kiosk-1-00000001")
     assert again.events and again.events[0].kind == "ticket_issued"
+    reused = d.do(k, "issue_ticket", service="A", cmd_id="kiosk-1-00000001")  # another command
+    assert not reused.ok and reused.code == "id_conflict" and not reused.events
     invalid = d.do(k, "issue_ticket")  # no service: the core refuses it before any event
     assert not invalid.ok and invalid.code == "invalid"
 
