@@ -360,7 +360,7 @@ class Engine:
                 )
                 replies.append((self.topics.reply(rec.device), reply.encode()))
             for ev in logged:
-                self.bus.publish(self.topics.evt(ev.kind), ev.encode(), qos=1)
+                self.bus.publish(self.topics.evt(ev.kind), ev.broadcast(), qos=1)
         for topic, data in replies:
             self.bus.publish(topic, data, qos=1)
         self._publish_state()

@@ -16,7 +16,7 @@ import pytest
 
 from drivers.mqtt.bus import MemoryBus
 from drivers.mqtt.request import Requester
-from lobbyq.core import EVENT_TYPES, BranchConfig, CounterView
+from lobbyq.core import EVENT_TYPES, BranchConfig, CounterView, TicketIssued
 from lobbyq.engine.service import Engine, EngineOptions
 from lobbyq.engine.store import EventStore
 from lobbyq.protocol import views as pv
@@ -160,9 +160,11 @@ def test_every_message_of_a_branch_day_decodes_strictly(day: Day) -> None:
             decoded = Reply.decode(payload, strict=True)
             kinds.update(e.kind for e in decoded.events)
         elif area == "evt":
-            decoded = LoggedEvent.decode(payload, strict=True)
+            decoded = LoggedEvent.decode(payload, strict=True)  # refuses a leaked private field
             assert decoded.kind == levels[1]
             kinds.add(decoded.kind)
+            assert json.loads(decoded.broadcast()) == json.loads(payload), topic
+            continue
         elif levels[:2] == ("state", "queue"):
             decoded = pv.decode_queue(payload, strict=True)
         elif levels[:2] == ("state", "counter"):
@@ -199,3 +201,56 @@ def test_a_field_no_type_declares_fails_the_strict_decode(
     assert pv.decode_counter(raw).view.teller == "T01"  # an older device still reads it
     with pytest.raises(ProtocolError, match=r"undeclared field 'state\.floor'"):
         pv.decode_counter(raw, strict=True)
+
+
+def test_identity_data_stays_off_the_broadcast_event(day: Day) -> None:
+    """Every device reads ``evt/``: no identity hash, mask or booking reference there."""
+    identity = {"kind": "card", "hash": "cd" * 16, "masked": "**** 0042"}
+    reply = day.ok(
+        "kiosk-1",
+        "issue_ticket",
+        service="A",
+        customer_class="appointment",
+        identity=identity,
+        appointment={"ref": "R-77", "due": START + 600},
+    )
+    kept = reply.first(TicketIssued)
+    assert kept is not None and kept.identity_hash == "cd" * 16  # the issuing kiosk's reply
+    topic = day.topics.evt("ticket_issued")
+    sent = [p for t, p, _ in day.bus.published if t == topic]
+    assert len(sent) == 1
+    wire = json.loads(sent[0])
+    for private in ("identity_hash", "identity_masked", "appointment_ref"):
+        assert private not in wire, private
+    assert "cd" * 16 not in sent[0].decode() and "0042" not in sent[0].decode()
+    assert wire["number"] == kept.number and wire["identity_kind"] == "card"
+    logged = [b for _, b in day.engine.store.events() if b["kind"] == "ticket_issued"]
+    assert logged[0]["identity_hash"] == "cd" * 16  # the engine's own record keeps it
+    assert logged[0]["appointment_ref"] == "R-77"
+
+
+def test_a_private_field_on_the_broadcast_form_fails_the_strict_decode() -> None:
+    leaked = json.dumps(
+        {
+            "v": 1,
+            "seq": 3,
+            "kind": "ticket_issued",
+            "at": 1.0,
+            "ticket": "2026-11-23-1",
+            "number": "A001",
+            "numeral": 1,
+            "service": "A",
+            "customer_class": "normal",
+            "ahead": 0,
+            "expected_wait_s": None,
+            "identity_kind": "card",
+            "identity_hash": "ab" * 16,
+            "appointment_due": None,
+            "lang": None,
+            "command_id": "kiosk-1-00000001",
+        }
+    )
+    with pytest.raises(ProtocolError, match="identity_hash"):
+        LoggedEvent.decode(leaked, strict=True)
+    lenient = LoggedEvent.decode(leaked).expect(TicketIssued)  # an older engine's: ignored
+    assert lenient.identity_hash is None
