@@ -103,6 +103,9 @@ class EngineOptions:
     # message the engine sends, so it is coalesced to a few per second.
     # Calls, counters and the notice go out at once.
     queue_interval_s: float = 0.25
+    # A gap this large between the system clock and the engine's steady time
+    # is a clock step (NTP at boot, a technician, a failing RTC), not drift.
+    clock_step_s: float = 2.0
 
 
 class Engine:
@@ -116,6 +119,7 @@ class Engine:
         *,
         options: EngineOptions | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
     ) -> None:
         self.config = config
@@ -124,6 +128,7 @@ class Engine:
         self.topics = Topics(config.branch_id)
         self.options = options or EngineOptions()
         self._clock = clock
+        self._mono = monotonic
         self._log = logger or logging.getLogger("lobbyq.engine")
         self._inbox: queue.Queue[_Item] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -138,6 +143,13 @@ class Engine:
         self._queue_due: float | None = None
         self._queue_sent_at = 0.0
         self.state: BranchState = self._load()
+        # The core's time: the wall clock at the anchor plus steady (monotonic)
+        # time since, never earlier than anything in the log. See ``_now``.
+        self._last_now = store.last_at
+        self._anchor_wall = 0.0
+        self._anchor_mono = 0.0
+        self._step_reported: float | None = None
+        self._anchor(clock())
         self.ready = threading.Event()
 
     # -- start-up ------------------------------------------------------------
@@ -202,6 +214,52 @@ class Engine:
         return StatusMsg(
             "engine", online, "engine", self._clock(), VERSION, dict(self._health)
         ).encode()
+
+    # -- time ------------------------------------------------------------------
+    def _anchor(self, wall: float) -> None:
+        self._anchor_wall = max(wall, self._last_now)
+        self._anchor_mono = self._mono()
+        self._step_reported = None
+
+    def _quiet(self) -> bool:
+        """No ticket live and no rating pending: nothing a clock step could reorder or alarm."""
+        state = self.state
+        return not state.pending_ratings and not any(state.live_numerals.values())
+
+    def _now(self) -> float:
+        """The time the core is given: steady, never backwards, following the wall clock.
+
+        The core orders the queue and measures waits from the times it is
+        given, so a wall clock stepped back would put later customers first
+        and one stepped forward would raise an over-wait alert for everyone
+        waiting. The engine therefore counts on the monotonic clock from an
+        anchor on the wall clock; when the two part by more than
+        ``clock_step_s`` it logs the step, and follows the wall clock only
+        while nothing is live (a step then reorders and alarms nothing),
+        never going back before the last time it gave.
+        """
+        wall = self._clock()
+        steady = self._anchor_wall + (self._mono() - self._anchor_mono)
+        step = wall - steady
+        if abs(step) > self.options.clock_step_s:
+            if self._quiet():
+                self._log.warning(
+                    "system clock stepped %+.1f s; nothing live, so the queue follows it", step
+                )
+                self._anchor(wall)
+                steady = self._anchor_wall
+            elif self._step_reported is None or (
+                abs(step - self._step_reported) > self.options.clock_step_s
+            ):
+                self._log.warning(
+                    "system clock stepped %+.1f s; the queue keeps its steady time (order and "
+                    "waits unaffected) and follows the clock once nothing is live",
+                    step,
+                )
+                self._step_reported = step
+        now = max(steady, self._last_now)
+        self._last_now = now
+        return now
 
     # -- MQTT side: queue only -------------------------------------------------
     def _on_command(self, topic: str, payload: bytes) -> None:
@@ -426,7 +484,7 @@ class Engine:
             reply = Reply(msg.id, False, code="not_allowed", reason="tick is the engine's own")
             replies.append((self.topics.reply(device), reply.encode()))
             return None
-        now = self._clock()
+        now = self._now()
         self.state, events = core.apply(self.state, cmd, now)
         refusal = next((e for e in events if isinstance(e, core.CommandRefused)), None)
         # The log keeps the reply without its events; ``Record.full_reply`` adds them.
@@ -492,7 +550,7 @@ class Engine:
 
     def _apply_tick(self) -> _Applied | None:
         self._ticks += 1
-        now = self._clock()
+        now = self._now()
         cmd = core.command_from_dict({"op": "tick", "id": f"tick-{self._ticks:08d}"})
         self.state, events = core.apply(self.state, cmd, now)
         if not events:
@@ -501,7 +559,7 @@ class Engine:
 
     def _publish_state(self, force: bool = False) -> None:
         """Publish retained state topics whose content changed."""
-        now = self._clock()
+        now = self._now()
         seq = self.store.last_seq
         views: dict[str, View] = {
             self.topics.state_calls: CallsView.of(self.state, self.options.recent_calls),

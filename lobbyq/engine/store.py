@@ -159,10 +159,13 @@ class EventStore:
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.executescript(_SCHEMA)
             self._check_meta(branch)
-            row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(at), 0.0) FROM events"
+            ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the event log {self.path}: {exc}") from exc
         self._last_seq: int = row[0]
+        self._last_at: float = float(row[1])
 
     def _check_meta(self, branch: str | None) -> None:
         rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
@@ -201,6 +204,11 @@ class EventStore:
     @property
     def last_seq(self) -> int:
         return self._last_seq
+
+    @property
+    def last_at(self) -> float:
+        """The latest time in the log (0.0 when empty): a restarted engine never goes before it."""
+        return self._last_at
 
     def append(self, records: Sequence[Record], snapshot: Mapping[str, Any] | None = None) -> None:
         """Write records (and an optional snapshot at the new end) in one durable transaction.
@@ -244,6 +252,8 @@ class EventStore:
                     self._db.execute("ROLLBACK")
                 raise StoreError(f"cannot append to the event log {self.path}: {exc}") from exc
             self._last_seq = seq
+            if records:
+                self._last_at = max(self._last_at, max(rec.at for rec in records))
 
     def command(self, command_id: str) -> StoredCommand | None:
         """The command already applied under this id (by whichever device), or None."""

@@ -70,7 +70,15 @@ def test_a_conflict_within_one_batch_is_refused(tmp_path: Path) -> None:
     bus = MemoryBus()
     bus.start()
     store = EventStore(tmp_path / "events.db")
-    engine = Engine(config, store, bus, clock=Clock(), options=EngineOptions(tick_interval_s=3600))
+    clock = Clock()
+    engine = Engine(
+        config,
+        store,
+        bus,
+        clock=clock,
+        monotonic=clock.monotonic,
+        options=EngineOptions(tick_interval_s=3600),
+    )
     issue = {"v": 1, "id": ID, "op": "issue_ticket", "service": "A"}
     engine.submit(topics.cmd("kiosk-1"), json.dumps(issue).encode())
     engine.submit(topics.cmd("kiosk-1"), json.dumps(issue).encode())  # a resend: one reply

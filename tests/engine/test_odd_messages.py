@@ -66,7 +66,8 @@ class Batch:
             self.config,
             self.store,
             self.bus,
-            clock=Clock(),
+            clock=(clock := Clock()),
+            monotonic=clock.monotonic,
             options=EngineOptions(tick_interval_s=3600, batch_max=128),
         )
         self.caplog = caplog

@@ -23,17 +23,15 @@ from lobbyq.protocol import views as pv
 from lobbyq.protocol.events import LoggedEvent, Reply
 from lobbyq.protocol.messages import ProtocolError, StatusMsg
 from lobbyq.protocol.topics import Topics
+from tests.engine.conftest import Clock as EngineClock
 from tests.support import eventually
 
 START = 1_795_420_800.0  # a weekday, 09:00 at the default branch's UTC+8
 
 
-class Clock:
+class Clock(EngineClock):
     def __init__(self) -> None:
-        self.t = START
-
-    def __call__(self) -> float:
-        return self.t
+        super().__init__(START)
 
 
 class Day:
@@ -50,6 +48,7 @@ class Day:
             EventStore(tmp / "events.db", branch=self.config.branch_id),
             self.bus,
             clock=self.clock,
+            monotonic=self.clock.monotonic,
             options=EngineOptions(tick_interval_s=0.02, snapshot_every=40, queue_interval_s=0.01),
         )
         self.engine.start()
