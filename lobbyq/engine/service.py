@@ -37,6 +37,7 @@ from typing import Any
 from drivers.mqtt.bus import Bus
 from lobbyq import core
 from lobbyq.core import BranchConfig, BranchState
+from lobbyq.engine.repeats import RepeatedWarnings
 from lobbyq.engine.store import EventStore, Record, StoreError
 from lobbyq.protocol.events import LoggedEvent, Reply
 from lobbyq.protocol.messages import (
@@ -130,6 +131,8 @@ class Engine:
         self._clock = clock
         self._mono = monotonic
         self._log = logger or logging.getLogger("lobbyq.engine")
+        # Bad messages can come by the thousand: one line per reason per interval.
+        self._repeats = RepeatedWarnings(self._log, monotonic=monotonic)
         self._inbox: queue.Queue[_Item] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._published: dict[str, View] = {}
@@ -316,6 +319,7 @@ class Engine:
                     "batch of %d commands failed; state reloaded from the log", len(batch)
                 )
                 self.state = self._load()
+            self._repeats.flush()
             try:
                 self._keep_retained(others)
             except Exception:  # a hostile retained copy must never stop the worker
@@ -356,7 +360,8 @@ class Engine:
         if want is not None:
             if payload == want:
                 return
-            self._log.warning(
+            self._repeats.warn(
+                f"retained {topic}",
                 "retained %s differs from the engine's (%d bytes, another client's or "
                 "an old copy the broker kept); republished",
                 topic,
@@ -364,7 +369,8 @@ class Engine:
             )
             self._put_retained(topic, want)
         elif payload:
-            self._log.warning(
+            self._repeats.warn(
+                "retained foreign",
                 "retained %s is not a topic the engine publishes (%d bytes); cleared",
                 topic,
                 len(payload),
@@ -434,12 +440,16 @@ class Engine:
             levels = self.topics.parse(topic)
             device = levels[1]
         except (TopicError, IndexError):
-            self._log.warning("ignored a message on unexpected topic %r", topic)
+            self._repeats.warn(
+                "unexpected topic", "ignored a message on unexpected topic %r", topic
+            )
             return None
         try:
             msg = CommandMsg.decode(payload)
         except ProtocolError as exc:
-            self._log.warning("refused a malformed command from %s: %s", device, exc)
+            self._repeats.warn(
+                f"malformed from {device}", "refused a malformed command from %s: %s", device, exc
+            )
             self._refuse_raw(device, payload, "malformed", str(exc), replies)
             return None
         # A resend of a command already applied: answer from the log, act never.
@@ -463,12 +473,19 @@ class Engine:
         try:
             cmd = core.command_from_dict(msg.body)
         except core.InvalidCommand as exc:
-            self._log.warning("refused invalid command %s from %s: %s", msg.id, device, exc)
+            self._repeats.warn(
+                f"invalid from {device}",
+                "refused invalid command %s from %s: %s",
+                msg.id,
+                device,
+                exc,
+            )
             reply = Reply(msg.id, False, code="invalid", reason=str(exc))
             replies.append((self.topics.reply(device), reply.encode()))
             return None
         except Exception as exc:  # a field no check foresaw: this message only, never the batch
-            self._log.warning(
+            self._repeats.warn(
+                f"unreadable from {device}",
                 "refused command %s from %s: its fields cannot be read (%s: %s)",
                 msg.id,
                 device,
@@ -480,7 +497,11 @@ class Engine:
             replies.append((self.topics.reply(device), reply.encode()))
             return None
         if cmd.op == "tick":
-            self._log.warning("refused a tick from %s: only the engine's timer ticks", device)
+            self._repeats.warn(
+                f"tick from {device}",
+                "refused a tick from %s: only the engine's timer ticks",
+                device,
+            )
             reply = Reply(msg.id, False, code="not_allowed", reason="tick is the engine's own")
             replies.append((self.topics.reply(device), reply.encode()))
             return None
@@ -492,7 +513,13 @@ class Engine:
         if refusal is not None:
             reply_body["code"] = refusal.code
             reply_body["reason"] = refusal.reason
-            self._log.info("refused %s from %s: %s", cmd.op, device, refusal.reason)
+            self._repeats.info(
+                f"{refusal.code} from {device}",
+                "refused %s from %s: %s",
+                cmd.op,
+                device,
+                refusal.reason,
+            )
         ev_dicts = [core.event_to_dict(e) for e in events]
         record = Record(msg.id, cmd.op, now, ev_dicts, reply_body, device, fingerprint)
         return _Applied(record, events, refusal)
@@ -505,7 +532,8 @@ class Engine:
         owner_op: str,
         replies: list[tuple[str, bytes]],
     ) -> None:
-        self._log.warning(
+        self._repeats.warn(
+            f"id_conflict from {device}",
             "refused %s %s from %s: the id is %s's %s already (id_conflict)",
             msg.op,
             msg.id,
