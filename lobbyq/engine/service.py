@@ -41,6 +41,7 @@ from lobbyq.engine.repeats import RepeatedWarnings
 from lobbyq.engine.store import EventStore, Record, StoreError
 from lobbyq.protocol.events import LoggedEvent, Reply
 from lobbyq.protocol.messages import (
+    AlertMsg,
     CommandMsg,
     ProtocolError,
     StatusMsg,
@@ -141,6 +142,7 @@ class Engine:
         self._echoes: dict[str, deque[bytes]] = {}
         self._status_topic = self.topics.status("engine")
         self._health: dict[str, str] = {"log": "ok"}
+        self._log_fault: str | None = None  # "full" or "failed" while the log cannot be written
         self._since_snapshot = 0
         self._ticks = 0
         self._queue_due: float | None = None
@@ -378,6 +380,10 @@ class Engine:
             self._put_retained(topic, b"")
 
     def _process(self, batch: list[tuple[str, bytes]], tick: bool) -> None:
+        # While the log cannot be written, every batch is tried again (that is
+        # how the engine sees the disk come back), from a copy of the state, so
+        # a failed one is undone without replaying the whole log each time.
+        saved = core.state_to_dict(self.state) if self._log_fault is not None else None
         applied: list[_Applied] = []
         replies: list[tuple[str, bytes]] = []
         seen: dict[str, Record] = {}
@@ -405,10 +411,26 @@ class Engine:
         try:
             self.store.append(records, snapshot)
         except StoreError as exc:
-            # Nothing was acknowledged; senders will resend. Go back to the truth.
-            self._log.error("%s; replies withheld, state reloaded", exc)
-            self.state = self._load()
+            # Nothing happened: undo it in memory, and tell every sender why.
+            self._log_failed(exc)
+            self.state = (
+                core.state_from_dict(saved, self.config) if saved is not None else self._load()
+            )
+            code = "log_full" if exc.fault == "full" else "log_failed"
+            reason = (
+                "The branch's event log cannot be written "
+                f"({'the disk is full' if exc.fault == 'full' else 'disk failure'}); "
+                "nothing was done. Call the branch technician."
+            )
+            for a in applied:
+                if a.record.command_id is not None:
+                    refused = Reply(a.record.command_id, False, code=code, reason=reason)
+                    replies.append((self.topics.reply(a.record.device), refused.encode()))
+            for topic, data in replies:
+                self.bus.publish(topic, data, qos=1)
             return
+        if self._log_fault is not None:
+            self._log_restored()
         self._since_snapshot = 0 if snapshot is not None else self._since_snapshot + n_events
         for a in applied:
             rec = a.record
@@ -428,6 +450,34 @@ class Engine:
         for topic, data in replies:
             self.bus.publish(topic, data, qos=1)
         self._publish_state()
+
+    def _log_failed(self, exc: StoreError) -> None:
+        fault = "full" if exc.fault == "full" else "failed"
+        if self._log_fault == fault:
+            self._repeats.warn("log " + fault, "%s; commands refused", exc)
+            return
+        self._log_fault = fault
+        self._log.error("%s; commands refused until the log can be written again", exc)
+        self._health["log"] = fault
+        self._put_retained(self._status_topic, self.status_message(True))
+        code = "log_full" if fault == "full" else "disk_failure"
+        text = (
+            "The event log's disk is full: no ticket can be issued. Free space on the server."
+            if fault == "full"
+            else "Disk failure: the event log cannot be written. Check the server's disk."
+        )
+        alert = AlertMsg("engine", code, "critical", text, self._clock())
+        self.bus.publish(self.topics.alert("engine"), alert.encode(), qos=1)
+
+    def _log_restored(self) -> None:
+        self._log.warning("the event log is writable again (it was %s)", self._log_fault)
+        self._log_fault = None
+        self._health["log"] = "ok"
+        self._put_retained(self._status_topic, self.status_message(True))
+        alert = AlertMsg(
+            "engine", "log_ok", "info", "The event log is written again.", self._clock()
+        )
+        self.bus.publish(self.topics.alert("engine"), alert.encode(), qos=1)
 
     def _handle(
         self,

@@ -89,7 +89,35 @@ _MIGRATE_1_TO_2 = (
 
 
 class StoreError(LobbyqError):
-    """The event log cannot be read or written (disk full, corrupt, wrong branch)."""
+    """The event log cannot be read or written (disk full, corrupt, wrong branch).
+
+    ``fault`` says what a person must do: ``full`` (free space), ``disk`` (the
+    disk or its link failed: check or replace it) or ``other``.
+    """
+
+    def __init__(self, message: str, fault: str = "other") -> None:
+        super().__init__(message)
+        self.fault = fault
+
+
+# SQLite result codes by what they mean for the branch. After an I/O error
+# SQLite often says "database disk image is malformed" of a file that is
+# fine: the disk, not the log, failed, and that is what the engine reports.
+_FULL = frozenset({"SQLITE_FULL"})
+_DISK = ("SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_READONLY")
+
+
+def classify(exc: sqlite3.Error) -> StoreError:
+    """Name a failed write by its cause: the disk is full, or the disk failed."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    text = str(exc)
+    if name in _FULL or "disk is full" in text:
+        return StoreError(f"the disk is full ({text})", "full")
+    if name.startswith(_DISK) or "disk I/O error" in text or "malformed" in text:
+        return StoreError(
+            f"disk failure ({text}); the log file is most likely intact: check the disk", "disk"
+        )
+    return StoreError(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +278,10 @@ class EventStore:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
-                raise StoreError(f"cannot append to the event log {self.path}: {exc}") from exc
+                fault = classify(exc)
+                raise StoreError(
+                    f"cannot append to the event log {self.path}: {fault}", fault.fault
+                ) from exc
             self._last_seq = seq
             if records:
                 self._last_at = max(self._last_at, max(rec.at for rec in records))
