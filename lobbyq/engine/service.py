@@ -377,7 +377,9 @@ class Engine:
                 topic,
                 len(payload),
             )
-            self._put_retained(topic, b"")
+            # Not remembered: its empty echo needs no check, and a flood of
+            # made-up topics must not grow the engine's memory.
+            self.bus.publish(topic, b"", qos=1, retain=True)
 
     def _process(self, batch: list[tuple[str, bytes]], tick: bool) -> None:
         # While the log cannot be written, every batch is tried again (that is

@@ -261,6 +261,7 @@ def test_spoofed_retained_state_is_corrected(branch: Branch) -> None:
         (t.status("engine"), StatusMsg("engine", False, "engine", 1.0, VERSION).encode()),
         (t.state_counter("1"), b"not even json"),
         (f"{t.base}/state/counter/99", b'{"v":1,"seq":1,"state":{}}'),
+        (t.state_counter("2"), b""),  # a view cleared by another client
     ]
     attacker = paho.Client(CallbackAPIVersion.VERSION2, client_id="evil-device-999")
     attacker.connect("127.0.0.1", branch.broker.port)
