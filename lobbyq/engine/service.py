@@ -140,6 +140,7 @@ class Engine:
         # What each retained topic should hold now, and own copies in flight.
         self._retained_now: dict[str, bytes] = {}
         self._echoes: dict[str, deque[bytes]] = {}
+        self._retained_lock = threading.Lock()  # the MQTT thread checks copies too
         self._status_topic = self.topics.status("engine")
         self._health: dict[str, str] = {"log": "ok"}
         self._log_fault: str | None = None  # "full" or "failed" while the log cannot be written
@@ -271,7 +272,10 @@ class Engine:
         self._inbox.put((topic, payload))
 
     def _on_retained(self, topic: str, payload: bytes) -> None:
-        self._inbox.put(_Seen(topic, payload))
+        # Nearly every copy is the echo of an own publish: settled here, on the
+        # MQTT thread, so only a copy to correct wakes the worker.
+        if not self._expected(topic, payload):
+            self._inbox.put(_Seen(topic, payload))
 
     def _on_connection(self, up: bool) -> None:
         if up:
@@ -342,23 +346,31 @@ class Engine:
 
     def _put_retained(self, topic: str, payload: bytes) -> None:
         """Publish a retained message and remember it as what the topic must hold."""
-        self._retained_now[topic] = payload
-        echoes = self._echoes.get(topic)
-        if echoes is None:
-            echoes = self._echoes[topic] = deque(maxlen=_ECHOES_KEPT)
-        echoes.append(_digest(payload))
+        with self._retained_lock:
+            self._retained_now[topic] = payload
+            echoes = self._echoes.get(topic)
+            if echoes is None:
+                echoes = self._echoes[topic] = deque(maxlen=_ECHOES_KEPT)
+            echoes.append(_digest(payload))
         self.bus.publish(topic, payload, qos=1, retain=True)
+
+    def _expected(self, topic: str, payload: bytes) -> bool:
+        """Whether a copy of an own topic is right: an own publish seen back, or the current one."""
+        digest = _digest(payload)
+        with self._retained_lock:
+            echoes = self._echoes.get(topic)
+            if echoes is not None and digest in echoes:
+                # An own publish seen back; anything sent before it was seen or lost.
+                while echoes.popleft() != digest:
+                    pass
+                return True
+            want = self._retained_now.get(topic)
+        return payload == want if want is not None else not payload
 
     def _check_copy(self, topic: str, payload: bytes) -> None:
         """Correct a retained copy of an own topic that is not what the engine sent."""
-        digest = _digest(payload)
-        echoes = self._echoes.get(topic)
-        if echoes is not None and digest in echoes:
-            # An own publish seen back; anything sent before it was seen or lost.
-            while echoes.popleft() != digest:
-                pass
-            return
-        want = self._retained_now.get(topic)
+        with self._retained_lock:
+            want = self._retained_now.get(topic)
         if want is not None:
             if payload == want:
                 return
