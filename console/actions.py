@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from console.alerts import Alert
+from console.errors import ConsoleError
 from console.i18n import N_
 from drivers.mqtt.request import EngineUnavailable, Requester
 from lobbyq.core.commands import NOTICES, PAUSE_REASONS
@@ -29,10 +31,13 @@ COUNTER_OPS: Mapping[str, str] = {
 }
 MAX_NOTICE_TEXT = 280
 MAX_TICKET = 16
+MAX_SERVICES = 16
 _COUNTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$")  # as branch config allows
+_SERVICE_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,3}$")  # as branch config allows
+_ALERT_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,96}$")  # as ack_alert allows
 
 
-class FormError(ValueError):
+class FormError(ConsoleError):
     """A form the console will not send; the text says which field and why."""
 
 
@@ -87,12 +92,14 @@ def parse_clear_notice(form: Mapping[str, str]) -> Command:
 
 
 def parse_counter(counter: str, action: str, form: Mapping[str, str]) -> Command:
-    """Open, close, pause (with a reason) or resume one counter."""
+    """Open, close, pause (with a reason) or resume one counter, or set its services."""
+    if not _COUNTER_ID.match(counter):
+        raise FormError(f"{counter!r} is not a counter id")
+    if action == "services":
+        return parse_services(counter, form)
     op = COUNTER_OPS.get(action)
     if op is None:
         raise FormError(f"unknown counter action {action!r}")
-    if not _COUNTER_ID.match(counter):
-        raise FormError(f"{counter!r} is not a counter id")
     if op == "pause":
         _only(form, {"reason"})
         reason = form.get("reason", "")
@@ -103,13 +110,57 @@ def parse_counter(counter: str, action: str, form: Mapping[str, str]) -> Command
     return Command(op, {"counter": counter})
 
 
-def parse_cancel(form: Mapping[str, str]) -> Command:
-    """Cancel a waiting ticket by its display number (``A007``)."""
-    _only(form, {"ticket"})
+def _ticket(form: Mapping[str, str]) -> str:
     ticket = form.get("ticket", "").strip().upper()
     if not ticket or len(ticket) > MAX_TICKET or not ticket.isalnum():
         raise FormError(N_("Give the ticket's number as printed, like A007."))
-    return Command("cancel", {"ticket": ticket})
+    return ticket
+
+
+def parse_cancel(form: Mapping[str, str]) -> Command:
+    """Cancel a waiting ticket by its display number (``A007``).
+
+    The waiting-ticket form also carries the move target; cancelling ignores it.
+    """
+    _only(form, {"ticket", "to"})
+    return Command("cancel", {"ticket": _ticket(form)})
+
+
+def parse_move(form: Mapping[str, str]) -> Command:
+    """Send a waiting ticket to a service (``service:B``) or a counter (``counter:3``)."""
+    _only(form, {"ticket", "to"})
+    ticket = _ticket(form)
+    kind, _, target = form.get("to", "").partition(":")
+    if kind == "service" and _SERVICE_CODE.match(target):
+        return Command("move_ticket", {"ticket": ticket, "to_service": target})
+    if kind == "counter" and _COUNTER_ID.match(target):
+        return Command("move_ticket", {"ticket": ticket, "to_counter": target})
+    raise FormError(N_("Choose where the ticket goes."))
+
+
+def parse_services(counter: str, form: Mapping[str, str]) -> Command:
+    """The services a counter takes now, primary first: ``D, A`` (commas or spaces)."""
+    _only(form, {"services"})
+    codes = [c for c in re.split(r"[\s,;]+", form.get("services", "").strip().upper()) if c]
+    if not codes:
+        raise FormError(N_("List at least one service, primary first, like D, A."))
+    if len(codes) > MAX_SERVICES or not all(_SERVICE_CODE.match(c) for c in codes):
+        raise FormError(N_("List service codes, primary first, like D, A."))
+    if len(set(codes)) != len(codes):
+        raise FormError(N_("A service is listed twice."))
+    return Command("set_counter_services", {"counter": counter, "services": codes})
+
+
+def parse_ack(form: Mapping[str, str], by: str, lookup: Callable[[str], Alert | None]) -> Command:
+    """Acknowledge one alert of the list, in the manager's name (``by``, from the session)."""
+    _only(form, {"alert"})
+    alert_id = form.get("alert", "")
+    alert = lookup(alert_id) if _ALERT_ID.match(alert_id) else None
+    if alert is None:
+        raise FormError(N_("That alert is no longer in the list."))
+    if not alert.open:
+        raise FormError(N_("Someone has already acknowledged it."))
+    return Command("ack_alert", {"alert": alert_id, "by": by})
 
 
 class BusCommander:

@@ -25,6 +25,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from console.errors import ConsoleError
+
 ROLES: tuple[str, ...] = ("manager", "viewer")
 SESSION_TTL_S = 12 * 3600.0  # one business day
 MIN_PASSWORD = 8
@@ -40,7 +42,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-class AccountError(ValueError):
+class AccountError(ConsoleError):
     """An account that cannot be made as asked; the text says why."""
 
 

@@ -18,86 +18,51 @@ names SC or TC first for each).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-LANGS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en", "es")
-DEFAULT_LANG = "zh-Hans"
+from lobbyq.runtime import i18n as _i18n
+from lobbyq.runtime.i18n import (
+    DEFAULT_LANG,
+    LANG_NAMES,
+    LANGS,
+    N_,
+    I18nError,
+    Lang,
+    Translator,
+    default_locale_dir,
+    locale_of,
+)
+
 DOMAIN = "console"
 
-#: Each language's own name, as shown on its switch (never translated).
-LANG_NAMES: Mapping[str, str] = {
-    "zh-Hans": "简体中文",
-    "zh-Hant": "繁體中文",
-    "en": "English",
-    "es": "Español",
-}
-
-_ZH_HANT = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it here."""
-    return message
-
-
-def default_locale_dir() -> Path:
-    """``assets/locale`` beside the packages, in a checkout or an installed tree."""
-    return Path(__file__).resolve().parent.parent / "assets" / "locale"
-
-
-@dataclass(frozen=True, slots=True)
-class Translator:
-    """One language; ``gettext`` falls back to the English id."""
-
-    lang: str
-    messages: Mapping[str, str]
-
-    def gettext(self, message: str) -> str:
-        return self.messages.get(message) or message
-
-    __call__ = gettext
-
-    def format(self, message: str, **values: object) -> str:
-        """Translate, then fill ``{name}`` fields (translators may reorder them)."""
-        return self.gettext(message).format(**values)
+__all__ = [
+    "DEFAULT_LANG",
+    "DOMAIN",
+    "LANGS",
+    "LANG_NAMES",
+    "N_",
+    "Catalogs",
+    "I18nError",
+    "Lang",
+    "Translator",
+    "default_locale_dir",
+    "locale_of",
+    "read_catalog",
+]
 
 
 def read_catalog(path: Path) -> dict[str, str]:
-    """Translated, non-fuzzy messages of one ``.po`` file."""
-    from babel.messages.pofile import read_po  # heavy: only when loading
-
-    with path.open("rb") as fh:
-        catalog = read_po(fh, domain=DOMAIN)
-    out: dict[str, str] = {}
-    for msg in catalog:
-        usable = msg.id and not msg.fuzzy and isinstance(msg.id, str)
-        if usable and isinstance(msg.string, str) and msg.string:
-            out[str(msg.id)] = msg.string
-    return out
+    """Translated, non-fuzzy messages of one of this domain's ``.po`` files."""
+    return _i18n.read_catalog(path, DOMAIN)
 
 
-class Catalogs:
-    """All four languages, loaded once."""
+class Catalogs(_i18n.Catalogs):
+    """All four languages of the console's catalog, loaded once."""
 
-    def __init__(self, translators: Mapping[str, Translator]) -> None:
-        self._by_lang = dict(translators)
+    domain = DOMAIN
 
-    @classmethod
-    def load(cls, locale_dir: Path | None = None, langs: Iterable[str] = LANGS) -> Catalogs:
-        base = locale_dir or default_locale_dir()
-        out: dict[str, Translator] = {}
-        for lang in langs:
-            path = base / lang.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
-            out[lang] = Translator(lang, read_catalog(path) if path.exists() else {})
-        return cls(out)
 
-    def get(self, lang: str) -> Translator:
-        return self._by_lang.get(lang) or self._by_lang.get(DEFAULT_LANG) or Translator(lang, {})
-
-    def langs(self) -> tuple[str, ...]:
-        return tuple(self._by_lang)
+_ZH_HANT = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 
 
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANG) -> str:

@@ -1,10 +1,13 @@
 """The console's picture of the branch, folded from what the bus says.
 
-This is the one module that reads wire payloads (the retained ``state/``
-views, ``evt/`` events, ``dev/<d>/status`` and ``dev/<d>/alert``; shapes in
-``lobbyq/protocol/PROTOCOL.md`` and ``lobbyq/core/PROTOCOL.md``), so moving
-to typed views later changes this file alone. Everything it hands out is a
-frozen row of plain values: the pages never see a raw dict.
+This is the one module that reads the bus (the retained ``state/`` views,
+``evt/`` events, ``dev/<d>/status`` and ``dev/<d>/alert``). It decodes each
+payload once with the protocol's typed decoders (``lobbyq.protocol.views``,
+``lobbyq.protocol.events.LoggedEvent``; tables in
+``lobbyq/protocol/PROTOCOL.md``), then turns the typed views into the frozen
+rows the pages show: the pages never see a raw dict. An event kind this
+version does not know (a newer engine) is shown by its kind alone. Alerts for
+a person are ``console.alerts``'s rules, fed from here.
 
 It keeps nothing that matters: a restart re-reads the retained topics. A
 payload that does not decode, or a view of the wrong shape, leaves the last
@@ -16,21 +19,26 @@ hash and masked number some events carry) is never copied in.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from itertools import pairwise
 
-from lobbyq.protocol.messages import AlertMsg, EventMsg, ProtocolError, StateMsg, StatusMsg
+from console.alerts import Alert, AlertBook, Thresholds
+from console.errors import ConsoleError
+from lobbyq.core.events import CounterAdvice, TicketFinished, TicketIssued
+from lobbyq.core.views import CallsView, CounterView, NoticeView, QueueView
+from lobbyq.protocol.events import LoggedEvent, known_kind
+from lobbyq.protocol.messages import AlertMsg, EventMsg, ProtocolError, StatusMsg
 from lobbyq.protocol.topics import TopicError, Topics
+from lobbyq.protocol.views import decode_calls, decode_counter, decode_notice, decode_queue
 
 ENGINE = "engine"
 
 
-class ViewError(ValueError):
+class ViewError(ConsoleError):
     """A retained view or event whose shape the console cannot read; the text says why."""
 
 
@@ -147,8 +155,16 @@ class Snapshot:
     notice: NoticeRow | None = None
     devices: tuple[DeviceRow, ...] = ()
     activity: tuple[ActivityRow, ...] = ()
-    alerts: tuple[AlertRow, ...] = ()
+    alerts: tuple[AlertRow, ...] = ()  # what devices said (the device board's last lines)
     problems: tuple[Problem, ...] = ()
+    raised: tuple[Alert, ...] = ()  # the alerts for a person (console.alerts), newest first
+    throughput: Throughput | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @property
+    def open_alerts(self) -> int:
+        """Alerts nobody has acknowledged yet."""
+        return sum(1 for a in self.raised if a.open)
 
     @property
     def engine(self) -> DeviceRow | None:
@@ -171,128 +187,61 @@ class Snapshot:
         return row.name(lang) if row is not None else code
 
 
-# -- decoding the views (the only place that knows their shapes) --------------
+# -- typed views into rows (the decoding itself is ``lobbyq.protocol.views``) -------
 
 
-def _num(value: Any, what: str, *, optional: bool = False) -> float | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ViewError(f"{what} must be a number")
-    return float(value)
-
-
-def _count(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ViewError(f"{what} must be a non-negative integer")
-    return value
-
-
-def _text(value: Any, what: str, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str):
-        raise ViewError(f"{what} must be a string")
-    return value
-
-
-def _obj(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ViewError(f"{what} must be an object")
-    return value
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ViewError(f"{what} must be a list")
-    return value
-
-
-def decode_queue(body: Mapping[str, Any]) -> tuple[QueueRow, ...]:
-    """``queue_view``: per service, who waits and the expected wait for a ticket taken now."""
-    at = _num(body.get("at"), "queue.at")
-    services = _obj(body.get("services"), "queue.services")
+def queue_rows(view: QueueView) -> tuple[QueueRow, ...]:
+    """``state/queue``: per service, who waits and the expected wait for a ticket taken now."""
     rows = []
-    for code, raw in services.items():
-        svc = _obj(raw, f"service {code}")
-        names = _obj(svc.get("name", {}), f"service {code}.name")
-        tickets = _list(svc.get("tickets", []), f"service {code}.tickets")
-        waited: list[float] = []
-        numbers: list[str] = []
+    for code, svc in view.services.items():
         classes: dict[str, int] = {}
-        for i, t in enumerate(tickets):
-            t = _obj(t, f"service {code}.tickets[{i}]")
-            numbers.append(str(_text(t.get("number"), f"service {code} ticket number")))
-            waited.append(_num(t.get("waited_s"), f"service {code} ticket waited_s") or 0.0)
-            klass = str(t.get("class") or "normal")
-            classes[klass] = classes.get(klass, 0) + 1
+        for t in svc.tickets:
+            classes[t.customer_class] = classes.get(t.customer_class, 0) + 1
+        longest = max((t.waited_s for t in svc.tickets), default=None)
         rows.append(
             QueueRow(
-                code=str(code),
-                names={str(k): str(v) for k, v in names.items()},
-                waiting=_count(svc.get("waiting"), f"service {code}.waiting"),
-                open_counters=_num(svc.get("open_counters", 0), f"service {code}.open_counters")
-                or 0.0,
-                expected_wait_s=_num(
-                    svc.get("expected_wait_s"), f"service {code}.expected_wait_s", optional=True
-                ),
-                longest_since=(at - max(waited)) if waited and at is not None else None,
-                numbers=tuple(numbers),
+                code=code,
+                names=dict(svc.name),
+                waiting=svc.waiting,
+                open_counters=svc.open_counters,
+                expected_wait_s=svc.expected_wait_s,
+                longest_since=(view.at - longest) if longest is not None else None,
+                numbers=tuple(t.number for t in svc.tickets),
                 classes=classes,
             )
         )
     return tuple(rows)
 
 
-def decode_counter(body: Mapping[str, Any]) -> CounterRow:
-    """``counter_view``: status with pause reason, teller, current ticket and when it was called."""
-    status = _text(body.get("status"), "counter.status")
-    if status not in ("open", "paused", "closed"):
-        raise ViewError(f"counter.status must be open, paused or closed, got {status!r}")
-    current = body.get("current")
-    cur = _obj(current, "counter.current") if current is not None else None
-    services = _list(body.get("services", []), "counter.services")
-    held = _list(body.get("held", []), "counter.held")
+_STATUSES = ("open", "paused", "closed")
+
+
+def counter_row(view: CounterView) -> CounterRow:
+    """``state/counter/<id>``: status with pause reason, teller, current ticket and since when."""
+    if view.status not in _STATUSES:
+        raise ViewError(f"counter.status must be open, paused or closed, got {view.status!r}")
+    cur = view.current
     return CounterRow(
-        counter=str(_text(body.get("counter"), "counter.counter")),
-        status=status,
-        reason=_text(body.get("reason"), "counter.reason", optional=True),
-        teller=_text(body.get("teller"), "counter.teller", optional=True),
-        services=tuple(str(s) for s in services),
-        current=_text(cur.get("number"), "counter.current.number") if cur else None,
-        current_service=_text(cur.get("service"), "counter.current.service") if cur else None,
-        called_at=_num(cur.get("called_at"), "counter.current.called_at", optional=True)
-        if cur
-        else None,
-        held=tuple(str(_obj(h, "counter.held[]").get("number", "?")) for h in held),
+        counter=view.counter,
+        status=view.status,
+        reason=view.reason,
+        teller=view.teller,
+        services=tuple(view.services),
+        current=cur.number if cur else None,
+        current_service=cur.service if cur else None,
+        called_at=cur.called_at if cur else None,
+        held=tuple(h.number for h in view.held),
     )
 
 
-def decode_calls(body: Mapping[str, Any]) -> tuple[CallRow, ...]:
-    """``{"calls": recent_calls}``, newest first."""
-    rows = []
-    for i, c in enumerate(_list(body.get("calls"), "calls")):
-        c = _obj(c, f"calls[{i}]")
-        rows.append(
-            CallRow(
-                number=str(_text(c.get("number"), "call.number")),
-                counter=str(_text(c.get("counter"), "call.counter")),
-                service=str(_text(c.get("service"), "call.service")),
-                at=_num(c.get("at"), "call.at") or 0.0,
-            )
-        )
-    return tuple(rows)
+def call_rows(view: CallsView) -> tuple[CallRow, ...]:
+    """``state/calls``, newest first."""
+    return tuple(CallRow(c.number, c.counter, c.service, c.at) for c in view.calls)
 
 
-def decode_notice(body: Mapping[str, Any]) -> NoticeRow | None:
-    """``notice_view`` or ``{}`` (no notice)."""
-    if not body:
-        return None
-    return NoticeRow(
-        notice=str(_text(body.get("notice"), "notice.notice")),
-        text=_text(body.get("text"), "notice.text", optional=True),
-        since=_num(body.get("since"), "notice.since", optional=True),
-    )
+def notice_row(view: NoticeView | None) -> NoticeRow | None:
+    """``state/notice`` (None: no notice)."""
+    return None if view is None else NoticeRow(view.notice, view.text, view.since)
 
 
 _DETAIL_FIELDS: Mapping[str, str] = {
@@ -301,43 +250,95 @@ _DETAIL_FIELDS: Mapping[str, str] = {
     "command_refused": "code",
     "counter_advice": "action",
     "ticket_rated": "value",
+    "ticket_moved": "to_service",
+    "alert_acknowledged": "by",
 }
 
 
-def decode_activity(msg: EventMsg) -> ActivityRow:
+def _word(value: object) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def activity_row(logged: LoggedEvent) -> ActivityRow:
     """An event reduced to whitelisted fields: identity never gets past this line."""
-    body = msg.body
-
-    def word(key: str) -> str | None:
-        value = body.get(key)
-        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
-
-    detail_key = _DETAIL_FIELDS.get(msg.kind)
+    e = logged.event
+    detail_key = _DETAIL_FIELDS.get(logged.kind)
     return ActivityRow(
-        seq=msg.seq,
-        kind=msg.kind,
-        at=msg.at,
-        number=word("number"),
-        service=word("service"),
-        counter=word("counter"),
-        detail=word(detail_key) if detail_key else None,
+        seq=logged.seq,
+        kind=logged.kind,
+        at=logged.at,
+        number=_word(getattr(e, "number", None)),
+        service=_word(getattr(e, "service", None)),
+        counter=_word(getattr(e, "counter", None)),
+        detail=_word(getattr(e, detail_key, None)) if detail_key else None,
     )
+
+
+def unknown_activity(msg: EventMsg) -> ActivityRow:
+    """An event this version does not know (a newer engine): its kind and time, nothing else."""
+    return ActivityRow(msg.seq, msg.kind, msg.at, None, None, None, None)
 
 
 def _counter_key(row: CounterRow) -> tuple[int, str]:
     return (int(row.counter), "") if row.counter.isdigit() else (1 << 30, row.counter)
 
 
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    """What the staffing advisor needs that no retained view says, folded from events.
+
+    ``arrivals`` are (time, service) of the tickets issued in the window;
+    ``mean_service_s`` the moving average of finished service times per
+    service (the engine's own rule, ``m <- m + 0.2 (x - m)``), seeded by the
+    first finish the console hears; ``since`` is when the console started
+    listening, so a console up for less than the window says so.
+    """
+
+    since: float
+    arrivals: tuple[tuple[float, str], ...] = ()
+    mean_service_s: Mapping[str, float] = field(default_factory=dict)
+    target_wait_s: float | None = None  # the engine's, from its counter advice
+    view_service_s: Mapping[str, float] = field(default_factory=dict)  # see implied_service_s
+
+
 @dataclass
 class _Held:
     """The mutable fold behind the snapshots (guarded by the model's lock)."""
 
+    queue: QueueView | None = None
     services: tuple[QueueRow, ...] = ()
+    counter_views: dict[str, CounterView] = field(default_factory=dict)
     counters: dict[str, CounterRow] = field(default_factory=dict)
     calls: tuple[CallRow, ...] = ()
     notice: NoticeRow | None = None
     devices: dict[str, DeviceRow] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
+    arrivals: deque[tuple[float, str]] = field(default_factory=deque)
+    mean_service_s: dict[str, float] = field(default_factory=dict)
+    target_wait_s: float | None = None
+    view_service_s: dict[str, float] = field(default_factory=dict)
+
+
+def implied_service_s(view: QueueView) -> dict[str, float]:
+    """Per service, the mean service time the engine's queue view implies.
+
+    The engine's estimate gives the k-th waiting ticket ``(k - idle + 0.5) m / c``
+    (``lobbyq/core/estimate.py``), so two consecutive tickets that both wait
+    differ by ``m / c``: ``m`` is that step times the weighted counters ``c``.
+    """
+    out: dict[str, float] = {}
+    for code, svc in view.services.items():
+        c = svc.open_counters
+        waits = [t.expected_wait_s for t in svc.tickets[:8]]
+        for a, b in pairwise(waits):
+            if a is not None and b is not None and b > a > 0.0 and c > 0.0:
+                out[code] = round((b - a) * c, 1)
+                break
+    return out
+
+
+EWMA_ALPHA = 0.2  # as the engine's estimate (lobbyq/core/estimate.py)
+WINDOW_S = 1800.0  # the staffing advisor's arrival window
 
 
 class BranchModel:
@@ -351,6 +352,8 @@ class BranchModel:
         logger: logging.Logger | None = None,
         activity_len: int = 30,
         alerts_len: int = 30,
+        thresholds: Thresholds | None = None,
+        window_s: float = WINDOW_S,
     ) -> None:
         self.topics = topics
         self._clock = clock
@@ -359,9 +362,12 @@ class BranchModel:
         self._held = _Held()
         self._activity: deque[ActivityRow] = deque(maxlen=activity_len)
         self._alerts: deque[AlertRow] = deque(maxlen=alerts_len)
+        self._book = AlertBook(thresholds)
+        self._window_s = window_s
         self._version = 0
         self._link_up = False
-        self._link_since = clock()
+        self._started = clock()
+        self._link_since = self._started
         self._listeners: list[Callable[[], None]] = []
 
     def listen(self, listener: Callable[[], None]) -> None:
@@ -377,6 +383,23 @@ class BranchModel:
             self._link_since = self._clock()
             self._version += 1
         self._changed()
+
+    def tick(self) -> None:
+        """Time passing: the rules that depend on how long something lasted (an idle counter)."""
+        now = self._clock()
+        with self._lock:
+            before = self._book.version
+            self._book.evaluate(now)
+            self._prune(now)
+            changed = self._book.version != before
+            if changed:
+                self._version += 1
+        if changed:
+            self._changed()
+
+    def alert(self, alert_id: str) -> Alert | None:
+        with self._lock:
+            return self._book.get(alert_id)
 
     def ingest(self, topic: str, payload: bytes) -> None:
         """Fold one message in; a bad one becomes a listed problem, never an exception."""
@@ -402,23 +425,9 @@ class BranchModel:
         held = self._held
         head = levels[0]
         if head == "state":
-            body = StateMsg.decode(payload).body if payload else None
-            what = levels[1:]
-            if what == ("queue",):
-                held.services = decode_queue(body) if body is not None else ()
-            elif what == ("calls",):
-                held.calls = decode_calls(body) if body is not None else ()
-            elif what == ("notice",):
-                held.notice = decode_notice(body) if body is not None else None
-            elif len(what) == 2 and what[0] == "counter":
-                if body is None:
-                    held.counters.pop(what[1], None)
-                else:
-                    held.counters[what[1]] = decode_counter(body)
-            else:
-                raise ViewError(f"unknown state topic {'/'.join(levels)}")
+            self._fold_state(levels[1:], payload, now)
         elif head == "evt":
-            self._activity.appendleft(decode_activity(EventMsg.decode(payload)))
+            self._fold_event(payload, now)
         elif head == "dev" and len(levels) == 3 and levels[2] == "status":
             if not payload:
                 held.devices.pop(levels[1], None)
@@ -427,6 +436,59 @@ class BranchModel:
         elif head == "dev" and len(levels) == 3 and levels[2] == "alert":
             self._fold_alert(AlertMsg.decode(payload))
         # Other topics (commands, replies) are not the console's to read.
+
+    def _fold_state(self, what: tuple[str, ...], payload: bytes, now: float) -> None:
+        """A retained view, decoded by its type; an empty payload clears it."""
+        held = self._held
+        if what == ("queue",):
+            held.queue = decode_queue(payload).view if payload else None
+            held.services = queue_rows(held.queue) if held.queue is not None else ()
+            if held.queue is not None:
+                held.view_service_s.update(implied_service_s(held.queue))
+        elif what == ("calls",):
+            held.calls = call_rows(decode_calls(payload).view) if payload else ()
+        elif what == ("notice",):
+            held.notice = notice_row(decode_notice(payload).view) if payload else None
+        elif len(what) == 2 and what[0] == "counter":
+            if not payload:
+                held.counters.pop(what[1], None)
+                held.counter_views.pop(what[1], None)
+            else:
+                view = decode_counter(payload).view
+                if view.counter != what[1]:
+                    raise ViewError(f"counter view names {view.counter!r}, not {what[1]!r}")
+                held.counters[what[1]] = counter_row(view)
+                held.counter_views[what[1]] = view
+        else:
+            raise ViewError(f"unknown state topic state/{'/'.join(what)}")
+        self._book.views(held.queue, held.counter_views.values(), now)
+
+    def _fold_event(self, payload: bytes, now: float) -> None:
+        msg = EventMsg.decode(payload)
+        if not known_kind(msg.kind):
+            # A newer engine's event: shown by its kind, never a problem.
+            self._activity.appendleft(unknown_activity(msg))
+            return
+        logged = LoggedEvent.decode(payload)
+        self._activity.appendleft(activity_row(logged))
+        self._book.event(logged, now)
+        held = self._held
+        e = logged.event
+        if isinstance(e, TicketIssued):
+            held.arrivals.append((e.at, e.service))
+        elif isinstance(e, TicketFinished):
+            old = held.mean_service_s.get(e.service)
+            held.mean_service_s[e.service] = (
+                e.service_s if old is None else old + EWMA_ALPHA * (e.service_s - old)
+            )
+        elif isinstance(e, CounterAdvice):
+            held.target_wait_s = e.target_s
+        self._prune(now)
+
+    def _prune(self, now: float) -> None:
+        arrivals = self._held.arrivals
+        while arrivals and arrivals[0][0] < now - self._window_s:
+            arrivals.popleft()
 
     def _fold_status(self, msg: StatusMsg, now: float) -> None:
         devices = self._held.devices
@@ -446,6 +508,7 @@ class BranchModel:
             health=dict(msg.health),
             last_alert=before.last_alert if before is not None else None,
         )
+        self._book.status(msg, now)
 
     def _fold_alert(self, msg: AlertMsg) -> None:
         alert = AlertRow(msg.device, msg.code, msg.level, msg.text, msg.at)
@@ -454,6 +517,7 @@ class BranchModel:
         before = devices.get(msg.device)
         if before is not None:
             devices[msg.device] = replace(before, last_alert=alert)
+        self._book.device_alert(msg)
 
     def snapshot(self) -> Snapshot:
         """A consistent copy of everything, for one page or one live update."""
@@ -472,6 +536,15 @@ class BranchModel:
                 activity=tuple(self._activity),
                 alerts=tuple(self._alerts),
                 problems=tuple(held.problems.values()),
+                raised=self._book.alerts(),
+                throughput=Throughput(
+                    since=self._started,
+                    arrivals=tuple(held.arrivals),
+                    mean_service_s=dict(held.mean_service_s),
+                    target_wait_s=held.target_wait_s,
+                    view_service_s=dict(held.view_service_s),
+                ),
+                thresholds=self._book.t,
             )
 
     @property

@@ -44,7 +44,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import actions, words
+from console import actions, staffing, words
 from console.actions import Command, Commander, FormError, Outcome
 from console.auth import Accounts, Session
 from console.i18n import LANG_NAMES, LANGS, N_, Catalogs, Translator, negotiate
@@ -57,10 +57,12 @@ LANG_COOKIE = "lobbyq_console_lang"
 LOGIN_FORM_TTL_S = 3600
 PANELS: tuple[str, ...] = (
     "engine",
+    "alerts",
+    "staffing",
     "notice",
     "queues",
     "counters",
-    "cancel",
+    "ticket",
     "calls",
     "devices",
     "activity",
@@ -91,6 +93,7 @@ class ConsoleDeps:
     clock: Callable[[], float] = time.time
     cookie_secure: bool = True
     heartbeat_s: float = 15.0
+    tick_s: float = 5.0  # how often the time-based alert rules look again
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("lobbyq.console"))
 
 
@@ -187,6 +190,7 @@ class ConsoleWeb:
             word=words.word,
             lang_names=LANG_NAMES,
         )
+        self._staff_cache: tuple[int, staffing.StaffingPanel | None] | None = None
         deps.model.listen(self.hub.notify)
 
     # -- the app -----------------------------------------------------------------
@@ -194,9 +198,11 @@ class ConsoleWeb:
         @contextlib.asynccontextmanager
         async def lifespan(app: Starlette) -> AsyncIterator[None]:
             self.hub.bind(asyncio.get_running_loop())
+            ticker = asyncio.create_task(self._ticker())
             try:
                 yield
             finally:
+                ticker.cancel()
                 self.hub.bind(None)
 
         routes = [
@@ -209,6 +215,8 @@ class ConsoleWeb:
             Route("/notice/clear", self.clear_notice, methods=["POST"]),
             Route("/counter/{counter}/{action}", self.counter_action, methods=["POST"]),
             Route("/ticket/cancel", self.cancel_ticket, methods=["POST"]),
+            Route("/ticket/move", self.move_ticket, methods=["POST"]),
+            Route("/alert/ack", self.ack_alert, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return SecurityHeaders(Starlette(routes=routes, lifespan=lifespan))
@@ -265,8 +273,18 @@ class ConsoleWeb:
             "blocked": snap.blocked,
             "can_act": session.account.can_act,
             "csrf": session.csrf,
+            "staff": self._staffing(snap),
         }
         return {pid: self._render(f"panels/{pid}.html", **ctx) for pid in PANELS}
+
+    def _staffing(self, snap: Snapshot) -> staffing.StaffingPanel | None:
+        """The advisor's figures, once per snapshot version however many consoles are open."""
+        cached = self._staff_cache
+        if cached is not None and cached[0] == snap.version:
+            return cached[1]
+        panel = staffing.advise(snap, snap.at)
+        self._staff_cache = (snap.version, panel)
+        return panel
 
     @staticmethod
     def _same_origin(request: Request) -> bool:
@@ -407,6 +425,15 @@ class ConsoleWeb:
         resp.delete_cookie(SESSION_COOKIE)
         return resp
 
+    async def _ticker(self) -> None:
+        """Time passing, for the rules that depend on how long something lasted."""
+        while True:
+            await asyncio.sleep(self.deps.tick_s)
+            try:
+                self.deps.model.tick()
+            except Exception:
+                self.deps.logger.exception("the console's alert timer failed")
+
     # -- live ------------------------------------------------------------------------
     async def events(self, request: Request) -> Response:
         lang, _ = self._lang(request)
@@ -530,6 +557,16 @@ class ConsoleWeb:
 
     async def cancel_ticket(self, request: Request) -> Response:
         return await self._act(request, actions.parse_cancel)
+
+    async def move_ticket(self, request: Request) -> Response:
+        return await self._act(request, actions.parse_move)
+
+    async def ack_alert(self, request: Request) -> Response:
+        session, _ = self._session(request)
+        name = session.account.name if session is not None else ""
+        return await self._act(
+            request, lambda form: actions.parse_ack(form, name, self.deps.model.alert)
+        )
 
 
 def create_app(deps: ConsoleDeps) -> ASGIApp:

@@ -5,7 +5,8 @@ Constructor (the demo builds it in-process)::
     CounterApp(counter_id, bus, bus_url, config=None, *, branch=None,
                keypad_addr=1, ratingpad_addr=2, strip_addr=3, rating_keys=5,
                request_timeout_s=3.0, resend_after_s=0.5, texts=None,
-               master=None, master_options=None, logger=None)
+               master=None, master_options=None, clock=time.time,
+               monotonic=time.monotonic, logger=None)
 
 - ``counter_id``: the counter's id in the branch config (``"3"``); the MQTT
   device id is ``counter-<id>``.
@@ -14,10 +15,10 @@ Constructor (the demo builds it in-process)::
 - ``bus_url``: the counter's RS-485 port URL (keypad, rating pad and strip
   at three addresses on one line), e.g. a ``BusSim`` pty path; or pass a
   ready ``master`` (``BusMaster``) instead, ``bus_url`` then unused.
-- ``config``: the :class:`~lobbyq.core.config.BranchConfig`-like object
-  giving ``branch_id``, ``services`` (code, prefix, width) and
-  ``rating_timeout_s``; None = the demo branch. Only those attributes are
-  read, so the counter does not depend on the engine package.
+- ``config``: the branch, a :class:`lobbyq.core.config.BranchConfig`; the
+  counter reads its ``branch_id``, ``rating_timeout_s`` and each service's
+  code, prefix and number width (the width the engine prints). None = the
+  demo branch (``BranchConfig.default()``).
 - ``ratingpad_addr``: ``None`` for a counter without a rating pad (a cash
   desk): nothing is prompted, the status has no ``ratingpad`` part, and
   FINISH just finishes.
@@ -26,15 +27,22 @@ Constructor (the demo builds it in-process)::
   ``rate`` the engine expects (``scale=3``, value 1 to 3).
 - ``master_options``: keyword arguments for the ``BusMaster`` it creates
   (``baudrate``, ``keepalive_s``...).
+- ``clock``: wall time for status and alert stamps; ``monotonic``: the clock
+  of the flow's timers and the command resends.
 
-Threads: the flow runs under one lock, so its steps keep one order. Keys,
-ratings and engine replies are stepped right on the thread that brings them
-(the bus dispatcher, the MQTT thread), so a call reaches the engine and the
-strip without waiting for another thread to wake; snapshots, timers, device
-and link news are queued for the flow thread. Each command
-is published once by ``Requester``; one waiter thread resends the same id
-until ``request_timeout_s`` and then reports ``NoReply`` (the teller hears
-the offline beep).
+Threads: one inbox, stepped in arrival order by the flow thread, under
+one flow lock so steps keep one order. Snapshots, timers, device and link
+news always go through it. Keys, ratings and engine replies take a fast
+path: when the flow is free, booted and nothing waits on the inbox, they
+are stepped right on the thread that brings them (the bus dispatcher, the
+MQTT thread); otherwise they join the inbox, so nothing overtakes what came
+first. Why the fast path stays: ``bench/call_latency.py``, run alternately
+with and without it on the same machine, put a CALL on both LEDs later
+without it in 7 of 7 pairs (p50 +0.2 to +0.9 ms, median +0.6 ms on about
+4.3 ms): each hop (key to command, reply to strip) waits for another
+thread to wake. Each command is published once by ``Requester``; one
+waiter thread resends the same id until ``request_timeout_s`` and then
+reports ``NoReply`` (the teller hears the offline beep).
 """
 
 from __future__ import annotations
@@ -44,12 +52,15 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from counter import flow as f
+from counter.errors import CounterError
 from counter.keys import ServiceKey
 from counter.texts import Texts
+from counter.timers import Timers
 from drivers.bus.events import BusEvent, DeviceOffline, DeviceOnline, KeyPressed, RatingGiven
 from drivers.bus.master import BusMaster
 from drivers.errors import DriverError
@@ -60,6 +71,9 @@ from drivers.mqtt.bus import Bus
 from drivers.mqtt.request import EngineUnavailable, Requester, new_command_id
 from drivers.ratingpad.codes import RatingPadCap
 from drivers.ratingpad.driver import rating_prompt
+from lobbyq.core.config import BranchConfig, load_branch_config
+from lobbyq.core.errors import ConfigError, InvalidEvent
+from lobbyq.core.events import WaitAlert, event_from_dict
 from lobbyq.protocol.messages import (
     AlertMsg,
     EventMsg,
@@ -74,23 +88,23 @@ from lobbyq.runtime.version import VERSION
 DEFAULT_STRIP_COLUMNS = 16
 
 
-class BranchLike(Protocol):
-    """What the counter reads from a branch configuration."""
-
-    @property
-    def branch_id(self) -> str: ...
-
-    @property
-    def rating_timeout_s(self) -> float: ...
-
-    @property
-    def services(self) -> tuple[Any, ...]: ...
+def service_keys(config: BranchConfig) -> tuple[ServiceKey, ...]:
+    """The services as the keypad types them: code, prefix and the width the engine prints."""
+    return tuple(ServiceKey(s.code, s.prefix, s.width) for s in config.services)
 
 
-def service_keys(config: BranchLike | None) -> tuple[ServiceKey, ...]:
-    if config is None:
-        return tuple(ServiceKey(c, c, 3) for c in "ABCD")
-    return tuple(ServiceKey(s.code, s.prefix, int(s.width)) for s in config.services)
+def decode_events(raw: Iterable[Mapping[str, Any]], log: logging.Logger) -> tuple[f.Logged, ...]:
+    """A reply's event records as the core's typed events, each with its log ``seq``."""
+    out: list[f.Logged] = []
+    for record in raw:
+        seq = record.get("seq")
+        try:
+            if not isinstance(seq, int) or isinstance(seq, bool):
+                raise InvalidEvent(f"{record.get('kind')!r} has no log position (seq)")
+            out.append(f.Logged(seq, event_from_dict(record)))
+        except InvalidEvent as exc:
+            log.warning("ignored an event in a reply: %s", exc)
+    return tuple(out)
 
 
 _PART_OF_EFFECT: dict[type, str] = {
@@ -101,61 +115,8 @@ _PART_OF_EFFECT: dict[type, str] = {
     f.RatingPrompt: "ratingpad",
 }
 
-
-class _Timers:
-    """Named one-shot timers on one thread that post ``TimerFired`` to the flow.
-
-    One thread for all timers (the flow restarts its blink and rating timers
-    on every call), instead of a thread per timer.
-    """
-
-    def __init__(self, post: Callable[[f.Event], None], clock: Callable[[], float]) -> None:
-        self._post = post
-        self._clock = clock
-        self._due: dict[str, float] = {}
-        self._cond = threading.Condition()
-        self._stop = False
-        self._thread: threading.Thread | None = None
-
-    def _ensure_thread(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="counter-timers", daemon=True)
-            self._thread.start()
-
-    def start(self, name: str, seconds: float) -> None:
-        with self._cond:
-            self._due[name] = self._clock() + seconds
-            self._ensure_thread()
-            self._cond.notify()
-
-    def cancel(self, name: str) -> None:
-        with self._cond:
-            self._due.pop(name, None)
-
-    def close(self) -> None:
-        with self._cond:
-            self._stop = True
-            self._due.clear()
-            self._cond.notify()
-        if self._thread is not None:
-            self._thread.join(2)
-            self._thread = None
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                if self._stop:
-                    return
-                now = self._clock()
-                fired = [n for n, t in self._due.items() if t <= now]
-                for n in fired:
-                    del self._due[n]
-                if not fired:
-                    wait = min(self._due.values(), default=now + 3600) - now
-                    self._cond.wait(wait)
-                    continue
-            for n in fired:
-                self._post(f.TimerFired(n))
+# What the inbox carries: flow events, device news from the bus master, or None (stop).
+_Item = f.Event | BusEvent | None
 
 
 class CounterApp:
@@ -166,7 +127,7 @@ class CounterApp:
         counter_id: str,
         bus: Bus,
         bus_url: str | None,
-        config: BranchLike | None = None,
+        config: BranchConfig | None = None,
         *,
         branch: str | None = None,
         keypad_addr: int = 1,
@@ -179,19 +140,20 @@ class CounterApp:
         master: BusMaster | None = None,
         master_options: Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
     ) -> None:
-        branch_id = branch or (config.branch_id if config is not None else "demo")
+        config = config if config is not None else BranchConfig.default()
         self.counter_id = counter_id
         self.device = f"counter-{counter_id}"
         self.bus = bus
-        self.topics = Topics(branch_id)
+        self.topics = Topics(branch or config.branch_id)
         self._log = logger or logging.getLogger(f"lobbyq.counter.{counter_id}")
         self._clock = clock
+        self._monotonic = monotonic
         self.request_timeout_s = request_timeout_s
         self._resend_after_s = resend_after_s
         self.has_ratingpad = ratingpad_addr is not None
-        rating_timeout_s = config.rating_timeout_s if config is not None else 60.0
         self.flow_config = f.FlowConfig(
             counter=counter_id,
             services=service_keys(config),
@@ -199,7 +161,7 @@ class CounterApp:
             # No pad, no rating timer: otherwise the teller would read "not
             # rated" a minute after every FINISH. The flow's prompt is dropped
             # in _perform_one.
-            rating_timeout_s=rating_timeout_s if self.has_ratingpad else 0.0,
+            rating_timeout_s=config.rating_timeout_s if self.has_ratingpad else 0.0,
             texts=texts or Texts(),
         )
         self.rating_keys = rating_keys
@@ -211,7 +173,7 @@ class CounterApp:
         self.health: dict[str, str] = {p: "offline" for p in self.addrs}
         if master is None:
             if bus_url is None:
-                raise f.FlowError("give the counter bus URL or a BusMaster")
+                raise CounterError("give the counter bus URL or a BusMaster")
             master = BusMaster(
                 bus_url,
                 name=self.device,
@@ -223,31 +185,37 @@ class CounterApp:
         else:
             self._own_master = False
         self.master = master
-        self._events: queue.SimpleQueue[f.Event | None] = queue.SimpleQueue()
-        # Events put on the queue and not yet fully stepped; the fast path
-        # steps at once only when it is 0, so nothing overtakes a queued key.
-        self._queued = 0
-        self._queued_lock = threading.Lock()
-        self._timers = _Timers(self._enqueue, time.monotonic)
+        # The one inbox, and what it takes to keep one order of steps: the flow
+        # lock is held while stepping and while taking from the inbox; a fast
+        # step happens only under it, with the flow booted and nothing waiting.
+        self._inbox: deque[_Item] = deque()
+        self._lock = threading.Lock()  # guards the inbox and the counts
+        self._has_work = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._unfinished = 1  # items taken in and not yet stepped; the boot picture is one
+        self._flow_lock = threading.Lock()
+        self._booted = False  # under the flow lock
+        self._timers = Timers(self._enqueue, monotonic)
         self._inflight: dict[str, int] = {}  # command id -> flow number
         self._inflight_lock = threading.Lock()
         self._waits: queue.SimpleQueue[tuple[f.Send, str, bytes] | None] = queue.SimpleQueue()
         self._waiter: threading.Thread | None = None
         self._requester: Requester | None = None
         self._thread: threading.Thread | None = None
-        self._idle = threading.Event()
-        self._flow_lock = threading.RLock()
-        self._booted = threading.Event()
         self._strip_columns = DEFAULT_STRIP_COLUMNS  # until the strip says (IDENT)
         self._keypad_has_text = True
-        self._busy = 0
         self.effects_done = 0
 
     # -- lifecycle ----------------------------------------------------------------
     def start(self) -> None:
         """Subscribe, start the bus master and the flow thread; returns at once."""
         self._requester = Requester(
-            self.bus, self.topics, self.device, resend_after=self._resend_after_s, logger=self._log
+            self.bus,
+            self.topics,
+            self.device,
+            resend_after=self._resend_after_s,
+            logger=self._log,
+            clock=self._monotonic,
         )
         self.bus.subscribe(self.topics.reply(self.device), self._on_reply)
         self.bus.subscribe(self.topics.state_counter(self.counter_id), self._on_counter_state)
@@ -262,7 +230,7 @@ class CounterApp:
                 info = self.master.info(addr)
                 if self.master.online(addr) and info is not None:
                     # It came online before we listened: take it as news now.
-                    self._on_bus_event(DeviceOnline(addr, time.monotonic(), info, True))
+                    self._on_bus_event(DeviceOnline(addr, self._monotonic(), info, True))
         self._thread = threading.Thread(target=self._run, name=self.device, daemon=True)
         self._thread.start()
         self._waiter = threading.Thread(
@@ -282,7 +250,7 @@ class CounterApp:
         if self.bus.connected:
             topic, payload = self.offline_status()
             self.bus.publish(topic, payload, retain=True)
-        self._events.put(None)
+        self._enqueue(None)
         self._waits.put(None)
         for t in (self._thread, self._waiter):
             if t is not None:
@@ -296,12 +264,48 @@ class CounterApp:
         """Hand the flow an event (tests, and the technician console)."""
         self._enqueue(event)
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the flow has stepped everything on its inbox (tests, benchmarks)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
+
+    def pending_timers(self) -> frozenset[str]:
+        """The flow's timers still running (``counter.flow`` T_* names; tests, the console)."""
+        return self._timers.pending()
+
     def offline_status(self) -> tuple[str, bytes]:
         """The last-will message for this counter (topic, payload)."""
         msg = StatusMsg(self.device, False, "counter", 0.0, VERSION, {})
         return self.topics.status(self.device), msg.encode()
 
-    # -- inputs (other threads): queue only ---------------------------------------
+    # -- inputs (other threads): decode, then the inbox -----------------------------
+    def _enqueue(self, item: _Item) -> None:
+        """Put an item on the inbox for the flow thread."""
+        with self._lock:
+            self._inbox.append(item)
+            self._unfinished += 1
+            self._has_work.notify()
+
+    def _now_or_queued(self, item: f.Event | BusEvent) -> None:
+        """Step at once on the calling thread (keys, ratings, replies: the latency path).
+
+        Only when the flow is free, booted and nothing waits on the inbox:
+        otherwise the item joins the inbox, so a teller's digits reach the
+        flow in the order they were typed.
+        """
+        if self._flow_lock.acquire(blocking=False):
+            try:
+                with self._lock:
+                    now = self._booted and not self._inbox
+                    if now:
+                        self._unfinished += 1
+                if now:
+                    self._step(item)
+                    return
+            finally:
+                self._flow_lock.release()
+        self._enqueue(item)
+
     def _on_counter_state(self, topic: str, payload: bytes) -> None:
         if not payload:
             return
@@ -314,13 +318,12 @@ class CounterApp:
 
     def _on_wait_alert(self, topic: str, payload: bytes) -> None:
         try:
-            ev = EventMsg.decode(payload)
-        except ProtocolError as exc:
+            event = event_from_dict(EventMsg.decode(payload).body)
+        except (ProtocolError, InvalidEvent) as exc:
             self._log.warning("ignored a bad wait alert: %s", exc)
             return
-        service, number, waited = (ev.body.get(k) for k in ("service", "number", "waited_s"))
-        if isinstance(service, str) and isinstance(number, str) and isinstance(waited, int | float):
-            self._enqueue(f.WaitAlert(service, number, float(waited)))
+        if isinstance(event, WaitAlert):
+            self._enqueue(f.WaitAlert(event.service, event.number, float(event.waited_s)))
 
     def _on_connection(self, up: bool) -> None:
         self._enqueue(f.LinkChanged(up))
@@ -328,14 +331,84 @@ class CounterApp:
             self._publish_status()
 
     def _on_bus_event(self, ev: BusEvent) -> None:
-        part = self._part_of.get(ev.addr)
-        if part is None:
+        if ev.addr not in self._part_of:
             return
+        if isinstance(ev, KeyPressed | RatingGiven):
+            self._now_or_queued(ev)
+        else:
+            self._enqueue(ev)
+
+    def _on_reply(self, topic: str, payload: bytes) -> None:
+        """Fast path: a reply is stepped on the MQTT thread, no waiter wake-up on the way."""
+        try:
+            reply = ReplyMsg.decode(payload)
+        except ProtocolError:
+            return  # the requester logs it
+        n = self._take(reply.id)
+        if n is not None:
+            self._now_or_queued(self._replied(n, reply))
+
+    def _replied(self, n: int, reply: ReplyMsg) -> f.Replied:
+        if not reply.ok:
+            self._log.info("command %s refused: %s (%s)", reply.id, reply.code, reply.reason)
+        events = decode_events(reply.events, self._log)
+        return f.Replied(n, reply.ok, reply.code, reply.reason, events)
+
+    # -- the flow thread --------------------------------------------------------------
+    def _run(self) -> None:
+        with self._flow_lock:
+            try:
+                self.state, fx = f.boot(self.state)
+                self._perform(fx)
+            finally:
+                self._step_done()
+            self._booted = True
+            running = self._drain()  # what came in before the boot picture
+        while running:
+            with self._has_work:
+                self._has_work.wait_for(lambda: bool(self._inbox))
+            with self._flow_lock:
+                running = self._drain()
+
+    def _drain(self) -> bool:
+        """Step the inbox empty, under the flow lock; False once the stop item is taken."""
+        while True:
+            with self._lock:
+                if not self._inbox:
+                    return True
+                item = self._inbox.popleft()
+            if item is None:
+                self._booted = False  # stopped: nothing steps any more, not even a late reply
+                self._step_done()
+                return False
+            self._step(item)
+
+    def _step(self, item: f.Event | BusEvent) -> None:
+        """One item through the flow and its effects, under the flow lock."""
+        try:
+            ev = self._bus_news(item) if isinstance(item, BusEvent) else item
+            if ev is not None:
+                self.state, fx = f.step(self.state, ev)
+                self._perform(fx)
+        except Exception:
+            self._log.exception("the counter flow failed on %r; event dropped", item)
+        finally:
+            self._step_done()
+
+    def _step_done(self) -> None:
+        with self._lock:
+            self._unfinished -= 1
+            if self._unfinished == 0:
+                self._idle.notify_all()
+
+    def _bus_news(self, ev: BusEvent) -> f.Event | None:
+        """A bus master event as the flow hears it; device caps and health are noted first."""
+        part = self._part_of[ev.addr]
         if isinstance(ev, KeyPressed) and part == "keypad":
-            self._now_or_queued(f.KeyPressed(ev.key))
-        elif isinstance(ev, RatingGiven) and part == "ratingpad":
-            self._now_or_queued(f.RatingPressed(int(ev.value), int(ev.reason)))
-        elif isinstance(ev, DeviceOnline):
+            return f.KeyPressed(ev.key)
+        if isinstance(ev, RatingGiven) and part == "ratingpad":
+            return f.RatingPressed(int(ev.value), int(ev.reason))
+        if isinstance(ev, DeviceOnline):
             if part == "strip" and ev.info.caps:
                 self._strip_columns = int(ev.info.caps)
             elif part == "keypad":
@@ -343,10 +416,11 @@ class CounterApp:
             elif part == "ratingpad":
                 self._check_rating_keys(ev.info.caps & RatingPadCap.KEYS_MASK)
             self._set_health(part, "ok")  # first: the flow's redraw must not be skipped
-            self._enqueue(f.DeviceChanged(part, True))
-        elif isinstance(ev, DeviceOffline):
+            return f.DeviceChanged(part, True)
+        if isinstance(ev, DeviceOffline):
             self._set_health(part, "offline", ev.reason)
-            self._enqueue(f.DeviceChanged(part, False))
+            return f.DeviceChanged(part, False)
+        return None
 
     def _check_rating_keys(self, keys: int) -> None:
         """Warn when the pad says it has other keys than the device file: the scale is off."""
@@ -356,60 +430,6 @@ class CounterApp:
                 keys,
                 self.rating_keys,
             )
-
-    # -- the flow thread --------------------------------------------------------------
-    def _run(self) -> None:
-        with self._flow_lock:
-            self.state, fx = f.boot(self.state)
-            self._perform(fx)
-            self._booted.set()
-        while True:
-            if self._events.empty():
-                self._idle.set()
-            ev = self._events.get()
-            self._idle.clear()
-            if ev is None:
-                return
-            try:
-                self._handle(ev)
-            finally:
-                with self._queued_lock:
-                    self._queued -= 1
-
-    def _enqueue(self, ev: f.Event) -> None:
-        """Queue an event for the flow thread, counted so the fast path waits its turn."""
-        with self._queued_lock:
-            self._queued += 1
-            self._events.put(ev)
-
-    def _handle(self, ev: f.Event) -> None:
-        """One step of the flow and its effects, on whichever thread brings the event.
-
-        The lock keeps steps in one order. Most events come through the queue
-        to the flow thread; an engine reply is handled right on the MQTT
-        thread (see ``_on_reply``), which saves a thread wake-up on the way
-        from the engine to the strip.
-        """
-        with self._flow_lock:
-            self._busy += 1
-            try:
-                self.state, fx = f.step(self.state, ev)
-            except Exception:
-                self._log.exception("the counter flow failed on %r; event dropped", ev)
-                self._busy -= 1
-                return
-            try:
-                self._perform(fx)
-            finally:
-                self._busy -= 1
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until the flow has handled every queued event (tests, benchmarks)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._idle.wait(0.01) and self._events.empty() and not self._busy:
-                return True
-        return False
 
     def _perform(self, effects: list[f.Effect]) -> None:
         for e in effects:
@@ -451,10 +471,11 @@ class CounterApp:
         elif isinstance(e, f.CancelTimer):
             self._timers.cancel(e.name)
 
+    # -- commands -------------------------------------------------------------------
     def _send(self, e: f.Send) -> None:
         requester = self._requester
         if requester is None:
-            raise f.FlowError("send before start")
+            raise CounterError("send before start")
         fields = dict(e.fields)
         self._log.info("%s %s", e.op, {k: v for k, v in fields.items() if k != "counter"})
         msg_id = new_command_id()
@@ -467,41 +488,6 @@ class CounterApp:
         """The flow number of an in-flight command, once: the first answer wins."""
         with self._inflight_lock:
             return self._inflight.pop(msg_id, None)
-
-    def _on_reply(self, topic: str, payload: bytes) -> None:
-        """Fast path: a reply goes to the flow from the MQTT thread, no waiter wake-up."""
-        try:
-            reply = ReplyMsg.decode(payload)
-        except ProtocolError:
-            return  # the requester logs it
-        n = self._take(reply.id)
-        if n is not None:
-            self._post_reply(n, reply, now=True)
-
-    def _post_reply(self, n: int, reply: ReplyMsg, *, now: bool = False) -> None:
-        if not reply.ok:
-            self._log.info("command %s refused: %s (%s)", reply.id, reply.code, reply.reason)
-        ev = f.Replied(n, reply.ok, reply.code, reply.reason, reply.events)
-        if now:
-            self._now_or_queued(ev)  # on this (MQTT) thread: the strip hears of a call at once
-        else:
-            self._enqueue(ev)
-
-    def _now_or_queued(self, ev: f.Event) -> None:
-        """Step at once on the calling thread (keys, ratings, replies: the latency path).
-
-        Before the flow thread has drawn the boot picture, or while events
-        wait on its queue (a key that came in before boot), queue instead: a
-        teller's digits must reach the flow in the order they were typed.
-        """
-        with self._flow_lock:
-            with self._queued_lock:
-                now = self._booted.is_set() and self._queued == 0
-                if not now:
-                    self._queued += 1
-                    self._events.put(ev)
-            if now:
-                self._handle(ev)
 
     def _wait_loop(self) -> None:
         """Resend each command with its id until answered or the bound passes (one at a time)."""
@@ -524,7 +510,7 @@ class CounterApp:
                 continue  # answered and forgotten before we started waiting
             n = self._take(msg_id)
             if n is not None:
-                self._post_reply(n, reply)
+                self._enqueue(self._replied(n, reply))
 
     # -- status and alerts ----------------------------------------------------------
     def _set_health(self, part: str, word: str, why: str = "") -> None:
@@ -577,16 +563,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import tomllib
-
-    from counter.branch import CounterBranch
     from drivers.mqtt.client import MqttBus
     from lobbyq.runtime.sdnotify import supervise
 
     log = logging.getLogger("lobbyq.counter")
     try:
-        config = CounterBranch.load(args.branch_config, args.branch)
-    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        config = load_branch_config(args.branch_config, args.branch)
+    except ConfigError as exc:
         log.error("cannot read the branch config: %s", exc)
         return 2
     topics = Topics(config.branch_id)

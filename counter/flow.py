@@ -24,20 +24,29 @@ Rules the machine keeps:
   command id and resends that same id until a deadline, so a resend after a
   broker drop acts once (``drivers.mqtt.request``).
 
-Key meanings: see ``counter.keys``. Words: ``counter.texts``.
+Key meanings: the table ``counter.keys.KEY_RULES``, interpreted by
+``_on_key``. Engine events arrive typed (``lobbyq.core.events``, decoded by
+the shell). Words: ``counter.texts``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
+from counter.errors import CounterError
 from counter.keys import (
     CLOSE_CODE,
+    KEY_RULES,
     MAX_TYPED,
     PAUSE_REASONS,
+    Does,
+    KeyRule,
     ServiceKey,
+    TransferTarget,
+    Typed,
+    When,
     ticket_from_digits,
     transfer_from_digits,
 )
@@ -45,6 +54,7 @@ from counter.texts import Texts
 from drivers.bus.text import fit_text
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
 from drivers.ratingpad.codes import Reason
+from lobbyq.core import events as ce
 
 KEYPAD_TEXT_BYTES = 32
 STRIP_TEXT_BYTES = 64
@@ -62,8 +72,8 @@ T_THANKS = "thanks"
 PARTS = ("keypad", "ratingpad", "strip")
 
 
-class FlowError(ValueError):
-    """A flow configuration that cannot work (the counter package's error family)."""
+class FlowError(CounterError):
+    """A flow configuration that cannot work."""
 
 
 # ---------------------------------------------------------------- configuration
@@ -164,12 +174,20 @@ class RatingPressed:
 
 
 @dataclass(frozen=True, slots=True)
+class Logged:
+    """One engine event as a reply carries it: the typed event and its log position."""
+
+    seq: int
+    event: ce.Event
+
+
+@dataclass(frozen=True, slots=True)
 class Replied:
     n: int
     ok: bool
     code: str | None = None
     reason: str | None = None
-    events: tuple[Mapping[str, Any], ...] = ()
+    events: tuple[Logged, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,42 +394,53 @@ def _view_from_snapshot(body: Mapping[str, Any], seq: int) -> EngineView:
     )
 
 
-def apply_events(view: EngineView, counter: str, events: Sequence[Mapping[str, Any]]) -> EngineView:
+def apply_events(view: EngineView, counter: str, events: Sequence[Logged]) -> EngineView:
     """Fold this counter's events from a reply into the view (other counters' are skipped)."""
-    for ev in events:
-        seq = ev.get("seq")
-        if isinstance(seq, int) and seq <= view.seq:
+    for logged in events:
+        if logged.seq <= view.seq:
             continue  # the snapshot we hold already includes it
-        if ev.get("counter") != counter:
-            if isinstance(seq, int):
-                view = replace(view, seq=seq)
-            continue
-        kind = ev.get("kind")
-        number = ev.get("number")
-        if kind == "ticket_called" and isinstance(number, str):
-            view = replace(
-                view, current=number, held=tuple(h for h in view.held if h != number), status=OPEN
-            )
-        elif kind in ("ticket_finished", "ticket_no_show", "ticket_transferred"):
-            if view.current == number:
-                view = replace(view, current=None)
-        elif kind == "ticket_held" and isinstance(number, str):
-            cur = None if view.current == number else view.current
-            view = replace(view, current=cur, held=(*view.held, number))
-        elif kind == "teller_logged_in":
-            teller = ev.get("teller")
-            view = replace(view, teller=teller if isinstance(teller, str) else view.teller)
-        elif kind == "teller_logged_out":
-            view = replace(view, teller=None, status=CLOSED)
-        elif kind in ("counter_opened", "counter_resumed"):
-            view = replace(view, status=OPEN)
-        elif kind == "counter_closed":
-            view = replace(view, status=CLOSED)
-        elif kind == "counter_paused":
-            view = replace(view, status=PAUSED)
-        if isinstance(seq, int):
-            view = replace(view, seq=seq)
+        if _at(logged.event, counter):
+            view = _fold(view, logged.event)
+        view = replace(view, seq=logged.seq)
     return view
+
+
+def _at(event: ce.Event, counter: str) -> bool:
+    """Whether an event happened at this counter (events of no counter never do)."""
+    return getattr(event, "counter", None) == counter
+
+
+def _fold(view: EngineView, event: ce.Event) -> EngineView:
+    """One event of this counter applied to its view."""
+    match event:
+        case ce.TicketCalled(number=number):
+            held = tuple(h for h in view.held if h != number)
+            return replace(view, current=number, held=held, status=OPEN)
+        case ce.TicketFinished() | ce.TicketNoShow() | ce.TicketTransferred():
+            return replace(view, current=None) if view.current == event.number else view
+        case ce.TicketHeld(number=number):
+            current = None if view.current == number else view.current
+            return replace(view, current=current, held=(*view.held, number))
+        case ce.TellerLoggedIn(teller=teller):
+            return replace(view, teller=teller)
+        case ce.TellerLoggedOut():
+            return replace(view, teller=None, status=CLOSED)
+        case ce.CounterOpened() | ce.CounterResumed():
+            return replace(view, status=OPEN)
+        case ce.CounterClosed():
+            return replace(view, status=CLOSED)
+        case ce.CounterPaused():
+            return replace(view, status=PAUSED)
+    return view
+
+
+E = TypeVar("E", bound=ce.Event)
+
+
+def _last(events: Sequence[Logged], counter: str, kind: type[E]) -> E | None:
+    """The last event of a kind at this counter in a reply, if any."""
+    found = [lg.event for lg in events if isinstance(lg.event, kind) and _at(lg.event, counter)]
+    return found[-1] if found else None
 
 
 def _send(
@@ -456,102 +485,129 @@ def _clear_typed(state: CounterState) -> tuple[CounterState, list[Effect]]:
 # ---------------------------------------------------------------- keys
 
 
-def _on_key(state: CounterState, key: Key) -> tuple[CounterState, list[Effect]]:
+def _typed_fits(typed: Typed, digits: str, asked: bool) -> bool:
+    if typed is Typed.ASKED:
+        return asked
+    if typed is Typed.NOTHING:
+        return not digits
+    if typed is Typed.DIGITS:
+        return bool(digits)
+    if typed is Typed.CLOSE_CODE:
+        return digits == CLOSE_CODE
+    return True  # Typed.ANY
+
+
+def _view_fits(when: When, v: EngineView) -> bool:
+    if when is When.LOGGED_OUT:
+        return v.teller is None
+    if when is When.PAUSED:
+        return v.status == PAUSED
+    if when is When.CLOSED_WITH_TELLER:
+        return v.status == CLOSED and v.teller is not None
+    if when is When.ONLY_HELD:
+        return v.current is None and len(v.held) == 1
+    return True  # When.ALWAYS
+
+
+_RULES_OF: Mapping[Key, tuple[KeyRule, ...]] = {
+    k: tuple(r for r in KEY_RULES if r.key == k) for k in Key
+}
+
+
+def key_rule(state: CounterState, key: Key) -> KeyRule | None:
+    """The first rule of ``KEY_RULES`` that fits this key now; None: refused."""
+    for rule in _RULES_OF[key]:
+        if _typed_fits(rule.typed, state.typed, state.transfer_mode) and _view_fits(
+            rule.when, state.view
+        ):
+            return rule
+    return None
+
+
+def target_label(texts: Texts, target: TransferTarget) -> str:
+    """A transfer target as the keypad names it while it is typed."""
+    if target.to_service:
+        return texts.service_target.format(service=target.to_service)
+    return texts.counter_target.format(counter=target.to_counter)
+
+
+def _on_digit(state: CounterState, digit: int) -> tuple[CounterState, list[Effect]]:
+    """A digit joins the typed buffer; the keypad line says what the digits mean so far."""
     t = state.config.texts
-    digit = key.digit
-    if digit is not None:
-        if len(state.typed) >= MAX_TYPED:
-            return state, [Beep(BeepPattern.ERROR)]
-        typed = state.typed + str(digit)
-        state = replace(state, typed=typed)
-        ticket = (
-            ticket_from_digits(typed, state.config.services) if not state.transfer_mode else None
-        )
-        target = transfer_from_digits(typed, state.config.services) if state.transfer_mode else None
-        if target is not None:
-            line = t.kp_transfer_to.format(target=target.label())
-        elif ticket is not None and state.view.teller is not None:
-            line = t.kp_ticket.format(ticket=ticket)
-        else:
-            line = t.kp_typed.format(typed=typed)
-        return state, [_kp(line), StartTimer(T_ENTRY, state.config.entry_timeout_s)]
-    if key == Key.CLEAR:
-        state, fx = _clear_typed(state)
-        return state, [*fx, _kp(idle_line(state))]
+    if len(state.typed) >= MAX_TYPED:
+        return state, [Beep(BeepPattern.ERROR)]
+    typed = state.typed + str(digit)
+    state = replace(state, typed=typed)
+    services = state.config.services
+    ticket = ticket_from_digits(typed, services) if not state.transfer_mode else None
+    target = transfer_from_digits(typed, services) if state.transfer_mode else None
+    if target is not None:
+        line = t.kp_transfer_to.format(target=target_label(t, target))
+    elif ticket is not None and state.view.teller is not None:
+        line = t.kp_ticket.format(ticket=ticket)
+    else:
+        line = t.kp_typed.format(typed=typed)
+    return state, [_kp(line), StartTimer(T_ENTRY, state.config.entry_timeout_s)]
 
+
+def _on_key(state: CounterState, key: Key) -> tuple[CounterState, list[Effect]]:
+    """A digit edits the typed buffer; a function key does what its rule in ``KEY_RULES`` says."""
+    if key.digit is not None:
+        return _on_digit(state, key.digit)
+    rule = key_rule(state, key)
     typed = state.typed
-    transfer_mode = state.transfer_mode
     state, fx = _clear_typed(state)
+    if rule is None:
+        return state, [*fx, *_error(state.config.texts.kp_bad_entry)]
+    return _act(state, fx, rule, typed)
 
-    def bad() -> tuple[CounterState, list[Effect]]:
-        return state, [*fx, *_error(t.kp_bad_entry)]
 
-    def req(
-        op: str, then: tuple[Queued, ...] = (), **fields: Any
-    ) -> tuple[CounterState, list[Effect]]:
-        s, more = _request(state, op, then=then, **fields)
+def _act(
+    state: CounterState, fx: list[Effect], rule: KeyRule, typed: str
+) -> tuple[CounterState, list[Effect]]:
+    """Interpret one key rule; ``fx`` are the effects of forgetting the typed digits."""
+    t = state.config.texts
+    services = state.config.services
+
+    def refuse(line: str) -> tuple[CounterState, list[Effect]]:
+        return state, [*fx, *_error(line)]
+
+    def req(then: tuple[Queued, ...] = (), **fields: Any) -> tuple[CounterState, list[Effect]]:
+        s, more = _request(state, rule.op, then=then, **fields)
         return s, [*fx, *more]
 
-    def login() -> tuple[CounterState, list[Effect]]:
-        """The typed teller number logs in; the counter opens once that succeeds."""
-        follow = (Queued("open_counter", {"counter": state.config.counter}, "follow"),)
-        return req("login", then=follow, teller=typed)
-
-    def ticket_op(op: str) -> tuple[CounterState, list[Effect]]:
-        ticket = ticket_from_digits(typed, state.config.services)
-        return req(op, ticket=ticket) if ticket else bad()
-
-    def transfer() -> tuple[CounterState, list[Effect]]:
-        target = transfer_from_digits(typed, state.config.services)
+    does = rule.does
+    if does is Does.SEND:
+        return req()
+    if does is Does.TICKET:
+        ticket = ticket_from_digits(typed, services)
+        return req(ticket=ticket) if ticket else refuse(t.kp_bad_entry)
+    if does is Does.HELD_TICKET:
+        return req(ticket=state.view.held[0])
+    if does is Does.TARGET:
+        target = transfer_from_digits(typed, services)
         if target is None:
-            return bad()
-        return req("transfer", to_service=target.to_service, to_counter=target.to_counter)
-
-    if key == Key.ENTER:
-        if transfer_mode:
-            return transfer()
-        if state.view.teller is None and typed:
-            return login()
-        return ticket_op("call_ticket")
-    if key == Key.LOGIN:
-        if typed:
-            return login()
-        if state.view.teller is None:
-            return state, [*fx, *_error(t.kp_logged_out)]
-        return req("logout")  # the engine closes the counter as the teller leaves
-    if key == Key.CALL:
-        return ticket_op("call_ticket") if typed else req("call_next")
-    if key == Key.RECALL:
-        if typed:
-            return ticket_op("call_back")
-        if state.view.current is None and len(state.view.held) == 1:
-            return req("call_back", ticket=state.view.held[0])
-        return req("recall")
-    if key == Key.NO_SHOW:
-        return req("no_show") if not typed else bad()
-    if key == Key.HOLD:
-        return req("hold") if not typed else bad()
-    if key == Key.FINISH:
-        return req("finish") if not typed else bad()
-    if key == Key.TRANSFER:
-        if typed:
-            return transfer()
-        state = replace(state, transfer_mode=True)
-        return state, [
-            *fx,
-            _kp(t.kp_transfer_ask),
-            StartTimer(T_ENTRY, state.config.entry_timeout_s),
-        ]
-    if key == Key.PAUSE:
-        if typed == CLOSE_CODE:
-            return req("close_counter")
-        if state.view.status == PAUSED and not typed:
-            return req("resume")
-        if state.view.status == CLOSED and state.view.teller is not None and not typed:
-            return req("open_counter")
+            return refuse(t.kp_bad_entry)
+        return req(to_service=target.to_service, to_counter=target.to_counter)
+    if does is Does.TELLER:
+        # The typed teller number logs in; ``then`` (open the counter) once that succeeds.
+        follow = Queued(rule.then, {"counter": state.config.counter}, "follow")
+        return req((follow,) if rule.then else (), teller=typed)
+    if does is Does.REASON:
         reason = PAUSE_REASONS.get(typed)
-        return req("pause", reason=reason) if reason else bad()
-    return bad()
+        return req(reason=reason) if reason else refuse(t.kp_bad_entry)
+    if does is Does.ASK:
+        state = replace(state, transfer_mode=True)
+        ask = StartTimer(T_ENTRY, state.config.entry_timeout_s)
+        return state, [*fx, _kp(_answer(t, rule)), ask]
+    if does is Does.FORGET:
+        return state, [*fx, _kp(idle_line(state))]
+    return refuse(_answer(t, rule))  # Does.REFUSE
+
+
+def _answer(texts: Texts, rule: KeyRule) -> str:
+    """The keypad line a rule names (a field of ``Texts``)."""
+    return str(getattr(texts, rule.answer))
 
 
 # ---------------------------------------------------------------- rating
@@ -625,36 +681,34 @@ def _on_reply(state: CounterState, ev: Replied) -> tuple[CounterState, list[Effe
     state = replace(state, view=apply_events(state.view, state.config.counter, ev.events))
     if p.then:
         state = replace(state, backlog=(*p.then, *state.backlog))
-    kinds = {e.get("kind"): e for e in ev.events if e.get("counter") == state.config.counter}
-    finished = kinds.get("ticket_finished")
-    called = kinds.get("ticket_called")
+    counter = state.config.counter
+    finished = _last(ev.events, counter, ce.TicketFinished)
+    called = _last(ev.events, counter, ce.TicketCalled)
     if p.origin == "rating":
         fx.append(_kp(t.kp_rated.format(value=p.fields.get("value"), scale=p.fields.get("scale"))))
     elif called is not None:
-        number = str(called.get("number", ""))
-        again = bool(called.get("recall")) or p.op == "recall"
+        again = called.recall or p.op == "recall"
         fx += [
             Beep(BeepPattern.DOUBLE),
-            _kp((t.kp_recalled if again else t.kp_called).format(number=number)),
+            _kp((t.kp_recalled if again else t.kp_called).format(number=called.number)),
             StartTimer(T_BLINK, state.config.call_blink_s),
         ]
         state = replace(state, blink=True, thanks=False)
     elif p.op == "transfer":
-        target = p.fields.get("to_service") or f"{p.fields.get('to_counter')}号窗口"
+        target = p.fields.get("to_service") or t.counter_target.format(
+            counter=p.fields.get("to_counter")
+        )
         fx += [Beep(BeepPattern.SHORT), _kp(t.kp_transferred.format(target=target))]
     elif p.op == "hold":
-        held = kinds.get("ticket_held")
-        fx += [
-            Beep(BeepPattern.SHORT),
-            _kp(t.kp_held.format(number=(held or {}).get("number", ""))),
-        ]
+        held = _last(ev.events, counter, ce.TicketHeld)
+        fx += [Beep(BeepPattern.SHORT), _kp(t.kp_held.format(number=held.number if held else ""))]
     elif not state.backlog or state.backlog[0].origin != "follow":
         fx += [
             Beep(BeepPattern.SHORT),
             _kp(t.kp_done if p.op in ("finish", "no_show") else idle_line(state)),
         ]
-    if finished is not None and isinstance(finished.get("number"), str):
-        state, more = _prompt_rating(state, finished["number"])
+    if finished is not None:
+        state, more = _prompt_rating(state, finished.number)
         fx += more
     return _then_drain(state, fx)
 
@@ -717,7 +771,7 @@ def _on_snapshot(state: CounterState, ev: Snapshot) -> tuple[CounterState, list[
 
 
 def _on_wait_alert(state: CounterState, ev: WaitAlert) -> tuple[CounterState, list[Effect]]:
-    """Someone this counter serves has waited too long (超时等候): tell the teller, if open."""
+    """Someone this counter serves has waited too long: tell the teller, if open."""
     if ev.service not in state.view.services or state.view.status != OPEN:
         return state, []
     fx: list[Effect] = [Beep(BeepPattern.LONG)]

@@ -36,6 +36,8 @@ REFUSALS: Mapping[str, str] = {
     "ticket_at_counter": "该号在他窗",
     "same_service": "同一业务",
     "same_counter": "同一窗口",
+    "same_services": "业务未变",
+    "no_counter_service": "自助业务无需窗口",
     "nothing_to_rate": "无可评价",
     "already_rated": "已评价",
     "rating_expired": "评价超时",
@@ -69,6 +71,8 @@ class Texts:
     kp_transfer_ask: str = "转至? 业务1-9/0+窗口"
     kp_transfer_to: str = "转至 {target}?"
     kp_transferred: str = "已转 {target}"
+    service_target: str = "业务{service}"  # a transfer target while it is typed
+    counter_target: str = "{counter}号窗口"  # a transfer target, typed or done
     kp_held: str = "已挂起 {number}"
     kp_busy: str = "处理中 wait"
     kp_offline: str = "引擎离线 offline"

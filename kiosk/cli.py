@@ -15,6 +15,7 @@ from typing import Any
 from drivers.identity import IdentityHasher
 from drivers.screen.fonts import ScreenFontError
 from kiosk.app import KioskApp
+from kiosk.i18n import I18nError
 from kiosk.status import last_will
 from kiosk.ui import KioskError
 from lobbyq.core.config import BranchConfig, load_branch_and_table
@@ -122,6 +123,6 @@ def run(args: argparse.Namespace) -> int:
             return app.run()
         finally:
             bus.stop()
-    except (KioskError, ConfigError, ScreenFontError) as exc:
+    except (KioskError, ConfigError, ScreenFontError, I18nError) as exc:
         log.error("%s", exc)
         return 2

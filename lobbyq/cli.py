@@ -25,6 +25,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "console": ("console.cli", "run the lobby manager's console (a web app) or add its accounts"),
     "simulate": ("lobbyq.engine.sim.cli", "run a branch scenario through the real queue core"),
     "stats": ("lobbyq.engine.stats_cli", "daily figures from the event log"),
+    "report": ("lobbyq.report.cli", "daily or period report: HTML page, charts, CSV"),
+    "uplink": ("lobbyq.uplink.cli", "send this branch's event log to head office (NATS JetStream)"),
+    "hq": ("hq.cli", "head office: ingest every branch's events into PostgreSQL, completeness"),
     "device": ("lobbyq.device.cli", "technician tools: provision, scan, flash, selftest, status"),
     "sim": ("drivers.simcli", "run device simulators on pseudo-terminals"),
 }

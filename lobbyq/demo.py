@@ -7,7 +7,9 @@ strip are simulators on one pty bus each, and the hall display with its LED
 simulator. Every app runs the production code path: real MQTT, real serial
 code over ptys. With ``--headless`` synthetic customers take tickets and
 synthetic tellers call, finish and get rated for ``--duration`` seconds, then
-the demo writes ``kiosk.png`` and ``summary.json`` to ``--out``.
+the demo writes ``kiosk.png`` and ``summary.json`` to ``--out``. The lobby
+manager's console runs beside them; its URL and a fresh manager password are
+printed at start and kept in the summary (a throwaway account of one demo).
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("out"), help="where results go")
     parser.add_argument("--counters", type=int, default=4, help="counters to open (1-4)")
     parser.add_argument("--seed", type=int, default=7, help="seed for the synthetic people")
+    parser.add_argument(
+        "--console-port",
+        type=int,
+        default=0,
+        help="port of the lobby console on 127.0.0.1 (default: a free one)",
+    )
     parser.add_argument(
         "--no-people",
         action="store_true",
@@ -294,6 +302,107 @@ class People(threading.Thread):
             self.stop_event.wait(self.rng.uniform(0.2, 0.8))
 
 
+CONSOLE_USER = "manager"
+
+
+@dataclass
+class DemoConsole:
+    """The lobby console of the demo: its URL, its one manager account, its model."""
+
+    url: str
+    user: str
+    password: str
+    model: Any
+    stop: Any  # stops the web server, then says offline and leaves the bus
+
+    def check(self) -> dict[str, Any]:
+        """What the console saw, for the summary: its login page answers, views, alerts."""
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"{self.url}login", timeout=5) as resp:
+                status = int(resp.status)
+        except OSError as exc:
+            log.warning("the demo console did not answer: %s", exc)
+            status = 0
+        snap = self.model.snapshot()
+        return {
+            "url": self.url,
+            "user": self.user,
+            "password": self.password,
+            "login_page": status,
+            "services_seen": len(snap.services),
+            "counters_seen": len(snap.counters),
+            "alerts": len(snap.raised),
+        }
+
+
+def start_console(url: str, branch_id: str, work: Path, port: int = 0) -> DemoConsole:
+    """The lobby console beside the demo engine, with a fresh manager password.
+
+    Plain HTTP on 127.0.0.1 with cookies that are not marked Secure: a demo on
+    one machine. A branch serves it over HTTPS (``lobbyq console --tls-cert``).
+    """
+    import socket
+
+    import uvicorn
+
+    from console.actions import BusCommander
+    from console.alerts import Thresholds
+    from console.auth import Accounts
+    from console.link import ConsoleLink, console_will
+    from console.model import BranchModel
+    from console.web import ConsoleDeps, create_app
+    from drivers.mqtt.client import MqttBus
+    from drivers.mqtt.request import Requester
+    from lobbyq.protocol.topics import Topics
+
+    topics = Topics(branch_id)
+    password = secrets.token_urlsafe(9)
+    accounts = Accounts(work / "console-accounts.db")
+    accounts.add_user(CONSOLE_USER, "manager", password)
+    bus = MqttBus(url, "console", will=console_will(topics))
+    # The synthetic tellers serve in 1-3 s, which the ghost-call rule would flag
+    # every time; the demo's console flags only finishes under half a second.
+    model = BranchModel(topics, thresholds=Thresholds(ghost_call_s=0.5))
+    link = ConsoleLink(bus, model)
+    link.attach()
+    deps = ConsoleDeps(
+        model=model,
+        commander=BusCommander(Requester(bus, topics, "console")),
+        accounts=accounts,
+        cookie_secure=False,
+    )
+    if port == 0:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(deps),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    bus.start()
+    thread = threading.Thread(target=server.run, name="demo-console", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(5)
+        link.presence.offline()
+        bus.stop()
+        accounts.close()
+
+    return DemoConsole(f"http://127.0.0.1:{port}/", CONSOLE_USER, password, model, stop)
+
+
 def summarize(db: Path, url: str) -> dict[str, Any]:
     """Counts from the event log itself: what was durably done, not what was tried."""
     with contextlib.closing(sqlite3.connect(db)) as conn:
@@ -352,6 +461,12 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         branch, parts = build(url, work, args.counters, args.headless)
+        console = start_console(url, parts["config"].branch_id, work, args.console_port)
+        branch.stoppers.append(console.stop)
+        print(
+            f"console: {console.url} (log in as {console.user}, password {console.password})",
+            flush=True,
+        )
         kiosk = parts["kiosk"]
         if args.headless or not args.no_people:
             People(parts, args.seed, stop).start()
@@ -375,6 +490,7 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(0.5)  # let the last replies land in the log
         summary = summarize(work / "events.db", url)
         summary["hall_zones"] = list(parts["hall"].hall.zones)
+        summary["console"] = console.check()
         _save_last_ticket(parts["printer"], args.out / "ticket.png")
         (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         print(json.dumps(summary), flush=True)

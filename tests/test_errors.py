@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from console.actions import FormError
+from console.auth import AccountError
+from console.errors import ConsoleError
+from console.model import ViewError
+from counter.errors import CounterError
+from counter.flow import FlowError
 from display.voice import VoiceError
 from drivers.errors import DriverError
 from drivers.mqtt.client import BrokerUrl, BrokerUrlError
@@ -22,11 +28,14 @@ FAMILIES: dict[type[Exception], tuple[type[Exception], ...]] = {
     CoreError: (ConfigError,),
     ProtocolError: (TopicError,),
     DriverError: (EngineUnavailable, BrokerUrlError),
-    KioskError: (I18nError, DirectoryError),
+    KioskError: (DirectoryError,),
+    I18nError: (),
     DeviceToolError: (),
     StoreError: (),
     BrokerError: (),
     VoiceError: (),
+    CounterError: (FlowError,),
+    ConsoleError: (FormError, AccountError, ViewError),
 }
 STDLIB = (ValueError, TimeoutError, RuntimeError, LookupError, OSError)
 

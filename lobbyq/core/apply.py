@@ -24,7 +24,8 @@ teller_present, teller_elsewhere, counter_closed, counter_paused,
 already_open, already_closed, already_paused, not_paused, counter_busy,
 tickets_on_hold, queue_empty, nothing_called, ticket_not_waiting,
 not_served_here, not_held, ticket_at_counter, same_service, same_counter,
-nothing_to_rate, already_rated, rating_expired, no_notice.
+nothing_to_rate, already_rated, rating_expired, no_notice, no_counter_service,
+same_services.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def _issue(state: BranchState, cmd: commands.IssueTicket, now: float, events: Ev
 
 def _call_next(state: BranchState, cmd: commands.CallNext, now: float, events: Events) -> None:
     c = _working_counter(state, cmd.counter)
-    tid = choose(state, state.config.counter[c.id], now)
+    tid = choose(state, state.counter_cfg[c.id], now)
     if tid is None:
         raise _Refused("queue_empty", f"Nobody is waiting for counter {c.id}.")
     _make_room(state, events, c, now)
@@ -208,7 +209,7 @@ def _call_ticket(state: BranchState, cmd: commands.CallTicket, now: float, event
     t = _live_ticket(state, cmd.ticket)
     if t.status != WAITING:
         raise _Refused("ticket_not_waiting", f"Ticket {t.number} is {t.status}, not waiting.")
-    if t.queue != "@" + c.id and not state.config.counter[c.id].serves(t.service):
+    if t.queue != "@" + c.id and not state.counter_cfg[c.id].serves(t.service):
         raise _Refused(
             "not_served_here", f"Counter {c.id} does not serve {t.service} (ticket {t.number})."
         )
@@ -427,6 +428,75 @@ def _clear_notice(
     _emit(state, events, ev.NoticeCleared(at=now))
 
 
+def _set_counter_services(
+    state: BranchState, cmd: commands.SetCounterServices, now: float, events: Events
+) -> None:
+    """The floating teller: a counter takes other services from now on (primary first)."""
+    c = _counter(state, cmd.counter)
+    cfg = state.config
+    for code in cmd.services:
+        if code not in cfg.service:
+            raise _Refused("unknown_service", f"There is no service {code!r} in this branch.")
+    if all(cfg.service[code].self_service for code in cmd.services):
+        raise _Refused(
+            "no_counter_service",
+            "Those services are done at the self-service machines; a counter needs one more.",
+        )
+    if tuple(cmd.services) == state.counter_cfg[c.id].services:
+        raise _Refused("same_services", f"Counter {c.id} already takes {', '.join(cmd.services)}.")
+    _emit(
+        state,
+        events,
+        ev.CounterServicesChanged(
+            at=now, counter=c.id, teller=c.teller, services=tuple(cmd.services)
+        ),
+    )
+
+
+def _move_ticket(state: BranchState, cmd: commands.MoveTicket, now: float, events: Events) -> None:
+    """A waiting ticket to another queue, keeping its arrival (the customer keeps their turn)."""
+    t = _live_ticket(state, cmd.ticket)
+    if t.status != WAITING:
+        raise _Refused("ticket_not_waiting", f"Ticket {t.number} is {t.status}, not waiting.")
+    cfg = state.config
+    to_service = t.service
+    if cmd.to_service is not None:
+        svc = cfg.service.get(cmd.to_service)
+        if svc is None:
+            raise _Refused("unknown_service", f"There is no service {cmd.to_service!r} to move to.")
+        if svc.self_service:
+            raise _Refused(
+                "self_service", f"Service {svc.code} is done at the self-service machines."
+            )
+        if svc.code == t.service and t.queue == t.service:
+            raise _Refused("same_service", f"Ticket {t.number} already waits for {t.service}.")
+        to_service = svc.code
+    if cmd.to_counter is not None:
+        if cmd.to_counter not in cfg.counter:
+            raise _Refused("unknown_counter", f"There is no counter {cmd.to_counter!r} to move to.")
+        if t.queue == "@" + cmd.to_counter:
+            raise _Refused(
+                "same_counter", f"Ticket {t.number} already waits for counter {cmd.to_counter}."
+            )
+    _emit(
+        state,
+        events,
+        ev.TicketMoved(
+            at=now,
+            ticket=t.id,
+            number=t.number,
+            service=t.service,
+            to_service=to_service,
+            to_counter=cmd.to_counter,
+        ),
+    )
+
+
+def _ack_alert(state: BranchState, cmd: commands.AckAlert, now: float, events: Events) -> None:
+    """Alerts are the console's; the core only writes down who saw which one and when."""
+    _emit(state, events, ev.AlertAcknowledged(at=now, alert=cmd.alert, by=cmd.by, note=cmd.note))
+
+
 def _tick(state: BranchState, cmd: commands.Tick, now: float, events: Events) -> None:
     """Time passing: rating timeouts, over-wait alerts, open/close advice."""
     tickets = state.tickets
@@ -480,7 +550,6 @@ def _advise(state: BranchState, now: float, events: Events) -> None:
     """Open a counter when the next customer would wait past target; close one when idle."""
     cfg = state.config
     target = cfg.target_wait_min * 60.0
-    counters = state.counters
     for svc in cfg.services:
         if svc.self_service:
             continue
@@ -490,14 +559,12 @@ def _advise(state: BranchState, now: float, events: Events) -> None:
         idle = capacity(state, code)[1]
         action, suggest = "ok", None
         if waiting and (wait is None or wait > target):
-            spare = [cc.id for cc in cfg.counters_for[code] if counters[cc.id].status != OPEN]
+            spare = [cc.id for cc, _ in state.serving[code] if cc.status != OPEN]
             if spare:
                 action, suggest = "open", spare[0]
         elif waiting == 0 and idle >= 2:
             idle_ids = [
-                cc.id
-                for cc in cfg.counters_for[code]
-                if counters[cc.id].status == OPEN and counters[cc.id].current is None
+                cc.id for cc, _ in state.serving[code] if cc.status == OPEN and cc.current is None
             ]
             action, suggest = "close", idle_ids[-1]
         if action != state.advice.get(code, "ok"):
@@ -568,6 +635,9 @@ _HANDLERS: dict[type[commands.Command], Callable[[BranchState, Any, float, Event
     commands.Rate: _rate,
     commands.SetNotice: _set_notice,
     commands.ClearNotice: _clear_notice,
+    commands.SetCounterServices: _set_counter_services,
+    commands.MoveTicket: _move_ticket,
+    commands.AckAlert: _ack_alert,
     commands.Tick: _tick,
 }
 

@@ -29,6 +29,8 @@ RATING_SCALES: tuple[int, ...] = (3, 5)
 _HEX_RE = re.compile(r"^[0-9a-f]{16,128}$")
 _REASON_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _DIGIT_RUN_RE = re.compile(r"\d{7,}")
+_ALERT_ID_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,96}$")
+MAX_COUNTER_SERVICES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +186,35 @@ class ClearNotice(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SetCounterServices(Command):
+    """Which services a counter takes from now on (the floating teller), primary first."""
+
+    counter: str
+    services: tuple[str, ...]
+    op: ClassVar[str] = "set_counter_services"
+
+
+@dataclass(frozen=True, slots=True)
+class MoveTicket(Command):
+    """Send a ticket still waiting to another service or counter (it keeps its arrival)."""
+
+    ticket: str
+    to_service: str | None = None
+    to_counter: str | None = None
+    op: ClassVar[str] = "move_ticket"
+
+
+@dataclass(frozen=True, slots=True)
+class AckAlert(Command):
+    """A person has seen an alert and acts on it: who, in the log, for the day's record."""
+
+    alert: str
+    by: str
+    note: str | None = None
+    op: ClassVar[str] = "ack_alert"
+
+
+@dataclass(frozen=True, slots=True)
 class Tick(Command):
     op: ClassVar[str] = "tick"
 
@@ -210,6 +241,9 @@ COMMAND_TYPES: dict[str, type[Command]] = {
         Rate,
         SetNotice,
         ClearNotice,
+        SetCounterServices,
+        MoveTicket,
+        AckAlert,
         Tick,
     )
 }
@@ -273,6 +307,46 @@ def _appointment(value: Any) -> Appointment | None:
     return Appointment(ref=ref, due=float(due))
 
 
+def _service_list(value: Any) -> tuple[str, ...]:
+    """A counter's services: a non-empty list of distinct codes, primary first."""
+    op = "set_counter_services"
+    if not isinstance(value, list | tuple) or not value:
+        raise InvalidCommand(f"{op}: services must be a non-empty list of service codes")
+    if len(value) > MAX_COUNTER_SERVICES:
+        raise InvalidCommand(f"{op}: at most {MAX_COUNTER_SERVICES} services")
+    out: list[str] = []
+    for code in value:
+        if not isinstance(code, str) or not code or len(code) > 8:
+            raise InvalidCommand(f"{op}: each service must be a code like 'A', got {code!r}")
+        if code in out:
+            raise InvalidCommand(f"{op}: service {code} is listed twice")
+        out.append(code)
+    return tuple(out)
+
+
+def _move_ticket(d: Mapping[str, Any], cid: str) -> MoveTicket:
+    op = MoveTicket.op
+    to_service = _opt_str(d, "to_service", op, 8)
+    to_counter = _opt_str(d, "to_counter", op)
+    if (to_service is None) == (to_counter is None):
+        raise InvalidCommand(f"{op}: give exactly one of to_service or to_counter")
+    return MoveTicket(
+        id=cid, ticket=_req_str(d, "ticket", op, 16), to_service=to_service, to_counter=to_counter
+    )
+
+
+def _ack_alert(d: Mapping[str, Any], cid: str) -> AckAlert:
+    op = AckAlert.op
+    alert = _req_str(d, "alert", op, 96)
+    if not _ALERT_ID_RE.match(alert):
+        raise InvalidCommand(f"{op}: alert must be an alert id ([A-Za-z0-9_.:@-], max 96)")
+    note = _opt_str(d, "note", op, 280)
+    if note is not None and _DIGIT_RUN_RE.search(note.replace(" ", "").replace("-", "")):
+        # A note is free text in the log: seven digits in a row may be a card or ID number.
+        raise InvalidCommand(f"{op}: the note looks like it holds a card or ID number")
+    return AckAlert(id=cid, alert=alert, by=_req_str(d, "by", op), note=note)
+
+
 def command_from_dict(d: Mapping[str, Any]) -> Command:
     """Validate a wire dict and build its command; raises `InvalidCommand`."""
     if not isinstance(d, Mapping):
@@ -332,6 +406,14 @@ def command_from_dict(d: Mapping[str, Any]) -> Command:
         )
     if cls is ClearNotice or cls is Tick:
         return cls(id=cid)
+    if cls is SetCounterServices:
+        return SetCounterServices(
+            id=cid, counter=_req_str(d, "counter", op), services=_service_list(d.get("services"))
+        )
+    if cls is MoveTicket:
+        return _move_ticket(d, cid)
+    if cls is AckAlert:
+        return _ack_alert(d, cid)
     # The remaining ops all carry just a counter.
     return cls(id=cid, counter=_req_str(d, "counter", op))  # type: ignore[call-arg]
 
@@ -347,5 +429,7 @@ def command_to_dict(cmd: Command) -> dict[str, Any]:
             value = {"kind": value.kind, "hash": value.hash, "masked": value.masked}
         elif isinstance(value, Appointment):
             value = {"ref": value.ref, "due": value.due}
+        elif isinstance(value, tuple):
+            value = list(value)
         out[name] = value
     return out

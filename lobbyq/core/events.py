@@ -238,6 +238,42 @@ class CounterAdvice(Event):
 
 
 @dataclass(frozen=True)
+class CounterServicesChanged(Event):
+    """A counter takes other services from now on (primary first); replaces the config's list.
+
+    The change lasts until another one or the next business day, when every
+    counter takes its configured services again.
+    """
+
+    counter: str
+    teller: str | None
+    services: tuple[str, ...]
+    kind: ClassVar[str] = "counter_services_changed"
+
+
+@dataclass(frozen=True)
+class TicketMoved(Event):
+    """A waiting ticket sent to another service or counter; it keeps its arrival time."""
+
+    ticket: str
+    number: str
+    service: str
+    to_service: str
+    to_counter: str | None
+    kind: ClassVar[str] = "ticket_moved"
+
+
+@dataclass(frozen=True)
+class AlertAcknowledged(Event):
+    """A manager has seen an alert (``alert`` is the console's id for it) and acts on it."""
+
+    alert: str
+    by: str
+    note: str | None = None
+    kind: ClassVar[str] = "alert_acknowledged"
+
+
+@dataclass(frozen=True)
 class CommandRefused(Event):
     """A valid command that cannot act now; the state is unchanged."""
 
@@ -272,6 +308,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoticeCleared,
         WaitAlert,
         CounterAdvice,
+        CounterServicesChanged,
+        TicketMoved,
+        AlertAcknowledged,
         CommandRefused,
     )
 }
@@ -305,6 +344,25 @@ def fast_init(cls: type[Any]) -> None:
 
 for _cls in EVENT_TYPES.values():
     fast_init(_cls)
+
+
+def _tuple_services(cls: type[CounterServicesChanged]) -> None:
+    """The log and the wire give a JSON list; the event keeps a tuple, so replay compares equal."""
+    base = cls.__init__
+
+    def __init__(
+        self: CounterServicesChanged,
+        at: float,
+        counter: str,
+        teller: str | None,
+        services: Any,
+    ) -> None:
+        base(self, at, counter, teller, tuple(services))
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+
+
+_tuple_services(CounterServicesChanged)
 
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
     c: tuple(f.name for f in fields(c)) for c in EVENT_TYPES.values()

@@ -35,6 +35,7 @@ from lobbyq.core.state import (
     Ticket,
     dequeue,
     enqueue,
+    refresh_counters,
 )
 
 
@@ -77,10 +78,15 @@ def _day(state: BranchState, ev: Any) -> None:
     state.issue_seq = 0
     state.pending_ratings.clear()
     state.alerted.clear()
+    changed = False
     for c in state.counters.values():
         c.current = None
         c.held.clear()
         c.last_finished = None
+        changed = changed or c.services is not None
+        c.services = None  # a new day starts with the configured services
+    if changed:
+        refresh_counters(state)
 
 
 def _issued(state: BranchState, ev: Any) -> None:
@@ -247,6 +253,22 @@ def _advice(state: BranchState, ev: Any) -> None:
     state.advice[ev.service] = ev.action
 
 
+def _counter_services(state: BranchState, ev: Any) -> None:
+    state.counters[ev.counter].services = list(ev.services)
+    refresh_counters(state)
+
+
+def _moved(state: BranchState, ev: Any) -> None:
+    t = _ticket(state, ev.ticket)
+    if t.status != WAITING:
+        raise CoreError(f"ticket {t.number} moved while {t.status}")
+    dequeue(state, t)
+    t.service = ev.to_service
+    queue = ev.to_service if ev.to_counter is None else "@" + ev.to_counter
+    cfg = state.config
+    enqueue(state, t, queue, 1, POLICIES[cfg.policy].key(cfg, t.customer_class, t.issued_at))
+
+
 def _nothing(state: BranchState, ev: Any) -> None:
     return None
 
@@ -273,6 +295,9 @@ EVOLVERS: dict[type[events.Event], Callable[[BranchState, Any], None]] = {
     events.NoticeCleared: _notice_cleared,
     events.WaitAlert: _alert,
     events.CounterAdvice: _advice,
+    events.CounterServicesChanged: _counter_services,
+    events.TicketMoved: _moved,
+    events.AlertAcknowledged: _nothing,
     events.CommandRefused: _nothing,
 }
 

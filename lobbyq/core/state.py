@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lobbyq.core.config import BranchConfig
+from lobbyq.core.config import BranchConfig, CounterConfig
 from lobbyq.core.errors import CoreError
 
 WAITING = "waiting"
@@ -90,6 +90,9 @@ class Counter:
     current: str | None = None
     held: list[str] = field(default_factory=list)
     last_finished: str | None = None
+    # The services it takes today when a manager changed them (primary first);
+    # None: the configured ones. A list, so a snapshot round trip compares equal.
+    services: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -128,6 +131,8 @@ class BranchState:
     serving: dict[str, list[tuple[Counter, float]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Derived too: each counter's configuration with today's services (see `refresh_counters`).
+    counter_cfg: dict[str, CounterConfig] = field(default_factory=dict, repr=False, compare=False)
 
     @staticmethod
     def initial(config: BranchConfig) -> BranchState:
@@ -147,12 +152,32 @@ def _fill_missing(state: BranchState) -> None:
         state.avg_service_s.setdefault(s.code, s.expected_min * 60.0)
     for c in state.config.counters:
         state.counters.setdefault(c.id, Counter(id=c.id))
+    refresh_counters(state)
+
+
+def refresh_counters(state: BranchState) -> None:
+    """Rebuild the derived counter lookups after a counter's services changed.
+
+    A counter whose services a manager changed takes those (the ones still in
+    the config, after a config change); every other counter its configured
+    ones. Dispatch, wait estimates, advice and the counter view all read
+    `counter_cfg` and `serving`, so one change reaches all of them.
+    """
+    cfg = state.config
+    known = cfg.service
+    effective: dict[str, CounterConfig] = {}
+    for cc in cfg.counters:
+        chosen = state.counters[cc.id].services
+        kept = tuple(code for code in chosen if code in known) if chosen is not None else ()
+        effective[cc.id] = CounterConfig(cc.id, kept, cc.mode) if kept else cc
+    state.counter_cfg = effective
     state.serving = {
         s.code: [
             (state.counters[cc.id], 1.0 if cc.mode == "pooled" or cc.services[0] == s.code else 0.5)
-            for cc in state.config.counters_for[s.code]
+            for cc in effective.values()
+            if s.code in cc.services
         ]
-        for s in state.config.services
+        for s in cfg.services
     }
 
 

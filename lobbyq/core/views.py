@@ -184,7 +184,7 @@ class CounterView:
             c.status,
             c.pause_reason,
             c.teller,
-            tuple(state.config.counter[counter_id].services),
+            state.counter_cfg[counter_id].services,
             (
                 CurrentTicket(cur.id, cur.number, cur.service, cur.called_at)
                 if cur is not None

@@ -26,6 +26,7 @@ from lobbyq.protocol.topics import Topics
 
 TECH_USER = "tech"
 ENGINE_ID = "engine"
+CONSOLE_ID = "console"
 
 MAX_PACKET_SIZE = MAX_STATE_PAYLOAD + 64 * 1024
 """Broker limit on one MQTT packet: the 4 MiB queue view plus room for topic and header."""
@@ -69,6 +70,8 @@ def render_acl(branch: str, device_ids: Iterable[str]) -> str:
         lines += ["", f"user {device}"]
         lines += [f"topic write {_fill(p, device)}" for p in t.acl_device_write()]
         lines += [f"topic read {_fill(p, device)}" for p in t.acl_device_read()]
+        if device == CONSOLE_ID:
+            lines += [f"topic read {p}" for p in t.acl_console_read()]
         if device == ENGINE_ID:
             lines += [
                 f"topic read {t.cmd_all}",

@@ -1,8 +1,9 @@
 """`lobbyq stats [--day DATE] [--json] [--db FILE | --events FILE]`: the daily figures.
 
 Reads the branch's SQLite event log (`--db`, the engine's file) or a JSON-lines
-event file (`--events`, as `lobbyq simulate --events` writes) and prints the
-figures of `lobbyq.engine.stats.daily_stats`: a short table per day, or the
+event file (`--events`, as `lobbyq simulate --events` writes; the database is
+opened read-only, so the engine keeps running) and prints the
+figures of `lobbyq.report.stats.daily_stats`: a short table per day, or the
 whole object with `--json` for head office.
 """
 
@@ -11,15 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from lobbyq.core.config import load_branch_config
 from lobbyq.core.dayclock import branch_tz
 from lobbyq.core.errors import LobbyqError
-from lobbyq.engine.stats import daily_stats
-from lobbyq.protocol.messages import ProtocolError, loads
+from lobbyq.report.source import open_events
+from lobbyq.report.stats import daily_stats
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,31 +33,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--db", type=Path, help="the engine's event log (SQLite, as given to lobbyq engine --db)"
     )
     src.add_argument("--events", type=Path, help="JSON-lines event file instead of the database")
-
-
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """The file's events, in strict JSON (a ``NaN`` would poison every figure after it)."""
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    event = loads(line)
-                except ProtocolError as exc:
-                    raise ValueError(f"{path} line {n}: {exc}") from exc
-                if not isinstance(event, dict):
-                    raise ValueError(f"{path} line {n}: an event must be a JSON object")
-                yield event
-
-
-def _db_events(path: Path) -> Iterator[dict[str, Any]]:
-    from lobbyq.engine.store import EventStore
-
-    store = EventStore(path)
-    try:
-        for _seq, body in store.events():
-            yield body
-    finally:
-        store.close()
 
 
 def _pct(x: float | None) -> str:
@@ -97,13 +72,7 @@ def print_table(result: dict[str, Any], out: TextIO) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        if args.events is not None:
-            events = _jsonl(args.events)
-        else:
-            if not args.db.exists():
-                print(f"lobbyq stats: no event log at {args.db}", file=sys.stderr)
-                return 2
-            events = _db_events(args.db)
+        events = open_events(args.db, args.events)
         tz = None
         if args.branch_config is not None:
             tz = branch_tz(load_branch_config(args.branch_config))

@@ -44,6 +44,7 @@ _READERS: dict[str, Callable[[Fields, str], Any]] = {
     "float | None": Fields.opt_number,
     "int": Fields.count,
     "bool": Fields.flag,
+    "tuple[str, ...]": Fields.texts,
 }
 
 

@@ -127,3 +127,12 @@ class Topics:
             f"{self.base}/state/#",
             f"{self.base}/dev/+/status",
         ]
+
+    def acl_console_read(self) -> list[str]:
+        """What the lobby console reads besides a device's: every device's alerts.
+
+        The console turns a printer out of paper or an engine log in trouble
+        into an alert a manager acknowledges, so it hears ``dev/+/alert`` like
+        the engine does.
+        """
+        return [self.alert_all]

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from console.actions import BusCommander
+from console.alerts import Thresholds
 from console.auth import Accounts
 from console.link import ConsoleLink
 from console.model import BranchModel
@@ -107,7 +108,8 @@ def live(mosquitto: Mosquitto, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
     # The console: the device is "console"; the client id is unique on the shared broker.
     cbus = MqttBus(url, f"console-{config.branch_id}")
-    model = BranchModel(topics)
+    # Service C alerts after 2 s of waiting, so an over-long wait happens within a test.
+    model = BranchModel(topics, thresholds=Thresholds(over_wait_s={"C": 2.0}))
     ConsoleLink(cbus, model).attach()
     session_clock = ShiftClock()
     accounts = Accounts(work / "accounts.db", clock=session_clock, hasher=FAST_HASHER)
@@ -118,6 +120,7 @@ def live(mosquitto: Mosquitto, tmp_path_factory: pytest.TempPathFactory) -> Iter
             model=model,
             commander=BusCommander(Requester(cbus, topics, "console")),
             accounts=accounts,
+            tick_s=0.5,
         )
     )
     cbus.start()
@@ -189,8 +192,16 @@ def _login(
     return page
 
 
-def _live_stream(live: Live, before: int) -> None:
-    """Wait until the page's event stream is open, so timings start from a live page."""
+def _live_stream(live: Live, before: int, page: Any = None) -> None:
+    """Wait until the page's event stream is open, so timings start from a live page.
+
+    With the page, its own word (``data-live``, set when the stream opens): a
+    count of the server's listeners can be fooled by a page of the previous
+    test whose stream has not closed yet.
+    """
+    if page is not None:
+        page.wait_for_selector("body[data-live='1']", timeout=10000)
+        return
     assert eventually(lambda: live.web.hub.listeners > before, timeout=10)
 
 
@@ -277,9 +288,109 @@ def test_no_token_a_wrong_password_and_an_old_session_are_refused(browser: Any, 
     page.context.close()
 
 
+def _low_rating(live: Live) -> None:
+    """A customer served at counter 1 rates it 1 of 5."""
+    assert live.kiosk.request("issue_ticket", service="A", timeout=5).ok
+    assert live.counter.request("call_next", counter="1", timeout=5).ok
+    assert live.counter.request("finish", counter="1", timeout=5).ok
+    assert live.counter.request("rate", counter="1", value=1, scale=5, timeout=5).ok
+
+
+def test_an_over_long_wait_reaches_every_console_and_is_acknowledged(
+    browser: Any, live: Live
+) -> None:
+    before = live.web.hub.listeners
+    page = _login(browser, live)
+    other = _login(browser, live, lang="zh-Hans")
+    _live_stream(live, before, page)
+    _live_stream(live, before, other)
+    issued = live.kiosk.request("issue_ticket", service="C", timeout=5).event("ticket_issued")
+    assert issued is not None
+    number = str(issued["number"])
+    item = page.locator(f'#p-alerts li[data-code="over_wait"]:has-text("{number}")')
+    playwright_api.expect(item).to_be_visible(timeout=15000)
+    twin = other.locator(f'#p-alerts li[data-code="over_wait"]:has-text("{number}")')
+    playwright_api.expect(twin).to_contain_text("已等候")
+    # The page noticed a new alert (it beeps there when the manager turned sound on).
+    assert int(page.evaluate("document.body.dataset.alerted || '0'")) >= 1
+    item.locator('button[data-op="ack"]').click()
+    playwright_api.expect(page.locator("#result")).to_have_text("Done.")
+    playwright_api.expect(item).to_contain_text("Acknowledged by mgr")
+    playwright_api.expect(twin).to_contain_text("mgr 已于")  # the engine's event, on both
+    assert live.kiosk.request("cancel", ticket=number, timeout=5).ok
+    page.context.close()
+    other.context.close()
+
+
+def test_a_low_rating_alert(browser: Any, live: Live) -> None:
+    before = live.web.hub.listeners
+    page = _login(browser, live)
+    _live_stream(live, before, page)
+    _low_rating(live)
+    item = page.locator('#p-alerts li[data-code="low_rating"]').first
+    playwright_api.expect(item).to_contain_text("1 of 5", timeout=2000)
+    playwright_api.expect(item).to_contain_text("counter 1")
+    page.context.close()
+
+
+def test_a_floating_teller_takes_another_service(browser: Any, live: Live) -> None:
+    page = _login(browser, live)
+    card = page.locator('#p-counters article[data-counter="2"]')
+    card.locator("input[name=services]").fill("c, b")
+    card.locator('button[data-op="services"]').click()
+    playwright_api.expect(page.locator("#result")).to_have_text("Done.")
+    assert eventually(
+        lambda: (live.state(live.topics.state_counter("2")) or {}).get("services") == ["C", "B"]
+    )
+    playwright_api.expect(card).to_contain_text("C, B")
+    # The same list again is the engine's refusal, shown with its reason.
+    card.locator('button[data-op="services"]').click()
+    playwright_api.expect(page.locator("#result")).to_contain_text("already takes C, B")
+    card.locator("input[name=services]").fill("B, A")
+    card.locator('button[data-op="services"]').click()
+    assert eventually(
+        lambda: (live.state(live.topics.state_counter("2")) or {}).get("services") == ["B", "A"]
+    )
+    page.context.close()
+
+
+def test_a_waiting_ticket_is_moved_then_cancelled_from_the_queue(browser: Any, live: Live) -> None:
+    page = _login(browser, live)
+    issued = live.kiosk.request("issue_ticket", service="B", timeout=5).event("ticket_issued")
+    assert issued is not None
+    number = str(issued["number"])
+    _live_stream(live, 0, page)
+    form = page.locator("#p-ticket form")
+    form.locator("input[name=ticket]").fill(number)
+    form.locator("select[name=to]").select_option("service:D")
+    # The queue changes while the manager is choosing: the redrawn panel keeps the choice.
+    shown = page.locator("#waiting-numbers option").count()
+    assert live.kiosk.request("issue_ticket", service="A", timeout=5).ok
+    page.wait_for_function(
+        "n => document.querySelectorAll('#waiting-numbers option').length > n", arg=shown
+    )
+    playwright_api.expect(form.locator("input[name=ticket]")).to_have_value(number)
+    playwright_api.expect(form.locator("select[name=to]")).to_have_value("service:D")
+    form.locator('button[data-op="move"]').click()
+    playwright_api.expect(page.locator("#result")).to_have_text("Done.")
+    playwright_api.expect(page.locator('#p-queues tr[data-service="D"] .numbers')).to_contain_text(
+        number
+    )
+    form = page.locator("#p-ticket form")
+    form.locator("input[name=ticket]").fill(number)
+    form.locator('button[data-op="cancel"]').click()
+    playwright_api.expect(page.locator("#result")).to_have_text("Done.")
+    playwright_api.expect(
+        page.locator('#p-queues tr[data-service="D"] .numbers')
+    ).not_to_contain_text(number)
+    page.context.close()
+
+
 def test_screenshots_at_desktop_and_tablet_sizes(browser: Any, live: Live, tmp_path: Path) -> None:
-    for service in ("A", "A", "B", "D", "C", "A"):
+    for service in ("A", "A", "B", "D", "C", "A", "D", "D"):
         assert live.kiosk.request("issue_ticket", service=service, timeout=5).ok
+    _low_rating(live)
+    assert live.kiosk.request("issue_ticket", service="A", timeout=5).ok
     assert live.counter.request("call_next", counter="1", timeout=5).ok
     shots = tmp_path / "screens"
     shots.mkdir()
@@ -287,12 +398,21 @@ def test_screenshots_at_desktop_and_tablet_sizes(browser: Any, live: Live, tmp_p
         for size in ((1366, 768), (1024, 768)):
             page = _login(browser, live, lang=lang, size=size)
             playwright_api.expect(page.locator("#p-counters .serving").first).to_be_visible()
+            over_wait = page.locator('#p-alerts li[data-code="over_wait"]').first
+            playwright_api.expect(over_wait).to_be_visible(timeout=15000)
+            playwright_api.expect(page.locator("#p-staffing .group").first).to_be_visible()
             assert page.locator("html").get_attribute("lang") == lang
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, f"{lang} {size}: {overflow}px wider than the window"
-            page.screenshot(path=str(shots / f"console-{lang}-{size[0]}x{size[1]}.png"))
+            name = f"console-{lang}-{size[0]}x{size[1]}"
+            page.screenshot(path=str(shots / f"{name}.png"))
+            page.screenshot(path=str(shots / f"{name}-full.png"), full_page=True)
+            for panel in ("alerts", "staffing"):
+                box = page.locator(f"#p-{panel}")
+                box.scroll_into_view_if_needed()
+                box.screenshot(path=str(shots / f"{name}-{panel}.png"))
             page.context.close()
     print(f"screenshots in {shots}")
-    assert len(list(shots.glob("*.png"))) == 4
+    assert len(list(shots.glob("*.png"))) == 16

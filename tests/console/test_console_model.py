@@ -7,8 +7,12 @@ import json
 from console.link import ConsoleLink
 from console.model import BranchModel
 from drivers.mqtt.bus import MemoryBus
+from lobbyq.core.events import TicketIssued
+from lobbyq.core.views import CounterView
+from lobbyq.protocol.events import LoggedEvent
 from lobbyq.protocol.messages import AlertMsg, EventMsg, StateMsg, StatusMsg
 from lobbyq.protocol.topics import Topics
+from lobbyq.protocol.views import Retained
 from tests.console.conftest import Clock
 
 T = Topics("b1")
@@ -120,27 +124,47 @@ def test_a_malformed_view_keeps_the_last_good_one_and_names_the_problem(clock: C
     assert T.state_queue not in {p.topic for p in model.snapshot().problems}
 
 
+def _issued(seq: int, at: float, number: str = "A001", service: str = "A") -> bytes:
+    event = TicketIssued(
+        at, f"2026-11-23-{seq}", number, seq, 1, service, "normal", 0, None,
+        identity_kind="card", identity_hash="ab" * 16, identity_masked="6222 **** 1234",
+    )  # fmt: skip
+    return LoggedEvent(seq, event).encode()
+
+
 def test_events_become_activity_without_identity(clock: Clock) -> None:
     model, bus = _model(clock)
-    issued = {
-        "kind": "ticket_issued",
-        "at": 3.0,
-        "ticket": "d-1",
-        "number": "A001",
-        "service": "A",
-        "identity_kind": "card",
-        "identity_hash": "ab" * 16,
-        "identity_masked": "6222 **** 1234",
-        "seq": 4,
-    }
-    bus.publish(T.evt("ticket_issued"), EventMsg(4, "ticket_issued", 3.0, issued).encode())
+    bus.publish(T.evt("ticket_issued"), _issued(4, 3.0))
     bus.publish(
         T.evt("something_new"),
         EventMsg(5, "something_new", 4.0, {"kind": "something_new", "at": 4.0, "seq": 5}).encode(),
     )
     snap = model.snapshot()
     assert [a.kind for a in snap.activity] == ["something_new", "ticket_issued"]
+    assert (snap.activity[1].number, snap.activity[1].service) == ("A001", "A")
+    assert not snap.problems  # a newer engine's event is news, not a fault
     assert "1234" not in repr(snap) and "ab" * 16 not in repr(snap)
+
+
+def test_an_event_missing_a_field_is_a_named_problem_and_the_rest_stays(clock: Clock) -> None:
+    model, bus = _model(clock)
+    bus.publish(T.evt("ticket_issued"), _issued(4, clock.t - 10))
+    broken = json.loads(_issued(5, clock.t - 5, "A002"))
+    del broken["numeral"]
+    bus.publish(T.evt("ticket_issued"), json.dumps(broken).encode())
+    snap = model.snapshot()
+    assert [a.number for a in snap.activity] == ["A001"]
+    (problem,) = snap.problems
+    assert problem.topic == T.evt("ticket_issued") and "numeral" in problem.reason
+    assert snap.throughput is not None and len(snap.throughput.arrivals) == 1
+
+
+def test_a_counter_view_on_another_counters_topic_is_refused(clock: Clock) -> None:
+    model, bus = _model(clock)
+    view = CounterView("3", "open", None, "t3", ("A",), None, (), ())
+    bus.publish(T.state_counter("4"), Retained(1, view).encode(), retain=True)
+    snap = model.snapshot()
+    assert snap.counters == () and "not '4'" in snap.problems[0].reason
 
 
 def test_engine_offline_blocks_actions_and_says_since_when(clock: Clock) -> None:

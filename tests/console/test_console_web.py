@@ -188,23 +188,18 @@ def test_a_malformed_view_is_shown_not_fatal(rig: Rig) -> None:
 
 
 def test_no_customer_identity_on_the_page(rig: Rig) -> None:
-    rig.login()
-    body = {
-        "kind": "ticket_issued",
-        "at": 1.0,
-        "seq": 1,
-        "number": "A001",
-        "service": "A",
-        "identity_masked": "6222 **** 9876",
-        "identity_hash": "cd" * 16,
-    }
-    from lobbyq.protocol.messages import EventMsg
+    from lobbyq.core.events import TicketIssued
+    from lobbyq.protocol.events import LoggedEvent
 
-    rig.bus.publish(
-        rig.topics.evt("ticket_issued"), EventMsg(1, "ticket_issued", 1.0, body).encode()
-    )
+    rig.login()
+    event = TicketIssued(
+        1.0, "2026-11-23-1", "A001", 1, 1, "A", "normal", 0, None,
+        identity_kind="card", identity_masked="6222 **** 9876", identity_hash="cd" * 16,
+    )  # fmt: skip
+    rig.bus.publish(rig.topics.evt("ticket_issued"), LoggedEvent(1, event).encode())
     page = rig.client.get("/")
     assert "A001" in page.text and "9876" not in page.text and "cd" * 16 not in page.text
+    assert "Unreadable messages" not in page.text or "ticket_issued" not in page.text
 
 
 def test_assets_are_local(rig: Rig) -> None:

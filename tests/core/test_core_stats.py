@@ -10,7 +10,7 @@ from typing import Any
 from lobbyq.core import event_to_dict
 from lobbyq.core.dayclock import branch_tz
 from lobbyq.engine import stats_cli
-from lobbyq.engine.stats import daily_stats, percentile
+from lobbyq.report.stats import daily_stats, percentile
 
 
 def _scripted_day(desk: Any) -> None:

@@ -55,6 +55,9 @@ VALID: dict[str, dict[str, Any]] = {
     "rate": {"counter": "1", "value": 2, "scale": 3, "reason": "slow"},
     "set_notice": {"notice": "custom", "text": "Lunch hours: two windows open"},
     "clear_notice": {},
+    "set_counter_services": {"counter": "1", "services": ["D", "A"]},
+    "move_ticket": {"ticket": "A007", "to_service": "B"},
+    "ack_alert": {"alert": "wait:2026-01-05-7", "by": "manager", "note": "spoke to them"},
     "tick": {},
 }
 
@@ -139,6 +142,43 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("pause reason", {"id": "x", "op": "pause", "counter": "1", "reason": "nap"}, "reason"),
     ("notice kind", {"id": "x", "op": "set_notice", "notice": "fire"}, "notice"),
+    (
+        "empty services",
+        {"id": "x", "op": "set_counter_services", "counter": "1", "services": []},
+        "non-empty list",
+    ),
+    (
+        "services not a list",
+        {"id": "x", "op": "set_counter_services", "counter": "1", "services": "A"},
+        "non-empty list",
+    ),
+    (
+        "service twice",
+        {"id": "x", "op": "set_counter_services", "counter": "1", "services": ["A", "A"]},
+        "twice",
+    ),
+    (
+        "service not a code",
+        {"id": "x", "op": "set_counter_services", "counter": "1", "services": ["A", 3]},
+        "code",
+    ),
+    (
+        "move with both targets",
+        {"id": "x", "op": "move_ticket", "ticket": "A1", "to_service": "B", "to_counter": "2"},
+        "exactly one",
+    ),
+    ("move with no target", {"id": "x", "op": "move_ticket", "ticket": "A1"}, "exactly one"),
+    ("ack without who", {"id": "x", "op": "ack_alert", "alert": "wait:1"}, "'by' is required"),
+    (
+        "ack with a topic-like id",
+        {"id": "x", "op": "ack_alert", "alert": "a/b#", "by": "m"},
+        "alert id",
+    ),
+    (
+        "ack note with a card number",
+        {"id": "x", "op": "ack_alert", "alert": "w:1", "by": "m", "note": "card 6222000011112222"},
+        "card or ID",
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the counter tests: a branch's services, states, and an event-script runner."""
+"""Shared pieces of the counter tests: a branch's services, states, engine events, a runner."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from counter.flow import (
     EngineView,
     Event,
     FlowConfig,
+    Logged,
     Send,
     step,
 )
@@ -23,6 +24,7 @@ from drivers.led.sim import StripSim
 from drivers.mqtt.bus import MemoryBus
 from drivers.mqtt.request import Requester
 from drivers.ratingpad.sim import RatingPadSim
+from lobbyq.core import events as ce
 
 SERVICES = (
     ServiceKey("A", "A", 3),
@@ -36,6 +38,18 @@ def make_state(**view: Any) -> CounterState:
     """A counter 3 state whose engine view has the given fields."""
     cfg = FlowConfig(counter="3", services=SERVICES, rating_timeout_s=30.0)
     return CounterState(config=cfg, view=EngineView(**view), link_up=True)
+
+
+def called(number: str, seq: int = 11, recall: bool = False, counter: str = "3") -> Logged:
+    """A reply's ``ticket_called`` for ``number`` at ``counter``, at log position ``seq``."""
+    ev = ce.TicketCalled(0.0, "t" + number, number, number[0], counter, "1024", recall)
+    return Logged(seq, ev)
+
+
+def finished(number: str, seq: int = 20, counter: str = "3") -> Logged:
+    return Logged(
+        seq, ce.TicketFinished(0.0, "t" + number, number, number[0], counter, "1024", 60.0)
+    )
 
 
 def run(state: CounterState, events: Iterable[Event]) -> tuple[CounterState, list[Effect]]:

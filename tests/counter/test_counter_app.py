@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +14,10 @@ import pytest
 from flowkit import FAST_BUS, Branch
 
 from counter.app import CounterApp
+from counter.flow import T_RATING, KeyPressed
 from drivers.bus.codes import TextEffect
+from drivers.bus.events import BusEvent
+from drivers.bus.events import KeyPressed as BusKey
 from drivers.bus.messages import KeypadText, RatingPrompt
 from drivers.bus.sim import BusSim
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
@@ -26,6 +29,7 @@ from drivers.ratingpad.codes import Rating
 from drivers.ratingpad.sim import RatingPadSim
 from lobbyq.protocol.messages import EventMsg, StatusMsg
 from lobbyq.protocol.topics import Topics
+from tests.support import eventually
 
 
 def login(br: Branch, teller: str = "1024") -> None:
@@ -132,13 +136,12 @@ def test_status_reports_the_health_of_each_device(branch: Branch) -> None:
     assert status.online and status.kind == "counter"
     assert dict(status.health) == {"keypad": "ok", "ratingpad": "ok", "strip": "ok"}
     br.pad.silence()
-    deadline = time.monotonic() + 3.0
-    while time.monotonic() < deadline:
+
+    def pad_health() -> str | None:
         raw = br.bus.retained(br.app.topics.status("counter-3"))
-        if raw is not None and StatusMsg.decode(raw).health.get("ratingpad") == "offline":
-            break
-        time.sleep(0.02)
-    assert StatusMsg.decode(raw or b"").health["ratingpad"] == "offline"
+        return StatusMsg.decode(raw).health.get("ratingpad") if raw is not None else None
+
+    assert eventually(lambda: pad_health() == "offline", 3.0), pad_health()
     alerts = [t for t, _, _ in list(br.bus.published) if t == br.app.topics.alert("counter-3")]
     assert alerts
 
@@ -279,9 +282,10 @@ def test_a_counter_without_a_rating_pad_just_finishes(tmp_path: Path) -> None:
         _call_one(keypad, kiosk)
         keypad.press(Key.FINISH)
         assert keypad.wait_until(lambda k: k.text == "完成 done", 3.0), keypad.text
-        time.sleep(0.5)  # past the rating timeout a pad would have had
         assert app.wait_idle(3.0)
-        assert keypad.text == "完成 done"  # never "unrated": nobody was asked
+        # Never "unrated" later: nobody was asked, so no rating timer runs to say it.
+        assert T_RATING not in app.pending_timers()
+        assert keypad.text == "完成 done"
         assert pad.received_of(RatingPrompt) == []
         raw = bus.retained(app.topics.status("counter-3"))
         assert raw is not None
@@ -309,17 +313,18 @@ def test_a_pad_with_other_keys_than_configured_is_reported(
 ) -> None:
     keypad, pad, strip = KeypadSim(1), RatingPadSim(2, keys=5), StripSim(3)
     with caplog.at_level("WARNING"), counter_rig(tmp_path, [keypad, pad, strip], rating_keys=3):
-        deadline = time.monotonic() + 5.0
-        while "rating pad has 5 keys" not in caplog.text and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(lambda: "rating pad has 5 keys" in caplog.text, 5.0)
     assert "the rating pad has 5 keys but this counter is set for 3" in caplog.text
 
 
 class QuietMaster:
-    """A bus master with nothing online: the test feeds key events itself."""
+    """A bus master with nothing online: the test hands key events to the counter itself."""
 
-    def subscribe(self, handler: Any) -> None:
-        self.handler = handler
+    def __init__(self) -> None:
+        self.handlers: list[Callable[[BusEvent], None]] = []
+
+    def subscribe(self, handler: Callable[[BusEvent], None]) -> None:
+        self.handlers.append(handler)
 
     def watch(self, addr: int) -> None:
         pass
@@ -330,19 +335,24 @@ class QuietMaster:
     def online(self, addr: int) -> bool:
         return False
 
+    def key(self, digit: int) -> None:
+        """The keypad at address 1 sends a digit key."""
+        for handler in self.handlers:
+            handler(BusKey(1, 0.0, Key.for_digit(digit)))
 
-def test_a_key_queued_before_boot_is_not_overtaken_by_the_next(tmp_path: Path) -> None:
-    from drivers.bus.events import KeyPressed as BusKey
 
-    app = CounterApp("3", MemoryBus(), None, master=QuietMaster())  # type: ignore[arg-type]
-    app._on_bus_event(BusKey(1, 0.0, Key.for_digit(1)))  # before boot: queued
-    app._booted.set()  # the boot picture is drawn, the flow thread has not drained yet
-    app._on_bus_event(BusKey(1, 0.0, Key.for_digit(0)))
-    assert app.state.typed == ""  # "0" waits behind "1" instead of stepping first
+def test_keys_reach_the_flow_in_the_order_typed_across_the_boot() -> None:
+    master = QuietMaster()
+    app = CounterApp("3", MemoryBus(), None, master=master)  # type: ignore[arg-type]
+    app.post(KeyPressed(Key.for_digit(1)))  # before the boot picture: waits on the inbox
     app.start()
     try:
+        master.key(0)  # while the flow boots and takes in the "1"
+        master.key(2)
         assert app.wait_idle(3.0)
-        app._on_bus_event(BusKey(1, 0.0, Key.for_digit(2)))  # queue empty: stepped at once
         assert app.state.typed == "102"
+        master.key(3)  # nothing waits: stepped at once
+        assert app.wait_idle(3.0)
+        assert app.state.typed == "1023"
     finally:
         app.stop()

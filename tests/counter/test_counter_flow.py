@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
-from flowkit import make_state, run, sends
+from flowkit import called, finished, make_state, run, sends
 
 from counter.flow import (
     T_BLINK,
@@ -17,6 +18,7 @@ from counter.flow import (
     KeypadText,
     KeyPressed,
     LinkChanged,
+    Logged,
     NoReply,
     RatingPressed,
     RatingPrompt,
@@ -29,7 +31,11 @@ from counter.flow import (
     boot,
     step,
 )
+from counter.keys import KEY_RULES, Does
+from counter.texts import Texts
 from drivers.keypad.codes import BeepPattern, Key, KeypadLed
+from drivers.ratingpad.codes import KEYS_3, Rating
+from lobbyq.core import events as ce
 
 D = Key.for_digit
 
@@ -175,18 +181,6 @@ def test_typed_digits_expire(open_counter: CounterState) -> None:
 # -- outcomes felt at the keypad ------------------------------------------------------
 
 
-def called(number: str, seq: int = 11, recall: bool = False) -> dict[str, Any]:
-    return {
-        "kind": "ticket_called",
-        "seq": seq,
-        "number": number,
-        "ticket": "t" + number,
-        "counter": "3",
-        "service": number[0],
-        "recall": recall,
-    }
-
-
 def test_call_shows_the_number_on_strip_and_keypad(open_counter: CounterState) -> None:
     state, fx = run(open_counter, keys(Key.CALL))
     n = sends(fx)[0].n
@@ -243,11 +237,11 @@ def test_login_then_opens_the_counter() -> None:
     state = make_state(status="closed", teller=None, seq=3)
     state, fx = run(state, [*digits("5566"), KeyPressed(Key.LOGIN)])
     login = sends(fx)[0]
-    ev = {"kind": "teller_logged_in", "seq": 4, "counter": "3", "teller": "5566"}
+    ev = Logged(4, ce.TellerLoggedIn(0.0, "3", "5566"))
     state, fx = step(state, Replied(login.n, True, events=(ev,)))
     assert [(s.op, dict(s.fields)) for s in sends(fx)] == [("open_counter", {"counter": "3"})]
     assert not any(isinstance(e, Beep) for e in fx)  # one beep when it is all done
-    ev = {"kind": "counter_opened", "seq": 5, "counter": "3", "teller": "5566"}
+    ev = Logged(5, ce.CounterOpened(0.0, "3", "5566"))
     state, fx = step(state, Replied(sends(fx)[0].n, True, events=(ev,)))
     assert Beep(BeepPattern.SHORT) in fx
     assert last(fx, KeypadText).text == "5566 就绪"
@@ -264,26 +258,13 @@ def test_refused_login_does_not_open(open_counter: CounterState) -> None:
 
 def test_pause_shows_paused_on_strip(open_counter: CounterState) -> None:
     state, fx = run(open_counter, keys(Key.PAUSE))
-    ev = {"kind": "counter_paused", "seq": 12, "counter": "3", "teller": "1024", "reason": "break"}
+    ev = Logged(12, ce.CounterPaused(0.0, "3", "1024", "break"))
     state, fx = step(state, Replied(sends(fx)[0].n, True, events=(ev,)))
     assert last(fx, StripShow).text == "暂停服务 请稍候 Paused"
     assert last(fx, KeypadLeds).mask & KeypadLed.PAUSED
 
 
 # -- rating ----------------------------------------------------------------------------
-
-
-def finished(number: str, seq: int = 20) -> dict[str, Any]:
-    return {
-        "kind": "ticket_finished",
-        "seq": seq,
-        "number": number,
-        "counter": "3",
-        "ticket": "t",
-        "service": "A",
-        "teller": "1024",
-        "service_s": 60.0,
-    }
 
 
 def serving(number: str = "A023") -> CounterState:
@@ -429,3 +410,73 @@ def test_an_over_long_wait_for_this_counter_is_heard() -> None:
 def test_the_snapshot_tells_the_counter_its_services() -> None:
     state, _ = step(make_state(), Snapshot(5, {"status": "open", "services": ["C", "D"]}))
     assert state.view.services == ("C", "D")
+
+
+# -- the rating scale ---------------------------------------------------------------
+
+
+def _rated(scale: int, pad_value: int) -> dict[str, Any]:
+    """The ``rate`` fields sent when the pad sends ``pad_value`` at a ``scale``-point counter."""
+    base = serving()
+    config = replace(base.config, rating_scale=scale)
+    state = replace(base, config=config, view=base.view)
+    state, fx = run(state, keys(Key.FINISH))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=(finished("A023"),)))
+    state, fx = step(state, RatingPressed(pad_value))
+    return dict(sends(fx)[0].fields)
+
+
+@pytest.mark.parametrize(
+    ("pad_value", "value"),
+    [(1, 1), (2, 1), (3, 2), (4, 3), (5, 3)],
+    ids=["very unsatisfied", "unsatisfied", "average", "satisfied", "very satisfied"],
+)
+def test_a_5_key_pad_value_maps_onto_the_3_point_scale(pad_value: int, value: int) -> None:
+    assert _rated(3, pad_value) == {"counter": "3", "value": value, "scale": 3}
+
+
+@pytest.mark.parametrize(("rating", "value"), [(KEYS_3[0], 1), (KEYS_3[1], 2), (KEYS_3[2], 3)])
+def test_each_key_of_a_3_key_pad_is_one_point_of_the_3_point_scale(
+    rating: Rating, value: int
+) -> None:
+    assert _rated(3, int(rating))["value"] == value
+
+
+@pytest.mark.parametrize("pad_value", [1, 2, 3, 4, 5])
+def test_a_5_point_counter_sends_the_pad_value_as_it_is(pad_value: int) -> None:
+    assert _rated(5, pad_value) == {"counter": "3", "value": pad_value, "scale": 5}
+
+
+def test_a_pad_value_off_the_scale_is_taken_as_its_nearest_end() -> None:
+    assert (_rated(3, 0)["value"], _rated(3, 9)["value"]) == (1, 3)
+    assert (_rated(5, 0)["value"], _rated(5, 9)["value"]) == (1, 5)
+
+
+# -- the key table and engine events ------------------------------------------------
+
+
+def test_every_key_rule_names_a_line_the_texts_have_and_sends_a_command_or_answers() -> None:
+    names = {f.name for f in fields(Texts)}
+    for rule in KEY_RULES:
+        if rule.does in (Does.ASK, Does.REFUSE):
+            assert rule.answer in names, rule
+        elif rule.does is not Does.FORGET:
+            assert rule.op and not rule.answer, rule
+
+
+def test_a_typed_transfer_target_is_named_on_the_keypad(open_counter: CounterState) -> None:
+    serving_state = replace(open_counter, view=replace(open_counter.view, current="A001"))
+    _, fx = run(serving_state, [*keys(Key.TRANSFER), *digits("2")])
+    assert last(fx, KeypadText).text == "转至 业务B?"
+    _, fx = run(serving_state, [*keys(Key.TRANSFER), *digits("03")])
+    assert last(fx, KeypadText).text == "转至 3号窗口?"
+
+
+def test_another_counters_events_move_the_log_position_only() -> None:
+    state = make_state(status="open", teller="1024", seq=10)
+    state, fx = run(state, keys(Key.CALL))
+    others = (called("A001", seq=11, counter="4"), Logged(12, ce.CounterPaused(0.0, "4", "9", "x")))
+    state, fx = step(state, Replied(sends(fx)[0].n, True, events=others))
+    assert state.view.current is None and state.view.status == "open"
+    assert state.view.seq == 12
+    assert not any(isinstance(e, Beep) and e.pattern == BeepPattern.DOUBLE for e in fx)

@@ -6,10 +6,8 @@ runs the same properties over many more scripts.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from flowkit import make_state
+from flowkit import called, finished, make_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +23,7 @@ from counter.flow import (
     KeypadText,
     KeyPressed,
     LinkChanged,
+    Logged,
     NoReply,
     RatingPressed,
     Replied,
@@ -37,30 +36,33 @@ from counter.flow import (
 )
 from drivers.bus.text import ENCODING
 from drivers.keypad.codes import Key
+from lobbyq.core import events as ce
 
 COMMAND_KEYS = [k for k in Key if k.digit is None and k != Key.CLEAR]
 NUMBERS = st.sampled_from(["A001", "B012", "C100", "D999"])
 
 
-def _called(n: str, seq: int) -> dict[str, Any]:
-    return {"kind": "ticket_called", "seq": seq, "number": n, "counter": "3", "recall": False}
-
-
-def _finished(n: str, seq: int) -> dict[str, Any]:
-    return {"kind": "ticket_finished", "seq": seq, "number": n, "counter": "3"}
+def _counter_event(kind: str, seq: int, counter: str) -> Logged:
+    if kind == "counter_paused":
+        return Logged(seq, ce.CounterPaused(0.0, counter, "1024", "break"))
+    if kind == "counter_opened":
+        return Logged(seq, ce.CounterOpened(0.0, counter, "1024"))
+    return Logged(seq, ce.TellerLoggedOut(0.0, counter, "1024"))
 
 
 reply_events = st.lists(
     st.one_of(
-        st.builds(_called, NUMBERS, st.integers(0, 50)),
-        st.builds(_finished, NUMBERS, st.integers(0, 50)),
-        st.fixed_dictionaries(
-            {"kind": st.sampled_from(["counter_paused", "counter_opened", "teller_logged_out"]),
-             "seq": st.integers(0, 50), "counter": st.sampled_from(["3", "4"])}
+        st.builds(called, NUMBERS, st.integers(0, 50)),
+        st.builds(finished, NUMBERS, st.integers(0, 50)),
+        st.builds(
+            _counter_event,
+            st.sampled_from(["counter_paused", "counter_opened", "teller_logged_out"]),
+            st.integers(0, 50),
+            st.sampled_from(["3", "4"]),
         ),
     ),
     max_size=3,
-).map(tuple)  # fmt: skip
+).map(tuple)
 
 # Replies name a command number; small numbers hit the pending one often.
 events: st.SearchStrategy[Event] = st.one_of(

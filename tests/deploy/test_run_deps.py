@@ -71,7 +71,16 @@ def _apt_log(tmp: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
 
 
-ALL = ("mosquitto", "mosquitto-clients", "openssl", "fontconfig", "chromium", "fonts-noto-cjk")
+ALL = (
+    "mosquitto",
+    "mosquitto-clients",
+    "openssl",
+    "fontconfig",
+    "chromium",
+    "nats-server",
+    "postgresql",
+    "fonts-noto-cjk",
+)
 
 
 def test_root_on_a_fresh_machine_installs_what_is_missing(tmp_path: Path) -> None:
@@ -80,11 +89,11 @@ def test_root_on_a_fresh_machine_installs_what_is_missing(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert _apt_log(tmp_path) == [
         "update -qq",
-        "install -y mosquitto mosquitto-clients chromium fonts-noto-cjk -qq",
+        "install -y mosquitto mosquitto-clients chromium nats-server postgresql fonts-noto-cjk -qq",
     ]
     assert (
-        "installing system packages: mosquitto mosquitto-clients chromium fonts-noto-cjk"
-        in result.stderr
+        "installing system packages: mosquitto mosquitto-clients chromium nats-server postgresql "
+        "fonts-noto-cjk" in result.stderr
     )
 
 
@@ -96,7 +105,8 @@ def test_without_root_or_sudo_it_names_the_command_and_does_nothing(tmp_path: Pa
     lines = result.stderr.strip().splitlines()
     assert lines == [
         "lobbyq needs system packages; run: sudo apt-get update && "
-        "sudo apt-get install -y mosquitto mosquitto-clients chromium fonts-noto-cjk"
+        "sudo apt-get install -y mosquitto mosquitto-clients chromium nats-server postgresql "
+        "fonts-noto-cjk"
     ]
     assert "Traceback" not in result.stdout + result.stderr
 

@@ -39,6 +39,10 @@ def test_headless_demo_writes_summary_and_screenshot(broker_url: str, tmp_path: 
     assert summary["tickets_called"] > 0
     assert summary["broker_url"] == broker_url
     assert any("→" in zone for zone in summary["hall_zones"])  # a call reached the hall LED
+    console = summary["console"]
+    assert console["url"] in proc.stdout and console["password"] in proc.stdout
+    assert console["login_page"] == 200 and console["user"] == "manager"
+    assert console["services_seen"] == 4 and console["counters_seen"] >= 1
     with Image.open(out / "ticket.png") as ticket:
         assert ticket.size[0] >= 576  # a whole 80 mm ticket (576 dots) with its margin
     with Image.open(out / "kiosk.png") as img:

@@ -120,6 +120,10 @@ def _branch_day(d: Day) -> None:
     d.ok("counter-4", "transfer", counter="4", to_counter="2")
     d.ok("counter-4", "call_ticket", counter="4", ticket="D003")
     d.ok(k, "cancel", ticket="D004")
+    d.ok("console", "set_counter_services", counter="2", services=["D", "A"])
+    moved = d.ok(k, "issue_ticket", service="B").events[0].event
+    d.ok("console", "move_ticket", ticket=moved.number, to_service="A")  # type: ignore[attr-defined]
+    d.ok("console", "ack_alert", alert="wait:d-1", by="manager")
     refused = d.do("counter-9", "call_next", counter="9")
     assert not refused.ok and refused.code
     d.ok("counter-2", "pause", counter="2", reason="lunch")

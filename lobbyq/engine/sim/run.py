@@ -46,7 +46,7 @@ from lobbyq.core import (
     apply,
 )
 from lobbyq.engine.sim.scenario import Arrival, PausePlan, Scenario
-from lobbyq.engine.stats import percentile
+from lobbyq.report.stats import percentile
 
 
 @dataclass(slots=True)

@@ -1,5 +1,10 @@
 """Daily figures from the event log: a pure function of the events.
 
+Shared by `lobbyq stats` (the text table) and `lobbyq report` (the pages),
+so both always print the same numbers; it lives in the report library, below
+the services, because the console serves the same report and may not import
+the engine.
+
 The branch checks its call records and ratings every day (seed 001), head
 office reads every branch's figures: so the figures come from the log alone,
 never from the live state, and recomputing them always gives the same answer.
@@ -63,7 +68,7 @@ def summary(values: list[float]) -> dict[str, float | int]:
 
 
 @dataclass(slots=True)
-class _Tally:
+class Tally:
     issued: int = 0
     identified: int = 0
     called: int = 0
@@ -114,11 +119,11 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 @dataclass(slots=True)
-class _Day:
-    branch: _Tally = field(default_factory=_Tally)
-    service: dict[str, _Tally] = field(default_factory=dict)
-    counter: dict[str, _Tally] = field(default_factory=dict)
-    teller: dict[str, _Tally] = field(default_factory=dict)
+class DayTally:
+    branch: Tally = field(default_factory=Tally)
+    service: dict[str, Tally] = field(default_factory=dict)
+    counter: dict[str, Tally] = field(default_factory=dict)
+    teller: dict[str, Tally] = field(default_factory=dict)
     issued_at: dict[str, float] = field(default_factory=dict)
     issued_hour: dict[str, str] = field(default_factory=dict)
     first_called: set[str] = field(default_factory=set)
@@ -136,27 +141,29 @@ class _Day:
 
     def tallies(
         self, service: str | None, counter: str | None = None, teller: str | None = None
-    ) -> list[_Tally]:
+    ) -> list[Tally]:
         out = [self.branch]
         if service:
-            out.append(self.service.setdefault(service, _Tally()))
+            out.append(self.service.setdefault(service, Tally()))
         if counter:
-            out.append(self.counter.setdefault(counter, _Tally()))
+            out.append(self.counter.setdefault(counter, Tally()))
         if teller:
-            out.append(self.teller.setdefault(teller, _Tally()))
+            out.append(self.teller.setdefault(teller, Tally()))
         return out
 
 
-def _natural(keys: Iterable[str]) -> list[str]:
+def natural(keys: Iterable[str]) -> list[str]:
     """Counter "2" before "10": shorter ids first, then alphabetical."""
     return sorted(keys, key=lambda k: (len(k), k))
 
 
-def _day_of(ticket: str) -> str:
+def day_of(ticket: str) -> str:
+    """The business day of a ticket id (`<day>-<seq>`): the engine chose it at issue."""
     return ticket[:10]
 
 
-def _fold(day: _Day, d: Mapping[str, Any], tz: tzinfo) -> None:
+def fold_event(day: DayTally, d: Mapping[str, Any], tz: tzinfo) -> None:
+    """Add one event (dict form) to its day's tallies."""
     kind = d["kind"]
     tid = d.get("ticket", "")
     service, counter, teller = d.get("service"), d.get("counter"), d.get("teller")
@@ -217,6 +224,36 @@ def _fold(day: _Day, d: Mapping[str, Any], tz: tzinfo) -> None:
             t.unrated += 1
 
 
+def fold_days(
+    events: Iterable[Mapping[str, Any] | Event],
+    day: str | None = None,
+    tz: tzinfo | None = None,
+) -> dict[str, DayTally]:
+    """The tallies per business day (raw waits and service times kept), oldest first."""
+    zone = tz if tz is not None else timezone(timedelta(0))
+    days: dict[str, DayTally] = {}
+    for ev in events:
+        d = event_to_dict(ev) if isinstance(ev, Event) else ev
+        tid = d.get("ticket")
+        if not isinstance(tid, str) or len(tid) < 10:
+            continue
+        date = day_of(tid)
+        if day is not None and date != day:
+            continue
+        fold_event(days.setdefault(date, DayTally()), d, zone)
+    return dict(sorted(days.items()))
+
+
+def day_figures(dd: DayTally) -> dict[str, Any]:
+    """One day's block of `daily_stats`: branch, by_service, by_counter, by_teller."""
+    return {
+        "branch": dd.branch.to_dict(True) | {"by_hour": dd.by_hour()},
+        "by_service": {k: dd.service[k].to_dict(True) for k in natural(dd.service)},
+        "by_counter": {k: dd.counter[k].to_dict(False) for k in natural(dd.counter)},
+        "by_teller": {k: dd.teller[k].to_dict(False) for k in natural(dd.teller)},
+    }
+
+
 def daily_stats(
     events: Iterable[Mapping[str, Any] | Event],
     day: str | None = None,
@@ -228,25 +265,4 @@ def daily_stats(
     "by_counter": {...}, "by_teller": {...}}}}; `day` keeps only that date;
     `tz` is the branch's local time for `by_hour` (UTC if not given).
     """
-    zone = tz if tz is not None else timezone(timedelta(0))
-    days: dict[str, _Day] = {}
-    for ev in events:
-        d = event_to_dict(ev) if isinstance(ev, Event) else ev
-        tid = d.get("ticket")
-        if not isinstance(tid, str) or len(tid) < 10:
-            continue
-        date = _day_of(tid)
-        if day is not None and date != day:
-            continue
-        _fold(days.setdefault(date, _Day()), d, zone)
-    return {
-        "days": {
-            date: {
-                "branch": dd.branch.to_dict(True) | {"by_hour": dd.by_hour()},
-                "by_service": {k: dd.service[k].to_dict(True) for k in _natural(dd.service)},
-                "by_counter": {k: dd.counter[k].to_dict(False) for k in _natural(dd.counter)},
-                "by_teller": {k: dd.teller[k].to_dict(False) for k in _natural(dd.teller)},
-            }
-            for date, dd in sorted(days.items())
-        }
-    }
+    return {"days": {date: day_figures(dd) for date, dd in fold_days(events, day, tz).items()}}
