@@ -6,7 +6,7 @@ resident ID number. So the reader drivers turn the clear value, the moment it
 is decoded, into an :class:`Identity`: a keyed hash (HMAC-SHA256 with the
 branch secret, domain-separated per kind so a card number and an ID number
 that happen to share digits never collide) and a masked form a person may see
-(``**** 1234``, ``张*``). The clear value is not kept in the result, and
+(``**** 1234``, ``张**``). The clear value is not kept in the result, and
 ``repr`` shows only the kind and the masked form, so an ``Identity`` may be
 logged, published over MQTT and written to the event log.
 
@@ -20,7 +20,7 @@ Hash input (``hash = HMAC-SHA256(secret, message).hexdigest()``):
 kind     message                                      masked
 =======  ==========================================  ===========================
 card     ``lobbyq/identity/v1/card`` NUL PAN digits   ``**** 1234``
-id       ``lobbyq/identity/v1/id`` NUL 18 chars,      ``张*`` (name)
+id       ``lobbyq/identity/v1/id`` NUL 18 chars,      ``张**`` (any name)
          upper-case ``X``
 qr       ``lobbyq/identity/v1/qr`` NUL reference,     ``…0042`` (last four)
          upper-cased
@@ -152,19 +152,24 @@ def mask_pan(pan: str) -> str:
     return f"**** {pan[-4:]}"
 
 
-def mask_name(name: str) -> str:
-    """``张*``, ``张**``: the first character, one star for each of the rest.
+NAME_MASK = "**"
+"""What stands for the rest of a name, whatever its length."""
 
-    The middle dot of minority and transliterated names (``·``) is kept, so
-    the masked form still looks like a name; a one-character name is shown
-    as a single star, since its first character is all of it.
+
+def mask_name(name: str) -> str:
+    """``张**`` for every name: the first character and a fixed mask.
+
+    The mask never reveals the name's length or shape (one star per
+    character, or a kept middle dot, would tell ``欧阳小明`` from ``张三`` and
+    a long Latin name from a short one). A one-character name is all mask,
+    since its first character is all of it.
     """
     chars = name.strip()
     if not chars:
         return ""
     if len(chars) == 1:
-        return "*"
-    return chars[0] + "".join(c if c in "·•." else "*" for c in chars[1:])
+        return "*" + NAME_MASK
+    return chars[0] + NAME_MASK
 
 
 def normalize_ref(payload: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from lobbyq.core.errors import LobbyqError
+from lobbyq.device.brokerfiles import MAX_PACKET_SIZE
 
 log = logging.getLogger("lobbyq.broker")
 
@@ -91,6 +92,9 @@ class Mosquitto:
             "log_type error",
             "log_type warning",
             "max_queued_messages 10000",
+            # As a branch broker does: the 4 MiB queue view fits, a 10 MB message never
+            # reaches the engine (``lobbyq.device.brokerfiles.MAX_PACKET_SIZE``).
+            f"max_packet_size {MAX_PACKET_SIZE}",
             "set_tcp_nodelay true",
             # As root, mosquitto drops to user mosquitto, which could not read
             # our temporary files; a branch's real broker runs from deploy/.

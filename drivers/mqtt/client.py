@@ -122,7 +122,10 @@ class MqttBus:
         paho_log.addFilter(_quiet_while_offline)
         self._client.enable_logger(paho_log)
         self._client.max_inflight_messages_set(100)
-        self._client.reconnect_delay_set(min_delay=1, max_delay=8)
+        # Retry every half second, never backing off further: displays and
+        # kiosks must be back within 1 s of the broker's return, and a
+        # branch's few dozen clients cost a LAN broker nothing while it is down.
+        self._client.reconnect_delay_set(min_delay=0.5, max_delay=0.5)  # type: ignore[arg-type]
         if self.url.username:
             self._client.username_pw_set(self.url.username, self.url.password)
         if self.url.tls:

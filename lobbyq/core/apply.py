@@ -583,7 +583,13 @@ def _advise(state: BranchState, now: float, events: Events) -> None:
 
 
 def _rollover(state: BranchState, now: float, events: Events) -> None:
-    """A new business day: unrated, expired, then the day event that resets numbering."""
+    """A new business day: served tickets finished, unrated, expired, then the day event.
+
+    A ticket still at a counter when the day ends was being served: it is
+    finished (at the day's end, not at the first event of the next morning,
+    so its service time is the time it was served) rather than expired, and
+    its service time reaches the figures.
+    """
     day, ends_at = business_day(state.config, now)
     if day == state.day:
         # Only when the rollover time or zone changed since the day began (a
@@ -591,6 +597,12 @@ def _rollover(state: BranchState, now: float, events: Events) -> None:
         # cache of `business_day`, so setting it needs no event.
         state.day_ends_at = ends_at
         return
+    end = min(now, state.day_ends_at)
+    for c in state.config.counters:
+        counter = state.counters[c.id]
+        if counter.current is not None:
+            t = state.tickets[counter.current]
+            _emit(state, events, _finish_event(t, counter, max(end, t.called_at or end)))
     for tid in list(state.pending_ratings):
         _emit(state, events, _unrated(state, state.tickets[tid], now))
     for t in list(state.tickets.values()):

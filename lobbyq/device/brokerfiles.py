@@ -21,11 +21,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lobbyq.protocol.messages import MAX_STATE_PAYLOAD
 from lobbyq.protocol.topics import Topics
 
 TECH_USER = "tech"
 ENGINE_ID = "engine"
 CONSOLE_ID = "console"
+
+MAX_PACKET_SIZE = MAX_STATE_PAYLOAD + 64 * 1024
+"""Broker limit on one MQTT packet: the 4 MiB queue view plus room for topic and header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,9 @@ def render_mosquitto_conf(layout: BrokerLayout = BrokerLayout()) -> str:
         f"persistence_location {layout.data_dir}",
         "autosave_interval 30",
         "max_queued_messages 10000",
+        "# The largest message is the retained queue view at a very busy peak (4 MiB);",
+        "# anything larger is refused here, before it reaches the engine.",
+        f"max_packet_size {MAX_PACKET_SIZE}",
         "",
         "# stderr goes to journald under systemd; journald adds the time.",
         f"log_dest {layout.log_dest}",

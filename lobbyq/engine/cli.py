@@ -50,13 +50,7 @@ def run(args: argparse.Namespace) -> int:
     # The replayed state is long-lived: keep the collector from rescanning it
     # on every burst of commands (about a quarter of the core's time).
     gc.freeze()
-    bus.on_connection(
-        lambda up: (
-            bus.publish(topics.status("engine"), engine.status_message(True), retain=True)
-            if up
-            else None
-        )
-    )
+    # The engine publishes its birth and every view on each connect itself.
     bus.start()
     engine.start()
     notifier = Notifier.from_environ()

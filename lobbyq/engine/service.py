@@ -9,14 +9,27 @@ loses only commands nobody was told about; their senders resend the same id.
 
 Messages that fail validation are logged with the reason, answered with a
 refusal when they carry a usable id, and change nothing.
+
+The engine is the only writer of ``state/#`` and of its own
+``dev/engine/status``, and the broker's retained copies are only a cache of
+the log: a broker restarted from an old file, a wiped one, or a client that
+spoofs a retained message would otherwise show displays and kiosks a wrong
+branch until the next change. So after every (re)connect the engine
+republishes every view and its birth, and it subscribes to those topics
+itself: a copy that differs from what it last sent, and is not the echo of
+one of its own recent publishes, is corrected at once (a copy on a
+``state/`` topic the engine does not own is cleared).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,14 +37,17 @@ from typing import Any
 from drivers.mqtt.bus import Bus
 from lobbyq import core
 from lobbyq.core import BranchConfig, BranchState
+from lobbyq.engine.repeats import RepeatedWarnings
 from lobbyq.engine.store import EventStore, Record, StoreError
 from lobbyq.protocol.events import LoggedEvent, Reply
 from lobbyq.protocol.messages import (
+    AlertMsg,
     CommandMsg,
     ProtocolError,
     StatusMsg,
     dump,
     parse_object,
+    salvage_id,
     valid_id,
 )
 from lobbyq.protocol.topics import TopicError, Topics
@@ -49,6 +65,35 @@ class _Applied:
 
 
 @dataclass(frozen=True, slots=True)
+class _Seen:
+    """A copy of one of the engine's own retained topics, as the broker delivered it."""
+
+    topic: str
+    payload: bytes
+
+
+class _Reconnected:
+    """The broker link came (back) up: every retained copy may be gone or old."""
+
+
+_RECONNECTED = _Reconnected()
+_Item = tuple[str, bytes] | _Seen | _Reconnected | None
+# Own publishes not yet seen back, per topic (QoS 1 keeps them in order).
+_ECHOES_KEPT = 64
+
+
+def _digest(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=16).digest()
+
+
+def command_fingerprint(msg: CommandMsg) -> str:
+    """A digest of a command's op and fields: a resend has the same, a reused id another."""
+    body = {k: v for k, v in msg.body.items() if k != "id"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
 class EngineOptions:
     """Tuning knobs; the defaults suit a branch on a Raspberry Pi."""
 
@@ -60,6 +105,9 @@ class EngineOptions:
     # message the engine sends, so it is coalesced to a few per second.
     # Calls, counters and the notice go out at once.
     queue_interval_s: float = 0.25
+    # A gap this large between the system clock and the engine's steady time
+    # is a clock step (NTP at boot, a technician, a failing RTC), not drift.
+    clock_step_s: float = 2.0
 
 
 class Engine:
@@ -73,6 +121,7 @@ class Engine:
         *,
         options: EngineOptions | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
     ) -> None:
         self.config = config
@@ -81,15 +130,32 @@ class Engine:
         self.topics = Topics(config.branch_id)
         self.options = options or EngineOptions()
         self._clock = clock
+        self._mono = monotonic
         self._log = logger or logging.getLogger("lobbyq.engine")
-        self._inbox: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
+        # Bad messages can come by the thousand: one line per reason per interval.
+        self._repeats = RepeatedWarnings(self._log, monotonic=monotonic)
+        self._inbox: queue.Queue[_Item] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._published: dict[str, View] = {}
+        # What each retained topic should hold now, and own copies in flight.
+        self._retained_now: dict[str, bytes] = {}
+        self._echoes: dict[str, deque[bytes]] = {}
+        self._retained_lock = threading.Lock()  # the MQTT thread checks copies too
+        self._status_topic = self.topics.status("engine")
+        self._health: dict[str, str] = {"log": "ok"}
+        self._log_fault: str | None = None  # "full" or "failed" while the log cannot be written
         self._since_snapshot = 0
         self._ticks = 0
         self._queue_due: float | None = None
         self._queue_sent_at = 0.0
         self.state: BranchState = self._load()
+        # The core's time: the wall clock at the anchor plus steady (monotonic)
+        # time since, never earlier than anything in the log. See ``_now``.
+        self._last_now = store.last_at
+        self._anchor_wall = 0.0
+        self._anchor_mono = 0.0
+        self._step_reported: float | None = None
+        self._anchor(clock())
         self.ready = threading.Event()
 
     # -- start-up ------------------------------------------------------------
@@ -126,8 +192,15 @@ class Engine:
         return state
 
     def start(self) -> None:
-        """Subscribe, publish retained state and status, start the worker."""
+        """Subscribe, publish retained state and status, start the worker.
+
+        The worker publishes every view and the birth first thing, and again
+        after each reconnect the bus reports.
+        """
+        self.bus.on_connection(self._on_connection)
         self.bus.subscribe(self.topics.cmd_all, self._on_command, qos=1)
+        self.bus.subscribe(self.topics.state_all, self._on_retained, qos=1)
+        self.bus.subscribe(self._status_topic, self._on_retained, qos=1)
         self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
         self._thread.start()
         self.ready.set()
@@ -144,11 +217,69 @@ class Engine:
             self._thread = None
 
     def status_message(self, online: bool) -> bytes:
-        return StatusMsg("engine", online, "engine", self._clock(), VERSION, {"log": "ok"}).encode()
+        return StatusMsg(
+            "engine", online, "engine", self._clock(), VERSION, dict(self._health)
+        ).encode()
+
+    # -- time ------------------------------------------------------------------
+    def _anchor(self, wall: float) -> None:
+        self._anchor_wall = max(wall, self._last_now)
+        self._anchor_mono = self._mono()
+        self._step_reported = None
+
+    def _quiet(self) -> bool:
+        """No ticket live and no rating pending: nothing a clock step could reorder or alarm."""
+        state = self.state
+        return not state.pending_ratings and not any(state.live_numerals.values())
+
+    def _now(self) -> float:
+        """The time the core is given: steady, never backwards, following the wall clock.
+
+        The core orders the queue and measures waits from the times it is
+        given, so a wall clock stepped back would put later customers first
+        and one stepped forward would raise an over-wait alert for everyone
+        waiting. The engine therefore counts on the monotonic clock from an
+        anchor on the wall clock; when the two part by more than
+        ``clock_step_s`` it logs the step, and follows the wall clock only
+        while nothing is live (a step then reorders and alarms nothing),
+        never going back before the last time it gave.
+        """
+        wall = self._clock()
+        steady = self._anchor_wall + (self._mono() - self._anchor_mono)
+        step = wall - steady
+        if abs(step) > self.options.clock_step_s:
+            if self._quiet():
+                self._log.warning(
+                    "system clock stepped %+.1f s; nothing live, so the queue follows it", step
+                )
+                self._anchor(wall)
+                steady = self._anchor_wall
+            elif self._step_reported is None or (
+                abs(step - self._step_reported) > self.options.clock_step_s
+            ):
+                self._log.warning(
+                    "system clock stepped %+.1f s; the queue keeps its steady time (order and "
+                    "waits unaffected) and follows the clock once nothing is live",
+                    step,
+                )
+                self._step_reported = step
+        now = max(steady, self._last_now)
+        self._last_now = now
+        return now
 
     # -- MQTT side: queue only -------------------------------------------------
     def _on_command(self, topic: str, payload: bytes) -> None:
         self._inbox.put((topic, payload))
+
+    def _on_retained(self, topic: str, payload: bytes) -> None:
+        # Nearly every copy is the echo of an own publish: settled here, on the
+        # MQTT thread, so only a copy to correct wakes the worker.
+        if not self._expected(topic, payload):
+            self._inbox.put(_Seen(topic, payload))
+
+    def _on_connection(self, up: bool) -> None:
+        if up:
+            self._inbox.put(_RECONNECTED)
 
     def submit(self, topic: str, payload: bytes) -> None:
         """Queue a raw command as if it came from the broker (tests, tools)."""
@@ -156,7 +287,7 @@ class Engine:
 
     # -- worker ----------------------------------------------------------------
     def _run(self) -> None:
-        self._publish_state(force=True)
+        self._republish_all()
         next_tick = time.monotonic() + self.options.tick_interval_s
         while True:
             wake = next_tick if self._queue_due is None else min(next_tick, self._queue_due)
@@ -167,16 +298,23 @@ class Engine:
                 item = ("", b"")
             if item is None:
                 return
-            batch = [item] if item[0] else []
-            while len(batch) < self.options.batch_max:
+            batch: list[tuple[str, bytes]] = []
+            others: list[_Seen | _Reconnected] = []
+            while True:
+                if isinstance(item, tuple):
+                    if item[0]:
+                        batch.append(item)
+                elif item is not None:
+                    others.append(item)
+                if len(batch) >= self.options.batch_max:
+                    break
                 try:
-                    more = self._inbox.get_nowait()
+                    item = self._inbox.get_nowait()
                 except queue.Empty:
                     break
-                if more is None:
+                if item is None:
                     self._inbox.put(None)
                     break
-                batch.append(more)
             tick = time.monotonic() >= next_tick
             if tick:
                 next_tick = time.monotonic() + self.options.tick_interval_s
@@ -187,8 +325,79 @@ class Engine:
                     "batch of %d commands failed; state reloaded from the log", len(batch)
                 )
                 self.state = self._load()
+            self._repeats.flush()
+            try:
+                self._keep_retained(others)
+            except Exception:  # a hostile retained copy must never stop the worker
+                self._log.exception("while checking the retained copies")
+
+    # -- the broker's retained copies -------------------------------------------
+    def _keep_retained(self, items: Sequence[_Seen | _Reconnected]) -> None:
+        if any(isinstance(i, _Reconnected) for i in items):
+            self._log.info("broker link up: republishing every view and the engine's status")
+            self._republish_all()
+        for item in items:
+            if isinstance(item, _Seen):
+                self._check_copy(item.topic, item.payload)
+
+    def _republish_all(self) -> None:
+        self._publish_state(force=True)
+        self._put_retained(self._status_topic, self.status_message(True))
+
+    def _put_retained(self, topic: str, payload: bytes) -> None:
+        """Publish a retained message and remember it as what the topic must hold."""
+        with self._retained_lock:
+            self._retained_now[topic] = payload
+            echoes = self._echoes.get(topic)
+            if echoes is None:
+                echoes = self._echoes[topic] = deque(maxlen=_ECHOES_KEPT)
+            echoes.append(_digest(payload))
+        self.bus.publish(topic, payload, qos=1, retain=True)
+
+    def _expected(self, topic: str, payload: bytes) -> bool:
+        """Whether a copy of an own topic is right: an own publish seen back, or the current one."""
+        digest = _digest(payload)
+        with self._retained_lock:
+            echoes = self._echoes.get(topic)
+            if echoes is not None and digest in echoes:
+                # An own publish seen back; anything sent before it was seen or lost.
+                while echoes.popleft() != digest:
+                    pass
+                return True
+            want = self._retained_now.get(topic)
+        return payload == want if want is not None else not payload
+
+    def _check_copy(self, topic: str, payload: bytes) -> None:
+        """Correct a retained copy of an own topic that is not what the engine sent."""
+        with self._retained_lock:
+            want = self._retained_now.get(topic)
+        if want is not None:
+            if payload == want:
+                return
+            self._repeats.warn(
+                f"retained {topic}",
+                "retained %s differs from the engine's (%d bytes, another client's or "
+                "an old copy the broker kept); republished",
+                topic,
+                len(payload),
+            )
+            self._put_retained(topic, want)
+        elif payload:
+            self._repeats.warn(
+                "retained foreign",
+                "retained %s is not a topic the engine publishes (%d bytes); cleared",
+                topic,
+                len(payload),
+            )
+            # Not remembered: its empty echo needs no check, and a flood of
+            # made-up topics must not grow the engine's memory.
+            self.bus.publish(topic, b"", qos=1, retain=True)
 
     def _process(self, batch: list[tuple[str, bytes]], tick: bool) -> None:
+        # While the log cannot be written, every batch is tried again (that is
+        # how the engine sees the disk come back), from a copy of the state, so
+        # a failed one is undone without replaying the whole log each time.
+        saved = core.state_to_dict(self.state) if self._log_fault is not None else None
         applied: list[_Applied] = []
         replies: list[tuple[str, bytes]] = []
         seen: dict[str, Record] = {}
@@ -216,10 +425,26 @@ class Engine:
         try:
             self.store.append(records, snapshot)
         except StoreError as exc:
-            # Nothing was acknowledged; senders will resend. Go back to the truth.
-            self._log.error("%s; replies withheld, state reloaded", exc)
-            self.state = self._load()
+            # Nothing happened: undo it in memory, and tell every sender why.
+            self._log_failed(exc)
+            self.state = (
+                core.state_from_dict(saved, self.config) if saved is not None else self._load()
+            )
+            code = "log_full" if exc.fault == "full" else "log_failed"
+            reason = (
+                "The branch's event log cannot be written "
+                f"({'the disk is full' if exc.fault == 'full' else 'disk failure'}); "
+                "nothing was done. Call the branch technician."
+            )
+            for a in applied:
+                if a.record.command_id is not None:
+                    refused = Reply(a.record.command_id, False, code=code, reason=reason)
+                    replies.append((self.topics.reply(a.record.device), refused.encode()))
+            for topic, data in replies:
+                self.bus.publish(topic, data, qos=1)
             return
+        if self._log_fault is not None:
+            self._log_restored()
         self._since_snapshot = 0 if snapshot is not None else self._since_snapshot + n_events
         for a in applied:
             rec = a.record
@@ -235,10 +460,38 @@ class Engine:
                 )
                 replies.append((self.topics.reply(rec.device), reply.encode()))
             for ev in logged:
-                self.bus.publish(self.topics.evt(ev.kind), ev.encode(), qos=1)
+                self.bus.publish(self.topics.evt(ev.kind), ev.broadcast(), qos=1)
         for topic, data in replies:
             self.bus.publish(topic, data, qos=1)
         self._publish_state()
+
+    def _log_failed(self, exc: StoreError) -> None:
+        fault = "full" if exc.fault == "full" else "failed"
+        if self._log_fault == fault:
+            self._repeats.warn("log " + fault, "%s; commands refused", exc)
+            return
+        self._log_fault = fault
+        self._log.error("%s; commands refused until the log can be written again", exc)
+        self._health["log"] = fault
+        self._put_retained(self._status_topic, self.status_message(True))
+        code = "log_full" if fault == "full" else "disk_failure"
+        text = (
+            "The event log's disk is full: no ticket can be issued. Free space on the server."
+            if fault == "full"
+            else "Disk failure: the event log cannot be written. Check the server's disk."
+        )
+        alert = AlertMsg("engine", code, "critical", text, self._clock())
+        self.bus.publish(self.topics.alert("engine"), alert.encode(), qos=1)
+
+    def _log_restored(self) -> None:
+        self._log.warning("the event log is writable again (it was %s)", self._log_fault)
+        self._log_fault = None
+        self._health["log"] = "ok"
+        self._put_retained(self._status_topic, self.status_message(True))
+        alert = AlertMsg(
+            "engine", "log_ok", "info", "The event log is written again.", self._clock()
+        )
+        self.bus.publish(self.topics.alert("engine"), alert.encode(), qos=1)
 
     def _handle(
         self,
@@ -251,36 +504,72 @@ class Engine:
             levels = self.topics.parse(topic)
             device = levels[1]
         except (TopicError, IndexError):
-            self._log.warning("ignored a message on unexpected topic %r", topic)
+            self._repeats.warn(
+                "unexpected topic", "ignored a message on unexpected topic %r", topic
+            )
             return None
         try:
             msg = CommandMsg.decode(payload)
         except ProtocolError as exc:
-            self._log.warning("refused a malformed command from %s: %s", device, exc)
+            self._repeats.warn(
+                f"malformed from {device}", "refused a malformed command from %s: %s", device, exc
+            )
             self._refuse_raw(device, payload, "malformed", str(exc), replies)
             return None
         # A resend of a command already applied: answer from the log, act never.
+        # Ids are scoped per device: the same id with another op or fields, or
+        # from another device, is a conflict, never another command's reply.
+        fingerprint = command_fingerprint(msg)
         earlier = seen.get(msg.id)
         if earlier is not None:
+            if (earlier.device, earlier.op, earlier.fingerprint) == (device, msg.op, fingerprint):
+                return None  # the earlier copy's reply goes out with this batch
+            self._refuse_conflict(msg, device, earlier.device, earlier.op, replies)
             return None
-        stored = self.store.reply_for(msg.id)
+        stored = self.store.command(msg.id)
         if stored is not None:
+            if not stored.same(device, msg.op, fingerprint):
+                self._refuse_conflict(msg, device, stored.device, stored.op, replies)
+                return None
             self._log.info("command %s from %s seen before; answering from the log", msg.id, device)
-            replies.append((self.topics.reply(device), self._logged_reply(stored)))
+            replies.append((self.topics.reply(device), self._logged_reply(stored.reply)))
             return None
         try:
             cmd = core.command_from_dict(msg.body)
         except core.InvalidCommand as exc:
-            self._log.warning("refused invalid command %s from %s: %s", msg.id, device, exc)
+            self._repeats.warn(
+                f"invalid from {device}",
+                "refused invalid command %s from %s: %s",
+                msg.id,
+                device,
+                exc,
+            )
             reply = Reply(msg.id, False, code="invalid", reason=str(exc))
             replies.append((self.topics.reply(device), reply.encode()))
             return None
+        except Exception as exc:  # a field no check foresaw: this message only, never the batch
+            self._repeats.warn(
+                f"unreadable from {device}",
+                "refused command %s from %s: its fields cannot be read (%s: %s)",
+                msg.id,
+                device,
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            reason = f"its fields cannot be read ({type(exc).__name__})"
+            reply = Reply(msg.id, False, code="invalid", reason=reason)
+            replies.append((self.topics.reply(device), reply.encode()))
+            return None
         if cmd.op == "tick":
-            self._log.warning("refused a tick from %s: only the engine's timer ticks", device)
+            self._repeats.warn(
+                f"tick from {device}",
+                "refused a tick from %s: only the engine's timer ticks",
+                device,
+            )
             reply = Reply(msg.id, False, code="not_allowed", reason="tick is the engine's own")
             replies.append((self.topics.reply(device), reply.encode()))
             return None
-        now = self._clock()
+        now = self._now()
         self.state, events = core.apply(self.state, cmd, now)
         refusal = next((e for e in events if isinstance(e, core.CommandRefused)), None)
         # The log keeps the reply without its events; ``Record.full_reply`` adds them.
@@ -288,9 +577,37 @@ class Engine:
         if refusal is not None:
             reply_body["code"] = refusal.code
             reply_body["reason"] = refusal.reason
-            self._log.info("refused %s from %s: %s", cmd.op, device, refusal.reason)
+            self._repeats.info(
+                f"{refusal.code} from {device}",
+                "refused %s from %s: %s",
+                cmd.op,
+                device,
+                refusal.reason,
+            )
         ev_dicts = [core.event_to_dict(e) for e in events]
-        return _Applied(Record(msg.id, cmd.op, now, ev_dicts, reply_body, device), events, refusal)
+        record = Record(msg.id, cmd.op, now, ev_dicts, reply_body, device, fingerprint)
+        return _Applied(record, events, refusal)
+
+    def _refuse_conflict(
+        self,
+        msg: CommandMsg,
+        device: str,
+        owner: str,
+        owner_op: str,
+        replies: list[tuple[str, bytes]],
+    ) -> None:
+        self._repeats.warn(
+            f"id_conflict from {device}",
+            "refused %s %s from %s: the id is %s's %s already (id_conflict)",
+            msg.op,
+            msg.id,
+            device,
+            owner or "an earlier device",
+            owner_op,
+        )
+        reason = f"Command id {msg.id} belongs to another command; send it with a new id."
+        reply = Reply(msg.id, False, code="id_conflict", reason=reason)
+        replies.append((self.topics.reply(device), reply.encode()))
 
     def _logged_reply(self, stored: Mapping[str, Any]) -> bytes:
         """A reply kept in the log, sent again through its type (the log is this engine's own)."""
@@ -310,19 +627,22 @@ class Engine:
     ) -> None:
         """Answer a malformed command when it carries a usable id, so the sender stops."""
         try:
-            obj = parse_object(payload)
-            cmd_id = obj.get("id")
-            if isinstance(cmd_id, str) and valid_id(cmd_id):
+            try:
+                raw = parse_object(payload).get("id")
+                cmd_id = raw if isinstance(raw, str) and valid_id(raw) else None
+            except ProtocolError:
+                cmd_id = salvage_id(payload)  # too odd to parse: its id may still lead
+            if cmd_id is not None:
                 reply = Reply(cmd_id, False, code=code, reason=reason)
                 replies.append((self.topics.reply(device), reply.encode()))
-        except (ProtocolError, TopicError):
+        except TopicError:
             pass
         except Exception:  # never let a hostile payload stop the worker
             self._log.exception("while answering a malformed command")
 
     def _apply_tick(self) -> _Applied | None:
         self._ticks += 1
-        now = self._clock()
+        now = self._now()
         cmd = core.command_from_dict({"op": "tick", "id": f"tick-{self._ticks:08d}"})
         self.state, events = core.apply(self.state, cmd, now)
         if not events:
@@ -331,7 +651,7 @@ class Engine:
 
     def _publish_state(self, force: bool = False) -> None:
         """Publish retained state topics whose content changed."""
-        now = self._clock()
+        now = self._now()
         seq = self.store.last_seq
         views: dict[str, View] = {
             self.topics.state_calls: CallsView.of(self.state, self.options.recent_calls),
@@ -351,4 +671,4 @@ class Engine:
             key = replace(view, at=0.0) if isinstance(view, QueueView) else view
             if force or topic not in self._published or self._published[topic] != key:
                 self._published[topic] = key
-                self.bus.publish(topic, Retained(seq, view).encode(), qos=1, retain=True)
+                self._put_retained(topic, Retained(seq, view).encode())

@@ -7,7 +7,12 @@ before the reply is published; the command id is the primary key of
 ``commands``, so a redelivered command is answered from here and never acts
 twice. Snapshots only speed up the start; the events stay the truth.
 
-Schema (version 1):
+Command ids are scoped per device: a stored command answers a resend only
+when the same device sends the same op and fields under its id again; the
+same id from another device, or with another op or fields, is a conflict the
+engine refuses (``id_conflict``), never answered with another command's reply.
+
+Schema (version 2):
 
 | table | column | meaning |
 |---|---|---|
@@ -20,9 +25,16 @@ Schema (version 1):
 | | op TEXT | the command's op |
 | | at REAL | when it was applied |
 | | reply TEXT | the reply as JSON, sent again on a resend |
+| | device TEXT | the device that sent it (``''``: logged before version 2) |
+| | fingerprint TEXT | digest of the command's op and fields (``''``: before version 2) |
 | snapshots | seq INTEGER PRIMARY KEY | last event folded into this state |
 | | body TEXT | ``state_to_dict`` as JSON |
 | meta | key TEXT PRIMARY KEY, value TEXT | ``schema``, ``branch`` |
+
+Migrations: a version 1 log (no ``device``, ``fingerprint``) is migrated in
+place when opened, in one transaction; its commands then answer a resend
+whose op matches, from any device, as before. A log of a newer version is
+refused with what to do (run the lobbyq that wrote it).
 """
 
 from __future__ import annotations
@@ -39,7 +51,7 @@ from typing import Any
 
 from lobbyq.core.errors import LobbyqError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -53,7 +65,9 @@ CREATE TABLE IF NOT EXISTS commands (
     id TEXT PRIMARY KEY,
     op TEXT NOT NULL,
     at REAL NOT NULL,
-    reply TEXT NOT NULL
+    reply TEXT NOT NULL,
+    device TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS snapshots (
     seq INTEGER PRIMARY KEY,
@@ -67,8 +81,59 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
+_MIGRATE_1_TO_2 = (
+    "ALTER TABLE commands ADD COLUMN device TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE commands ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",
+    "UPDATE meta SET value = '2' WHERE key = 'schema'",
+)
+
+
 class StoreError(LobbyqError):
-    """The event log cannot be read or written (disk full, corrupt, wrong branch)."""
+    """The event log cannot be read or written (disk full, corrupt, wrong branch).
+
+    ``fault`` says what a person must do: ``full`` (free space), ``disk`` (the
+    disk or its link failed: check or replace it) or ``other``.
+    """
+
+    def __init__(self, message: str, fault: str = "other") -> None:
+        super().__init__(message)
+        self.fault = fault
+
+
+# SQLite result codes by what they mean for the branch. After an I/O error
+# SQLite often says "database disk image is malformed" of a file that is
+# fine: the disk, not the log, failed, and that is what the engine reports.
+_FULL = frozenset({"SQLITE_FULL"})
+_DISK = ("SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_READONLY")
+
+
+def classify(exc: sqlite3.Error) -> StoreError:
+    """Name a failed write by its cause: the disk is full, or the disk failed."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    text = str(exc)
+    if name in _FULL or "disk is full" in text:
+        return StoreError(f"the disk is full ({text})", "full")
+    if name.startswith(_DISK) or "disk I/O error" in text or "malformed" in text:
+        return StoreError(
+            f"disk failure ({text}); the log file is most likely intact: check the disk", "disk"
+        )
+    return StoreError(text)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCommand:
+    """A command already applied, as the log keeps it to answer resends."""
+
+    device: str
+    op: str
+    fingerprint: str
+    reply: dict[str, Any]
+
+    def same(self, device: str, op: str, fingerprint: str) -> bool:
+        """Whether a command with this id is a resend of this one (not a conflicting reuse)."""
+        if not self.device:  # logged before ids were scoped: only the op is known
+            return op == self.op
+        return (device, op, fingerprint) == (self.device, self.op, self.fingerprint)
 
 
 @dataclass(slots=True)
@@ -81,6 +146,7 @@ class Record:
     events: Sequence[Mapping[str, Any]]
     reply: Mapping[str, Any] | None = None
     device: str = ""
+    fingerprint: str = ""
     seqs: list[int] = field(default_factory=list)
 
     def numbered_events(self) -> list[dict[str, Any]]:
@@ -121,10 +187,13 @@ class EventStore:
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.executescript(_SCHEMA)
             self._check_meta(branch)
-            row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(at), 0.0) FROM events"
+            ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the event log {self.path}: {exc}") from exc
         self._last_seq: int = row[0]
+        self._last_at: float = float(row[1])
 
     def _check_meta(self, branch: str | None) -> None:
         rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
@@ -133,10 +202,13 @@ class EventStore:
             if branch:
                 self._db.execute("INSERT INTO meta VALUES ('branch', ?)", (branch,))
             return
-        if rows.get("schema") != SCHEMA_VERSION:
+        if rows.get("schema") == "1":
+            self._migrate_1_to_2()
+        elif rows.get("schema") != SCHEMA_VERSION:
             raise StoreError(
                 f"event log {self.path} has schema {rows.get('schema')!r}; "
-                f"this version reads {SCHEMA_VERSION}"
+                f"this version reads {SCHEMA_VERSION} (and migrates 1); run the lobbyq "
+                "version that wrote it, or restore the log from before the upgrade"
             )
         if branch and rows.get("branch") not in (None, branch):
             raise StoreError(
@@ -144,9 +216,27 @@ class EventStore:
                 "point --db at this branch's own file"
             )
 
+    def _migrate_1_to_2(self) -> None:
+        """Add the sender and fingerprint of each command (ids scoped per device)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _MIGRATE_1_TO_2:
+                self._db.execute(statement)
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+        self._log.info("event log %s migrated from schema 1 to 2", self.path)
+
     @property
     def last_seq(self) -> int:
         return self._last_seq
+
+    @property
+    def last_at(self) -> float:
+        """The latest time in the log (0.0 when empty): a restarted engine never goes before it."""
+        return self._last_at
 
     def append(self, records: Sequence[Record], snapshot: Mapping[str, Any] | None = None) -> None:
         """Write records (and an optional snapshot at the new end) in one durable transaction.
@@ -158,7 +248,7 @@ class EventStore:
         with self._lock:
             seq = self._last_seq
             ev_rows: list[tuple[int, float, str, str | None, str]] = []
-            cmd_rows: list[tuple[str, str, float, str]] = []
+            cmd_rows: list[tuple[str, str, float, str, str, str]] = []
             for rec in records:
                 rec.seqs = []
                 for ev in rec.events:
@@ -167,11 +257,17 @@ class EventStore:
                     ev_rows.append((seq, rec.at, str(ev["kind"]), rec.command_id, _dumps(ev)))
                 reply = rec.full_reply()
                 if rec.command_id is not None and reply is not None:
-                    cmd_rows.append((rec.command_id, rec.op, rec.at, _dumps(reply)))
+                    cmd_rows.append(
+                        (rec.command_id, rec.op, rec.at, _dumps(reply), rec.device, rec.fingerprint)
+                    )
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", ev_rows)
-                self._db.executemany("INSERT INTO commands VALUES (?, ?, ?, ?)", cmd_rows)
+                self._db.executemany(
+                    "INSERT INTO commands (id, op, at, reply, device, fingerprint) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    cmd_rows,
+                )
                 if snapshot is not None:
                     at = records[-1].at if records else 0.0
                     self._db.execute(
@@ -182,19 +278,23 @@ class EventStore:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
-                raise StoreError(f"cannot append to the event log {self.path}: {exc}") from exc
+                fault = classify(exc)
+                raise StoreError(
+                    f"cannot append to the event log {self.path}: {fault}", fault.fault
+                ) from exc
             self._last_seq = seq
+            if records:
+                self._last_at = max(self._last_at, max(rec.at for rec in records))
 
-    def reply_for(self, command_id: str) -> dict[str, Any] | None:
-        """The stored reply of a command already applied, or None."""
+    def command(self, command_id: str) -> StoredCommand | None:
+        """The command already applied under this id (by whichever device), or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT reply FROM commands WHERE id = ?", (command_id,)
+                "SELECT device, op, fingerprint, reply FROM commands WHERE id = ?", (command_id,)
             ).fetchone()
         if row is None:
             return None
-        reply: dict[str, Any] = json.loads(row[0])
-        return reply
+        return StoredCommand(row[0], row[1], row[2], json.loads(row[3]))
 
     def events(self, after: int = 0, *, batch: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
         """Events with ``seq > after`` in order, read in batches (safe on a large log)."""

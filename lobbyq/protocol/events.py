@@ -10,6 +10,15 @@ Decoding follows the rule in ``PROTOCOL.md``: by default fields a type does
 not declare are ignored, and a reply's events of a kind this version does
 not know are skipped, so an older device survives a newer engine;
 ``strict=True`` (the tests) refuses both and wants every declared field.
+
+Broadcast form: ``evt/<kind>`` is read by every device, hall displays
+included, so an event goes out there without the fields in
+:data:`PRIVATE_FIELDS` (a keyed identity hash is stable across visits and
+would let any display follow a customer). The log and the reply to the
+device that sent the command keep them. :meth:`LoggedEvent.broadcast`
+encodes that form; :meth:`LoggedEvent.decode` reads it, where a private
+field is not declared (strict decoding refuses one that leaked) and takes
+its type's default.
 """
 
 from __future__ import annotations
@@ -63,6 +72,22 @@ def _spec(cls: type[Event]) -> _Spec:
 
 _SPECS: dict[str, _Spec] = {kind: _spec(cls) for kind, cls in EVENT_TYPES.items()}
 
+PRIVATE_FIELDS: dict[str, frozenset[str]] = {
+    "ticket_issued": frozenset({"identity_hash", "identity_masked", "appointment_ref"}),
+}
+"""Per event kind, the fields kept off ``evt/`` (the log and the sender's reply keep them)."""
+
+
+def _broadcast_spec(spec: _Spec) -> _Spec:
+    private = PRIVATE_FIELDS.get(spec.cls.kind, frozenset())
+    if not private:
+        return spec
+    rows = tuple(row for row in spec.fields if row[0] not in private)
+    return _Spec(spec.cls, spec.declared - private, rows)
+
+
+_BROADCAST_SPECS: dict[str, _Spec] = {kind: _broadcast_spec(sp) for kind, sp in _SPECS.items()}
+
 
 def known_kind(kind: object) -> bool:
     """Whether this protocol version declares an event kind."""
@@ -104,17 +129,31 @@ class LoggedEvent:
         return out
 
     def encode(self) -> bytes:
+        """The full record, as in a reply to the sender (never on ``evt/``)."""
         return dump({"v": PROTOCOL_VERSION, **self.to_dict()})
+
+    def broadcast(self) -> bytes:
+        """The ``evt/<kind>`` payload: the record without its private fields."""
+        out = self.to_dict()
+        for name in PRIVATE_FIELDS.get(self.kind, ()):
+            out.pop(name, None)
+        return dump({"v": PROTOCOL_VERSION, **out})
 
     @classmethod
     def from_dict(
-        cls, obj: Mapping[str, Any], *, strict: bool = False, path: str = ""
+        cls,
+        obj: Mapping[str, Any],
+        *,
+        strict: bool = False,
+        path: str = "",
+        broadcast: bool = False,
     ) -> LoggedEvent:
-        """Decode one event record (a reply's list item, or an ``evt/`` payload's object)."""
+        """Decode one event record (a reply's list item, or with ``broadcast`` an ``evt/`` one)."""
         if not isinstance(obj, Mapping):
             raise ProtocolError(f"field {path or 'event'!r} must be an object, got {kind_of(obj)}")
         kind = obj.get("kind")
-        spec = _SPECS.get(kind) if isinstance(kind, str) else None
+        specs = _BROADCAST_SPECS if broadcast else _SPECS
+        spec = specs.get(kind) if isinstance(kind, str) else None
         if spec is None:
             where = f"{path}.kind" if path else "kind"
             raise ProtocolError(f"field {where!r} is not a known event kind: {kind!r}")
@@ -131,8 +170,8 @@ class LoggedEvent:
 
     @classmethod
     def decode(cls, payload: bytes | str, *, strict: bool = False) -> LoggedEvent:
-        """Decode an ``evt/<kind>`` payload."""
-        return cls.from_dict(parse_object(payload), strict=strict)
+        """Decode an ``evt/<kind>`` payload (the broadcast form: private fields left out)."""
+        return cls.from_dict(parse_object(payload), strict=strict, broadcast=True)
 
 
 def decode_records(

@@ -32,6 +32,57 @@ def valid_id(value: str) -> bool:
     return bool(_ID.match(value))
 
 
+def _no_constant(name: str) -> Any:
+    raise ProtocolError(f"payload has {name}, which strict JSON has not; numbers must be finite")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolError(f"payload has the number {text[:40]}, too large to be finite")
+    return value
+
+
+def loads(text: str | bytes) -> Any:
+    """Strict JSON: the one decoder for everything that comes off the wire or a file.
+
+    Python's ``json`` accepts ``NaN``, ``Infinity`` and ``-Infinity`` and turns
+    ``1e999`` into infinity; none is JSON, and one stored breaks every reader
+    after it (SQLite's ``json_extract`` among them), so each is refused here.
+    Any other failure to parse (nesting deeper than the interpreter's stack,
+    an integer past its digit limit) is a :class:`ProtocolError` as well, so a
+    caller handling one message never sees anything else.
+    """
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    except ProtocolError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"payload is not JSON: {exc.msg} at {exc.pos}") from exc
+    except RecursionError as exc:
+        raise ProtocolError("payload nests deeper than any message of this protocol") from exc
+    except ValueError as exc:  # int() past sys.get_int_max_str_digits()
+        raise ProtocolError(f"payload has a number this protocol cannot hold: {exc}") from exc
+    except Exception as exc:  # whatever else a hostile payload finds
+        raise ProtocolError(f"payload cannot be parsed: {type(exc).__name__}") from exc
+
+
+_ID_FIELD = re.compile(r'"id"\s*:\s*"([A-Za-z0-9][A-Za-z0-9_.:-]{7,63})"')
+
+
+def salvage_id(payload: bytes | str, window: int = 4096) -> str | None:
+    """The command id of a payload that does not parse, when its start names one.
+
+    Only to answer the sender (so it stops resending): a payload too deep or
+    too odd to parse is refused by its id when ``"id"`` comes early, as every
+    lobbyq client writes it.
+    """
+    head = payload[:window]
+    text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    m = _ID_FIELD.search(text)
+    return m.group(1) if m else None
+
+
 def parse_object(payload: bytes | str, max_size: int = MAX_PAYLOAD) -> dict[str, Any]:
     """Decode a JSON object payload of this protocol version."""
     if isinstance(payload, bytes):
@@ -43,10 +94,7 @@ def parse_object(payload: bytes | str, max_size: int = MAX_PAYLOAD) -> dict[str,
             raise ProtocolError(f"payload is not UTF-8: {exc.reason} at byte {exc.start}") from exc
     else:
         text = payload
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(f"payload is not JSON: {exc.msg} at {exc.pos}") from exc
+    obj = loads(text)
     if not isinstance(obj, dict):
         raise ProtocolError(f"payload must be a JSON object, got {type(obj).__name__}")
     v = obj.get("v")

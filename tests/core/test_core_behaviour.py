@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from lobbyq.core import (
     CommandRefused,
     DayRolledOver,
     TicketCalled,
     TicketExpired,
+    TicketFinished,
     TicketIssued,
     TicketNoShow,
     counter_view,
@@ -172,14 +175,37 @@ def test_day_rollover_expires_live_tickets_and_restarts_numbering(desk: Any) -> 
     desk.advance(60)  # 03:00: the new day
     events = desk.do("issue_ticket", service="A")
     kinds = [e.kind for e in events]
-    assert kinds == ["ticket_expired"] * 3 + ["day_rolled_over", "ticket_issued"]
-    day = events[3]
+    # A001 was being served: finished (and its rating timed out), never expired.
+    assert kinds == [
+        "ticket_finished",
+        "ticket_unrated",
+        "ticket_expired",
+        "ticket_expired",
+        "day_rolled_over",
+        "ticket_issued",
+    ]
+    day = events[4]
     assert isinstance(day, DayRolledOver) and day.day == "2026-01-06"
     issued = events[-1]
     assert isinstance(issued, TicketIssued) and issued.number == "A001"
     assert issued.ticket == "2026-01-06-1"
-    assert all(isinstance(e, TicketExpired) for e in events[:3])
+    assert all(isinstance(e, TicketExpired) for e in events[2:4])
     assert counter_view(desk.state, "1")["current"] is None
+
+
+def test_a_ticket_served_at_rollover_is_finished_at_the_days_end(desk: Any) -> None:
+    desk.staff("1")
+    desk.issue()
+    desk.called("1")
+    called_at = desk.now
+    desk.advance(30 * HOUR)  # nothing happens until the next afternoon
+    events = desk.do("issue_ticket", service="A")
+    finished = events[0]
+    assert isinstance(finished, TicketFinished) and finished.number == "A001"
+    # served until the day's end (03:00), not until the next afternoon
+    assert finished.service_s == pytest.approx(18 * HOUR)
+    assert finished.at == pytest.approx(called_at + 18 * HOUR)
+    assert "ticket_expired" not in [e.kind for e in events if getattr(e, "number", "") == "A001"]
 
 
 def test_rollover_with_a_zone_name(make_desk: Any) -> None:

@@ -16,13 +16,33 @@ from lobbyq.protocol.topics import Topics
 
 
 class Clock:
-    """A settable clock so tests control time exactly."""
+    """A settable wall clock and its monotonic twin, so tests control time exactly.
+
+    Setting ``t`` is time passing (both clocks move); ``step`` moves the wall
+    clock alone, as NTP or a technician does.
+    """
 
     def __init__(self, t: float = 1_795_420_800.0) -> None:  # a weekday, 09:00 UTC+8
-        self.t = t
+        self._wall = t
+        self._mono = 1000.0
+
+    @property
+    def t(self) -> float:
+        return self._wall
+
+    @t.setter
+    def t(self, value: float) -> None:
+        self._mono += value - self._wall
+        self._wall = value
+
+    def step(self, seconds: float) -> None:
+        self._wall += seconds
 
     def __call__(self) -> float:
-        return self.t
+        return self._wall
+
+    def monotonic(self) -> float:
+        return self._mono
 
 
 @pytest.fixture
@@ -51,6 +71,7 @@ def make_engine(
             store,
             bus,
             clock=clock,
+            monotonic=clock.monotonic,
             options=EngineOptions(tick_interval_s=3600, snapshot_every=50),
         )
         engine.start()

@@ -10,7 +10,6 @@ from collections.abc import Callable
 import pytest
 
 from drivers.mqtt.bus import MemoryBus
-from drivers.mqtt.request import EngineUnavailable
 from lobbyq import core
 from lobbyq.core import BranchConfig
 from lobbyq.engine.service import Engine
@@ -155,7 +154,7 @@ def test_restart_from_snapshot_equals_full_replay(
     assert core.state_to_dict(engine3.state) == expected
 
 
-def test_disk_failure_withholds_reply_and_keeps_state_true(
+def test_disk_failure_refuses_with_a_reason_and_keeps_state_true(
     make_engine: MakeEngine, config: BranchConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine, bus = make_engine()
@@ -163,11 +162,11 @@ def test_disk_failure_withholds_reply_and_keeps_state_true(
     kiosk.request("issue_ticket", service="A")
 
     def full(*args: object, **kwargs: object) -> None:
-        raise StoreError("disk full")
+        raise StoreError("disk full", "full")
 
     monkeypatch.setattr(engine.store, "append", full)
-    with pytest.raises(EngineUnavailable):
-        kiosk.request("issue_ticket", service="A", timeout=0.5)
+    refused = kiosk.request("issue_ticket", service="A", timeout=5)
+    assert not refused.ok and refused.code == "log_full"
     monkeypatch.undo()
     # The failed ticket never existed: the next one is A002, not A003.
     issued = kiosk.request("issue_ticket", service="A").event("ticket_issued")

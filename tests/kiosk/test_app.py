@@ -10,7 +10,7 @@ from typing import Any
 
 from lobbyq.core.events import TicketIssued
 from lobbyq.protocol.events import LoggedEvent
-from lobbyq.protocol.messages import AlertMsg, CommandMsg, StateMsg, StatusMsg
+from lobbyq.protocol.messages import AlertMsg, CommandMsg, StatusMsg
 from tests.support import eventually
 
 
@@ -119,8 +119,9 @@ def test_branch_notice_and_queue_state_reach_the_screen(
 ) -> None:
     rk = make_kiosk(printer=printer)
     topics = rk.app.topics
-    notice = StateMsg(3, {"notice": "power_cut", "text": None, "since": 1.0})
-    bus.publish(topics.state_notice, notice.encode(), retain=True)
+    # The engine owns state/notice (it corrects any other copy): set it through the engine.
+    cmd = CommandMsg.build("console-00000001", "set_notice", notice="power_cut")
+    bus.publish(topics.cmd("console"), cmd.encode())
     assert rk.wait_for(lambda s: s.notice == {"notice": "power_cut"})
     rk.app.tap_service("C")
     assert rk.wait_for(lambda s: s.printing == "printed")

@@ -70,8 +70,11 @@ def test_views_round_trip_through_their_payloads() -> None:
 def test_events_round_trip_and_ticket_issued_keeps_its_issue_seq() -> None:
     wire = LoggedEvent(41, ISSUED).encode()
     assert json.loads(wire)["seq"] == 41  # on the wire ``seq`` is the log position
-    back = LoggedEvent.decode(wire, strict=True)
+    back = LoggedEvent.from_dict(json.loads(wire), strict=True)  # the full form, as in a reply
     assert back == LoggedEvent(41, ISSUED) and back.expect(TicketIssued).seq == 17
+    # the broadcast form (evt/) round-trips too, without the private fields
+    public = LoggedEvent.decode(LoggedEvent(41, ISSUED).broadcast(), strict=True)
+    assert public.expect(TicketIssued).seq == 17 and public.broadcast() == back.broadcast()
     with pytest.raises(ProtocolError, match="expected a ticket_called event, got ticket_issued"):
         back.expect(TicketCalled)
 

@@ -16,24 +16,22 @@ import pytest
 
 from drivers.mqtt.bus import MemoryBus
 from drivers.mqtt.request import Requester
-from lobbyq.core import EVENT_TYPES, BranchConfig, CounterView
+from lobbyq.core import EVENT_TYPES, BranchConfig, CounterView, TicketIssued
 from lobbyq.engine.service import Engine, EngineOptions
 from lobbyq.engine.store import EventStore
 from lobbyq.protocol import views as pv
 from lobbyq.protocol.events import LoggedEvent, Reply
-from lobbyq.protocol.messages import ProtocolError
+from lobbyq.protocol.messages import ProtocolError, StatusMsg
 from lobbyq.protocol.topics import Topics
+from tests.engine.conftest import Clock as EngineClock
 from tests.support import eventually
 
 START = 1_795_420_800.0  # a weekday, 09:00 at the default branch's UTC+8
 
 
-class Clock:
+class Clock(EngineClock):
     def __init__(self) -> None:
-        self.t = START
-
-    def __call__(self) -> float:
-        return self.t
+        super().__init__(START)
 
 
 class Day:
@@ -50,6 +48,7 @@ class Day:
             EventStore(tmp / "events.db", branch=self.config.branch_id),
             self.bus,
             clock=self.clock,
+            monotonic=self.clock.monotonic,
             options=EngineOptions(tick_interval_s=0.02, snapshot_every=40, queue_interval_s=0.01),
         )
         self.engine.start()
@@ -139,8 +138,11 @@ def _branch_day(d: Day) -> None:
     d.ok("counter-4", "close_counter", counter="4")
     d.advance(18 * 3600, "day_rolled_over", "ticket_expired")
     d.ok(k, "issue_ticket", service="A")
-    again = d.ok(k, "issue_ticket", service="B", cmd_id="kiosk-1-00000001")  # answered from the log
+    # a resend of the same command, answered from the log
+    again = d.ok(k, "issue_ticket", service="B", customer_class="vip", cmd_id="kiosk-1-00000001")
     assert again.events and again.events[0].kind == "ticket_issued"
+    reused = d.do(k, "issue_ticket", service="A", cmd_id="kiosk-1-00000001")  # another command
+    assert not reused.ok and reused.code == "id_conflict" and not reused.events
     invalid = d.do(k, "issue_ticket")  # no service: the core refuses it before any event
     assert not invalid.ok and invalid.code == "invalid"
 
@@ -161,9 +163,11 @@ def test_every_message_of_a_branch_day_decodes_strictly(day: Day) -> None:
             decoded = Reply.decode(payload, strict=True)
             kinds.update(e.kind for e in decoded.events)
         elif area == "evt":
-            decoded = LoggedEvent.decode(payload, strict=True)
+            decoded = LoggedEvent.decode(payload, strict=True)  # refuses a leaked private field
             assert decoded.kind == levels[1]
             kinds.add(decoded.kind)
+            assert json.loads(decoded.broadcast()) == json.loads(payload), topic
+            continue
         elif levels[:2] == ("state", "queue"):
             decoded = pv.decode_queue(payload, strict=True)
         elif levels[:2] == ("state", "counter"):
@@ -173,11 +177,14 @@ def test_every_message_of_a_branch_day_decodes_strictly(day: Day) -> None:
             decoded = pv.decode_calls(payload, strict=True)
         elif levels[:2] == ("state", "notice"):
             decoded = pv.decode_notice(payload, strict=True)
+        elif levels == ("dev", "engine", "status"):
+            decoded = StatusMsg.decode(payload)  # the engine's own birth
+            assert decoded.online and decoded.device == "engine"
         else:
             pytest.fail(f"the engine published on {topic}, which no type covers")
         # the type carries everything: encoding it again gives the same message
         assert json.loads(decoded.encode()) == json.loads(payload), topic
-    assert set(seen) == {"reply", "evt", "state"}
+    assert set(seen) == {"reply", "evt", "state", "dev"}
     assert kinds == set(EVENT_TYPES)  # the day above produces every kind of event
 
 
@@ -197,3 +204,56 @@ def test_a_field_no_type_declares_fails_the_strict_decode(
     assert pv.decode_counter(raw).view.teller == "T01"  # an older device still reads it
     with pytest.raises(ProtocolError, match=r"undeclared field 'state\.floor'"):
         pv.decode_counter(raw, strict=True)
+
+
+def test_identity_data_stays_off_the_broadcast_event(day: Day) -> None:
+    """Every device reads ``evt/``: no identity hash, mask or booking reference there."""
+    identity = {"kind": "card", "hash": "cd" * 16, "masked": "**** 0042"}
+    reply = day.ok(
+        "kiosk-1",
+        "issue_ticket",
+        service="A",
+        customer_class="appointment",
+        identity=identity,
+        appointment={"ref": "R-77", "due": START + 600},
+    )
+    kept = reply.first(TicketIssued)
+    assert kept is not None and kept.identity_hash == "cd" * 16  # the issuing kiosk's reply
+    topic = day.topics.evt("ticket_issued")
+    sent = [p for t, p, _ in day.bus.published if t == topic]
+    assert len(sent) == 1
+    wire = json.loads(sent[0])
+    for private in ("identity_hash", "identity_masked", "appointment_ref"):
+        assert private not in wire, private
+    assert "cd" * 16 not in sent[0].decode() and "0042" not in sent[0].decode()
+    assert wire["number"] == kept.number and wire["identity_kind"] == "card"
+    logged = [b for _, b in day.engine.store.events() if b["kind"] == "ticket_issued"]
+    assert logged[0]["identity_hash"] == "cd" * 16  # the engine's own record keeps it
+    assert logged[0]["appointment_ref"] == "R-77"
+
+
+def test_a_private_field_on_the_broadcast_form_fails_the_strict_decode() -> None:
+    leaked = json.dumps(
+        {
+            "v": 1,
+            "seq": 3,
+            "kind": "ticket_issued",
+            "at": 1.0,
+            "ticket": "2026-11-23-1",
+            "number": "A001",
+            "numeral": 1,
+            "service": "A",
+            "customer_class": "normal",
+            "ahead": 0,
+            "expected_wait_s": None,
+            "identity_kind": "card",
+            "identity_hash": "ab" * 16,
+            "appointment_due": None,
+            "lang": None,
+            "command_id": "kiosk-1-00000001",
+        }
+    )
+    with pytest.raises(ProtocolError, match="identity_hash"):
+        LoggedEvent.decode(leaked, strict=True)
+    lenient = LoggedEvent.decode(leaked).expect(TicketIssued)  # an older engine's: ignored
+    assert lenient.identity_hash is None

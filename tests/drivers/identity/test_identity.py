@@ -86,16 +86,22 @@ def test_id_number_checks_length_date_and_check_character(synth: Synthetic) -> N
 @pytest.mark.parametrize(
     ("name", "masked"),
     [
-        ("张三", "张*"),
+        ("张三", "张**"),
         ("张三丰", "张**"),
-        ("欧阳小明", "欧***"),
-        ("买买提·艾力", "买**·**"),
-        ("王", "*"),
+        ("欧阳小明", "欧**"),
+        ("买买提·艾力", "买**"),
+        ("王", "***"),
+        ("Maximilian Alexander Smith", "M**"),
         ("", ""),
     ],
 )
 def test_mask_name(name: str, masked: str) -> None:
     assert mask_name(name) == masked
+
+
+def test_a_masked_name_does_not_tell_its_length() -> None:
+    names = ["李四", "诸葛孔明", "Jo Li", "Maximilian Alexander Smith", "买买提·艾力"]
+    assert len({len(mask_name(n)) for n in names}) == 1
 
 
 def test_qr_identity_masks_to_the_tail(hasher: IdentityHasher) -> None:
