@@ -29,6 +29,8 @@ Constructor (what the demo passes)::
         hasher=IdentityHasher(secret),  # needed when a reader URL is given
         directory=SqliteDirectory(path),  # optional customer directory
         headless=True,            # SDL dummy video: no window
+        notifier=Notifier.from_environ(),  # systemd: READY once the bus is up
+        broker_name="mqtts://...",  # the broker's redacted URL, for the waiting line
     )
     app.run()                     # on the main thread, until app.stop()
 
@@ -83,7 +85,7 @@ from kiosk.ui.layout import Button, Frame, View, layout
 from lobbyq.core.config import BranchConfig
 from lobbyq.protocol.messages import StatusMsg
 from lobbyq.protocol.topics import Topics
-from lobbyq.runtime.sdnotify import Notifier
+from lobbyq.runtime.sdnotify import Notifier, ReadyGate
 
 if TYPE_CHECKING:
     import pygame
@@ -118,9 +120,11 @@ class KioskApp:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         notifier: Notifier | None = None,
+        broker_name: str = "",
     ) -> None:
         self.config = config
         self.notifier = notifier or Notifier(None)
+        self.broker_name = broker_name  # the broker's redacted URL, for the waiting line
         self.assets = assets or default_assets_dir()
         self.catalogs = Catalogs.load(self.assets / "locale")
         slides = load_slides(self.assets / "slides")
@@ -289,7 +293,11 @@ class KioskApp:
         self._repaint()  # the customer sees the kiosk before the devices are up
         self.start_io()
         self._running.set()
-        self.notifier.ready(f"{self.device} serving")
+        # READY only once the broker answers, so systemd and install.sh's
+        # health check never count a kiosk that cannot reach it as started.
+        gate = ReadyGate(
+            self.notifier, f"{self.device} serving", link=self.bus, where=self.broker_name
+        )
         end = None if max_seconds is None else self.clock() + max_seconds
         import pygame
 
@@ -307,6 +315,7 @@ class KioskApp:
                 self._feed(Tick(self.clock()))
                 if self._dirty:
                     self._repaint()
+                gate.turn()
                 # From the loop itself, so a hung screen stops the pings and
                 # systemd restarts the kiosk.
                 self.notifier.watchdog()

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             headless=args.headless,
             size=(w, h),
             notifier=Notifier.from_environ(),
+            broker_name=bus.url.redacted(),
         )
         import signal
 

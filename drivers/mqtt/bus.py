@@ -35,6 +35,10 @@ class Bus(Protocol):
     def connected(self) -> bool:
         """Whether the broker link is up now."""
 
+    @property
+    def last_error(self) -> str | None:
+        """Why the link is not up (a TLS, socket or broker refusal), or None."""
+
     def start(self) -> None:
         """Connect (and keep reconnecting) in the background."""
 
@@ -97,6 +101,10 @@ class MemoryBus:
     @property
     def connected(self) -> bool:
         return self._up
+
+    @property
+    def last_error(self) -> str | None:
+        return None
 
     def start(self) -> None:
         self._up = True

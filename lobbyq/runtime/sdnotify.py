@@ -214,6 +214,52 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+class ReadyGate:
+    """READY once the broker link is up; until then ``STATUS=`` and the log say why.
+
+    One ``turn()`` per pass of a service's main loop. Shared by ``supervise``
+    and by the apps that run their own loop (the kiosk's screen loop), so
+    every service tells systemd the same thing at the same moment. Without a
+    ``link`` the service counts as connected at once.
+    """
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        status: str,
+        *,
+        link: BrokerLink | None = None,
+        where: str = "",
+        clock: Clock = time.monotonic,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.notifier = notifier
+        self.status = status
+        self.link = link
+        self._log = logger or logging.getLogger("lobbyq.sdnotify")
+        self._watch = LinkWatch(where or "its URL", clock=clock)
+        self.ready = False
+        self._waiting = False
+
+    def turn(self) -> None:
+        """Send READY, STATUS= and the log line that are due now."""
+        n, link = self.notifier, self.link
+        up = link is None or link.connected
+        if up and not self.ready:
+            n.ready(self.status)
+            self.ready = True
+            if self._waiting:
+                self._log.info("connected to the broker at %s: %s", self._watch.where, self.status)
+        elif up and self._waiting:
+            n.status(self.status)
+            self._log.info("back on the broker at %s", self._watch.where)
+        self._waiting = not up
+        line = self._watch.check(up, None if link is None else link.last_error)
+        if line is not None:
+            self._log.error("%s", line)
+            n.status(line)
+
+
 def supervise(
     alive: Callable[[], bool],
     status: str,
@@ -244,9 +290,7 @@ def supervise(
 
     log = logger or logging.getLogger("lobbyq.sdnotify")
     n = notifier or Notifier.from_environ()
-    watch = LinkWatch(where or "its URL", clock=clock)
-    ready = False
-    waiting = False
+    gate = ReadyGate(n, status, link=link, where=where, clock=clock, logger=log)
     if threading_is_main():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -256,20 +300,7 @@ def supervise(
             if not alive():
                 log.error("a worker stopped: exiting so systemd restarts the service")
                 return 1
-            up = link is None or link.connected
-            if up and not ready:
-                n.ready(status)
-                ready = True
-                if waiting:
-                    log.info("connected to the broker at %s: %s", watch.where, status)
-            elif up and waiting:
-                n.status(status)
-                log.info("back on the broker at %s", watch.where)
-            waiting = not up
-            line = watch.check(up, None if link is None else link.last_error)
-            if line is not None:
-                log.error("%s", line)
-                n.status(line)
+            gate.turn()
             n.watchdog()
             time.sleep(period_s if pump is None else min(period_s, 0.05))
     except (KeyboardInterrupt, SystemExit):
