@@ -22,6 +22,7 @@ from drivers.idcard.codec import (
     encode_response,
     encode_text,
 )
+from drivers.identity import mask_name
 from drivers.readers import DeviceSim, synthetic_id_number
 from drivers.sim.pty import PtyPortError
 
@@ -158,7 +159,7 @@ class IdCardReaderSim(DeviceSim):
         if verb == "place":
             name = args[0] if args else "测试"
             self.place(synthetic_id_number(self._rng), name)
-            return f"placed an ID card for {name[0]}{'*' * (len(name) - 1)}"
+            return f"placed an ID card for {mask_name(name)}"
         if verb == "remove":
             self.remove()
             return "card removed"

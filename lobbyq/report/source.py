@@ -13,7 +13,6 @@ month of a large branch is never held in memory whole.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lobbyq.core.errors import LobbyqError
+from lobbyq.protocol.messages import ProtocolError, loads
 
 
 class EventSourceError(LobbyqError):
@@ -35,8 +35,8 @@ def jsonl_events(path: Path) -> Iterator[dict[str, Any]]:
                 if not line.strip():
                     continue
                 try:
-                    d = json.loads(line)
-                except ValueError as exc:
+                    d = loads(line)
+                except ProtocolError as exc:
                     raise EventSourceError(f"{path}:{n}: not a JSON event ({exc})") from exc
                 if not isinstance(d, dict) or not isinstance(d.get("kind"), str):
                     raise EventSourceError(f"{path}:{n}: not an event object")
@@ -71,8 +71,8 @@ def db_events(path: Path, *, batch: int = 5000) -> Iterator[dict[str, Any]]:
                 return
             for seq, body in rows:
                 try:
-                    yield json.loads(body)
-                except ValueError as exc:
+                    yield loads(body)
+                except ProtocolError as exc:
                     raise EventSourceError(f"{path}: event {seq} is not JSON") from exc
             last = rows[-1][0]
     finally:
