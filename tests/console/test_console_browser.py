@@ -5,7 +5,7 @@ Screenshots (1366x768 and 1024x768, in zh-Hans and en) are written under the
 test's tmp dir; to look at them again::
 
     ./.venv/bin/python -m pytest tests/console/test_console_browser.py -k screenshots \
-        --basetemp=/tmp/console-shots
+        --basetemp=out/console-shots
 """
 
 from __future__ import annotations
