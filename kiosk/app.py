@@ -13,7 +13,7 @@ one frame); headless there is no SDL input, so the loop sleeps until there
 is work.
 
 The parts around the loop, each on its own thread: the engine link
-(``kiosk.engine_link``), the print worker (``kiosk.printing``), the reader
+(``kiosk.link``), the print worker (``kiosk.printing``), the reader
 table (``kiosk.readers``); they report health to ``kiosk.status``. The
 command line is ``kiosk.cli``.
 
@@ -57,10 +57,10 @@ from typing import TYPE_CHECKING, Any
 from drivers.identity import IdentityHasher
 from drivers.mqtt.bus import Bus
 from kiosk.directory import CustomerDirectory, EmptyDirectory
-from kiosk.engine_link import EngineClient
 from kiosk.health import Health
 from kiosk.i18n import Catalogs
 from kiosk.inbox import InboxItem, QueueChanged, Screenshot, Touch, Wake
+from kiosk.link import EngineClient
 from kiosk.printing import PrintWorker, TicketSink
 from kiosk.readers import ReaderTable
 from kiosk.status import StatusReporter

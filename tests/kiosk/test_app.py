@@ -236,7 +236,7 @@ def test_real_printer_driver_on_the_simulator_alerts_paper_near_end(
         assert "paper_out" in [a.code for a in _alerts(bus)]
 
 
-def test_broker_and_engine_links_show_on_the_welcome_screen(
+def test_broker_and_links_show_on_the_welcome_screen(
     printer: Any, make_kiosk: Any, bus: Any
 ) -> None:
     rk = make_kiosk(printer=printer)

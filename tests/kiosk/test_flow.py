@@ -207,7 +207,7 @@ def test_slides_advance_only_on_welcome() -> None:
     assert s.slide == 2
 
 
-def test_notice_and_engine_link_are_kept_across_customers() -> None:
+def test_notice_and_link_are_kept_across_customers() -> None:
     s, _ = run([NoticeChanged({"notice": "power_cut"}, 0), EngineLink(False, 0)])
     s, _ = run([Tap("start", 1), Tick(1 + RULES.idle_s + 1)], s)
     assert s.notice == {"notice": "power_cut"} and s.engine_up is False
