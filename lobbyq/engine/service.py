@@ -37,6 +37,7 @@ from typing import Any
 from drivers.mqtt.bus import Bus
 from lobbyq import core
 from lobbyq.core import BranchConfig, BranchState
+from lobbyq.core.roles import CONVENTIONAL_NAMES, RoleBook, judge, needs_issuer
 from lobbyq.engine.repeats import RepeatedWarnings
 from lobbyq.engine.store import EventStore, Record, StoreError
 from lobbyq.protocol.events import LoggedEvent, Reply
@@ -123,6 +124,7 @@ class Engine:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
+        roles: RoleBook | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -134,6 +136,19 @@ class Engine:
         self._log = logger or logging.getLogger("lobbyq.engine")
         # Bad messages can come by the thousand: one line per reason per interval.
         self._repeats = RepeatedWarnings(self._log, monotonic=monotonic)
+        # Who may send what (lobbyq.core.roles); without a provisioned list,
+        # the ids' conventional names, said once so nobody mistakes it for one.
+        self.roles = roles or RoleBook.conventional(c.id for c in config.counters)
+        if self.roles.provisioned:
+            self._log.info(
+                "device roles: %d provisioned devices; any other is refused", len(self.roles)
+            )
+        else:
+            self._log.warning(
+                "no roles file: devices are accepted by their ids' conventional names (%s); "
+                "provision the branch and pass --roles for a real branch",
+                CONVENTIONAL_NAMES,
+            )
         self._inbox: queue.Queue[_Item] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._published: dict[str, View] = {}
@@ -516,6 +531,8 @@ class Engine:
             )
             self._refuse_raw(device, payload, "malformed", str(exc), replies)
             return None
+        if not self._permitted(msg, device, replies):
+            return None
         # A resend of a command already applied: answer from the log, act never.
         # Ids are scoped per device: the same id with another op or fields, or
         # from another device, is a conflict, never another command's reply.
@@ -587,6 +604,34 @@ class Engine:
         ev_dicts = [core.event_to_dict(e) for e in events]
         record = Record(msg.id, cmd.op, now, ev_dicts, reply_body, device, fingerprint)
         return _Applied(record, events, refusal)
+
+    def _permitted(self, msg: CommandMsg, device: str, replies: list[tuple[str, bytes]]) -> bool:
+        """Whether the device's role allows this op for this counter or ticket; else refuse it.
+
+        Judged before the log is consulted, so a device outside its role
+        learns nothing of other devices' commands, and a refusal stores nothing.
+        """
+        role = self.roles.role(device)
+        issuer = None
+        if needs_issuer(role, msg.op):
+            ticket = msg.body.get("ticket")
+            tid = self.state.by_number.get(ticket) if isinstance(ticket, str) else None
+            issuer = self.store.issuer(tid) if tid is not None else None
+        refusal = judge(device, role, msg.op, msg.body, issuer)
+        if refusal is None:
+            return True
+        self._repeats.warn(
+            f"{refusal.code} {msg.op} from {device}",
+            "refused %s %s from %s (%s): %s",
+            msg.op,
+            msg.id,
+            device,
+            refusal.code,
+            refusal.reason,
+        )
+        reply = Reply(msg.id, False, code=refusal.code, reason=refusal.reason)
+        replies.append((self.topics.reply(device), reply.encode()))
+        return False
 
     def _refuse_conflict(
         self,
