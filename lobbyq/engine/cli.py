@@ -20,6 +20,7 @@ from lobbyq.core.config import load_branch_config
 from lobbyq.core.errors import LobbyqError
 from lobbyq.core.fields import read_toml
 from lobbyq.core.roles import RoleBook, parse_roles
+from lobbyq.engine.limits import DEFAULT_RATES
 from lobbyq.engine.service import Engine
 from lobbyq.engine.store import EventStore
 from lobbyq.protocol.messages import StatusMsg
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     topics = Topics(config.branch_id)
     will = (topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode())
     bus = MqttBus(args.broker, args.client_id, will=will, clean_start=False)
-    engine = Engine(config, store, bus, roles=roles)
+    engine = Engine(config, store, bus, roles=roles, rate_limits=DEFAULT_RATES)
     # The replayed state is long-lived: keep the collector from rescanning it
     # on every burst of commands (about a quarter of the core's time).
     gc.freeze()

@@ -38,6 +38,7 @@ from drivers.mqtt.bus import Bus
 from lobbyq import core
 from lobbyq.core import BranchConfig, BranchState
 from lobbyq.core.roles import CONVENTIONAL_NAMES, RoleBook, judge, needs_issuer
+from lobbyq.engine.limits import Limiter, Rate, Verdict
 from lobbyq.engine.repeats import RepeatedWarnings
 from lobbyq.engine.store import EventStore, Record, StoreError
 from lobbyq.protocol.events import LoggedEvent, Reply
@@ -125,6 +126,7 @@ class Engine:
         monotonic: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
         roles: RoleBook | None = None,
+        rate_limits: Mapping[str, Rate] | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -139,6 +141,17 @@ class Engine:
         # Who may send what (lobbyq.core.roles); without a provisioned list,
         # the ids' conventional names, said once so nobody mistakes it for one.
         self.roles = roles or RoleBook.conventional(c.id for c in config.counters)
+        # Per-device token buckets (lobbyq.engine.limits), checked on the MQTT
+        # thread so a flood never queues ahead of the other devices' commands.
+        self.limits = (
+            None
+            if rate_limits is None
+            else Limiter(self._role_kind, monotonic, rates=dict(rate_limits))
+        )
+        self._flood_log = RepeatedWarnings(self._log, monotonic=monotonic)
+        self._flood_lock = threading.Lock()
+        if self.limits is None:
+            self._log.info("no per-device rate limits (lobbyq engine sets them)")
         if self.roles.provisioned:
             self._log.info(
                 "device roles: %d provisioned devices; any other is refused", len(self.roles)
@@ -283,8 +296,39 @@ class Engine:
         return now
 
     # -- MQTT side: queue only -------------------------------------------------
+    def _role_kind(self, device: str) -> str | None:
+        role = self.roles.role(device)
+        return None if role is None else role.kind
+
     def _on_command(self, topic: str, payload: bytes) -> None:
+        if self.limits is not None:
+            device = topic.rpartition("/")[2]
+            verdict = self.limits.check(device)
+            if not verdict.allowed:
+                self._over_limit(device, payload, verdict)
+                return
         self._inbox.put((topic, payload))
+
+    def _over_limit(self, device: str, payload: bytes, verdict: Verdict) -> None:
+        """Drop a command over its device's rate: counted, logged as a summary, rarely answered.
+
+        On the MQTT thread: nothing is queued or stored, so a flood costs the
+        other devices nothing but this.
+        """
+        with self._flood_lock:
+            self._flood_log.warn(
+                f"rate_limited from {device}",
+                "dropping commands from %s: over its rate limit (%d dropped so far)",
+                device,
+                verdict.dropped,
+            )
+        if not verdict.tell:
+            return
+        replies: list[tuple[str, bytes]] = []
+        reason = "Too many commands from this device; wait a moment and send again."
+        self._refuse_raw(device, payload, "rate_limited", reason, replies)
+        for topic, data in replies:
+            self.bus.publish(topic, data, qos=1)
 
     def _on_retained(self, topic: str, payload: bytes) -> None:
         # Nearly every copy is the echo of an own publish: settled here, on the
@@ -341,6 +385,8 @@ class Engine:
                 )
                 self.state = self._load()
             self._repeats.flush()
+            with self._flood_lock:
+                self._flood_log.flush()
             try:
                 self._keep_retained(others)
             except Exception:  # a hostile retained copy must never stop the worker
