@@ -80,6 +80,7 @@ class _Reconnected:
 
 _RECONNECTED = _Reconnected()
 _Item = tuple[str, bytes] | _Seen | _Reconnected | None
+FLOOD_REPORT_S = 10.0  # how often the dropped commands of a flood are summed up in the log
 # Own publishes not yet seen back, per topic (QoS 1 keeps them in order).
 _ECHOES_KEPT = 64
 
@@ -148,8 +149,8 @@ class Engine:
             if rate_limits is None
             else Limiter(self._role_kind, monotonic, rates=dict(rate_limits))
         )
-        self._flood_log = RepeatedWarnings(self._log, monotonic=monotonic)
-        self._flood_lock = threading.Lock()
+        self._floods_at = monotonic()
+        self._floods_told: dict[str, int] = {}
         if self.limits is None:
             self._log.info("no per-device rate limits (lobbyq engine sets them)")
         if self.roles.provisioned:
@@ -310,18 +311,14 @@ class Engine:
         self._inbox.put((topic, payload))
 
     def _over_limit(self, device: str, payload: bytes, verdict: Verdict) -> None:
-        """Drop a command over its device's rate: counted, logged as a summary, rarely answered.
+        """Drop a command over its device's rate: counted, rarely answered, logged as a summary.
 
-        On the MQTT thread: nothing is queued or stored, so a flood costs the
-        other devices nothing but this.
+        On the MQTT thread and as cheap as can be (no parse, no format): the
+        first drop of a device is logged at once, the rest are counted by the
+        limiter and summed up by the worker (``_report_floods``).
         """
-        with self._flood_lock:
-            self._flood_log.warn(
-                f"rate_limited from {device}",
-                "dropping commands from %s: over its rate limit (%d dropped so far)",
-                device,
-                verdict.dropped,
-            )
+        if verdict.dropped == 1:
+            self._log.warning("dropping commands from %s: over its rate limit", device)
         if not verdict.tell:
             return
         replies: list[tuple[str, bytes]] = []
@@ -329,6 +326,29 @@ class Engine:
         self._refuse_raw(device, payload, "rate_limited", reason, replies)
         for topic, data in replies:
             self.bus.publish(topic, data, qos=1)
+
+    def _report_floods(self) -> None:
+        """One line per flooding device per interval: how many of its commands were dropped."""
+        if self.limits is None:
+            return
+        now = self._mono()
+        if now - self._floods_at < FLOOD_REPORT_S:
+            return
+        since = now - self._floods_at
+        self._floods_at = now
+        dropped = self.limits.dropped()
+        for device, total in sorted(dropped.items()):
+            new = total - self._floods_told.get(device, 0)
+            if new > 0:
+                self._log.warning(
+                    "dropped %d commands from %s over its rate limit in the last %.0f s "
+                    "(%d since it was first seen)",
+                    new,
+                    device,
+                    since,
+                    total,
+                )
+        self._floods_told = dropped
 
     def _on_retained(self, topic: str, payload: bytes) -> None:
         # Nearly every copy is the echo of an own publish: settled here, on the
@@ -385,8 +405,7 @@ class Engine:
                 )
                 self.state = self._load()
             self._repeats.flush()
-            with self._flood_lock:
-                self._flood_log.flush()
+            self._report_floods()
             try:
                 self._keep_retained(others)
             except Exception:  # a hostile retained copy must never stop the worker
