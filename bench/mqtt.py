@@ -230,6 +230,8 @@ def retained_after_broker_loss(workdir: Path) -> dict[str, Any]:
     dbus.start()
     ebus.wait_connected(10)
     dbus.wait_connected(10)
+    # Each op from a device whose role may send it (lobbyq.core.roles).
+    senders = {d: Requester(dbus, topics, d, resend_after=0.5) for d in ("console", "kiosk-1")}
     counter = Requester(dbus, topics, "counter-1", resend_after=0.5)
     for op, fields in (
         ("set_notice", {"notice": "power_cut"}),
@@ -239,7 +241,8 @@ def retained_after_broker_loss(workdir: Path) -> dict[str, Any]:
         ("open_counter", {"counter": "1"}),
         ("call_next", {"counter": "1"}),
     ):
-        assert counter.request(op, timeout=15, **fields).ok
+        sender = {"set_notice": "console", "issue_ticket": "kiosk-1"}.get(op)
+        assert (senders[sender] if sender else counter).request(op, timeout=15, **fields).ok
     reader = _Reader(broker.port, topics)
     out: dict[str, Any] = {"goal_s": 1.0}
     try:

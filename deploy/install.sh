@@ -143,6 +143,9 @@ install_device_files() {  # install_device_files OUT ID
     if [ -f "$dir/queue.toml" ]; then
         run install -m 0644 -o root -g root "$dir/queue.toml" "$CONF/queue.toml"
     fi
+    if [ -f "$dir/devices.toml" ]; then  # the engine's device roles
+        run install -m 0644 -o root -g root "$dir/devices.toml" "$CONF/devices.toml"
+    fi
     if grep -q '^ca_file' "$dir/$id.toml"; then
         [ -f "$out/ca.crt" ] || die "$out/ca.crt not found: make the branch CA with deploy/mkcerts.sh (deploy/README.md, step 2)"
         run install -m 0644 -o root -g root "$out/ca.crt" "$CONF/ca.crt"

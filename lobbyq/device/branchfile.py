@@ -210,6 +210,8 @@ def device_document(entry: Mapping[str, Any], branch: str, w: _Where) -> dict[st
     if role in ("engine", "kiosk", "counter", "display"):
         # The display reads its announcement languages ([display] voice) there.
         doc["device"]["queue_config"] = f"{config_dir}/queue.toml"
+    if role == "engine":  # who may send what: written beside engine.toml by provisioning
+        doc["device"]["roles_file"] = f"{config_dir}/devices.toml"
     return doc
 
 

@@ -114,6 +114,7 @@ class DeviceConfig:
     branch_secret_file: Path | None = None
     queue_config: Path | None = None
     voice: str | None = None  # a display's --voice: "off" or "zh,en"; None: the queue config's
+    roles_file: Path | None = None  # the engine's devices.toml; None: ids' conventional names
 
     @property
     def topics(self) -> Topics:
@@ -195,7 +196,7 @@ def parse_device_config(
     top = Fields(data, "", problems)
     top.unknown_keys(TABLES)
     dev = Fields(top.table_of("device"), "device", problems)
-    dev.unknown_keys(("id", "role", "branch", "data_dir", "queue_config"))
+    dev.unknown_keys(("id", "role", "branch", "data_dir", "queue_config", "roles_file"))
     role = dev.choice("role", tuple(ROLES), required=True)
     rules = ROLES.get(role) if isinstance(role, str) else None
     device_id = dev.string(
@@ -223,6 +224,12 @@ def parse_device_config(
         required=bool(rules and rules.needs_queue),
         example="/etc/lobbyq/queue.toml",
     )
+
+    roles_file = None
+    if role == "engine":
+        roles_file = dev.path("roles_file", base_dir, example="/etc/lobbyq/devices.toml")
+    elif dev.has("roles_file"):
+        dev.add("roles_file", f"only the engine reads one, this device is a {role}", "remove it")
 
     broker = _broker(Fields(top.table_of("broker"), "broker", problems), base_dir)
     serial = _serial(DeviceFields(top.table_of("serial"), "serial", problems), rules)
@@ -294,6 +301,7 @@ def parse_device_config(
         branch_secret_file=branch_secret_file,
         queue_config=queue_config,
         voice=voice,
+        roles_file=roles_file,
     )
 
 

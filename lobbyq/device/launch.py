@@ -12,7 +12,7 @@ place and the apps never import the composition root.
 
 | role | options of ``lobbyq <role>`` filled from the device file |
 |---|---|
-| engine | --broker --branch-config --branch --db (data_dir/events.db) --client-id |
+| engine | --broker --branch-config --branch --db (data_dir/events.db) --client-id --roles |
 | kiosk | --broker --branch-config --device --printer(-profile) --card --idcard --qr --secret |
 | counter | --broker --counter --port --branch-config --branch --keypad/strip-addr |
 | | --ratingpad-addr and --rating-keys, or --no-ratingpad without bus.rating_pad |
@@ -37,6 +37,8 @@ def app_argv(cfg: DeviceConfig, broker_url: str) -> tuple[str, list[str]]:
     if cfg.role == "engine":
         argv += [*queue, "--branch", cfg.branch, "--db", str(cfg.data_dir / ENGINE_DB)]
         argv += ["--client-id", cfg.device_id]
+        if cfg.roles_file is not None:
+            argv += ["--roles", str(cfg.roles_file)]
     elif cfg.role == "kiosk":
         argv += [*queue, "--device", cfg.device_id, "--printer", serial["printer"]]
         if cfg.printer_profile is not None:

@@ -23,6 +23,9 @@ otherwise 600, and ``install.sh`` sets the group where it installs them.
       kiosk-N/branch.secret    a copy for each kiosk
       <device>/queue.toml      the queue config, when one was given, for the
                                engine, kiosks and counters
+      engine/devices.toml      every device's role and counter, for the engine
+                               (``lobbyq.core.roles``): it refuses any op or
+                               counter outside a device's role
 
 Running it again after adding a device keeps every existing password and
 the branch secret, so the rest of the branch keeps working; ``rotate=True``
@@ -45,12 +48,19 @@ from lobbyq.core.config import BranchConfig
 from lobbyq.core.errors import ConfigError
 from lobbyq.device import tomlout
 from lobbyq.device.branchfile import BranchFile, check_against_queue
-from lobbyq.device.brokerfiles import TECH_USER, BrokerLayout, render_acl, render_mosquitto_conf
+from lobbyq.device.brokerfiles import (
+    CONSOLE_ID,
+    TECH_USER,
+    BrokerLayout,
+    render_acl,
+    render_mosquitto_conf,
+)
 from lobbyq.device.config import Credentials, DeviceConfig, read_credentials
 from lobbyq.device.errors import ProvisionError
 from lobbyq.device.passwd import new_password, password_line
 
 SECRET_BYTES = 32
+ROLES_FILE = "devices.toml"  # in the engine's folder, beside engine.toml
 BROKER_USER = "mosquitto"
 
 
@@ -132,12 +142,42 @@ def device_toml(cfg: DeviceConfig, config_dir: str) -> str:
         doc["kiosk"]["branch_secret_file"] = cfg.branch_secret_file
     if cfg.queue_config is not None:
         doc["device"]["queue_config"] = cfg.queue_config
+    if cfg.roles_file is not None:
+        doc["device"]["roles_file"] = cfg.roles_file
     header = (
         f"lobbyq {cfg.role} {cfg.device_id} of branch {cfg.branch}.\n"
         "Written by `lobbyq device provision` from the branch file; edit that and provision\n"
         f"again. Install as {config_dir}/{cfg.device_id}.toml (schema: lobbyq/device/CONFIG.md)."
     )
     return tomlout.dumps(doc, header)
+
+
+def roles_toml(bf: BranchFile) -> str:
+    """The engine's roles file: every device of the branch file, the console and the tech account.
+
+    Schema in ``lobbyq/core/roles.py``. The console (``console``) and the
+    technician's read-only account (``tech``) are listed with their fixed
+    ids, so the engine knows them whenever they have an account.
+    """
+    entries: list[tuple[str, str, str | None]] = [
+        (d.device_id, d.role, d.counter_id) for d in bf.devices
+    ]
+    entries += [(CONSOLE_ID, "console", None), (TECH_USER, "technician", None)]
+    lines = [
+        f"# lobbyq device roles of branch {bf.branch}: which ops each device may send.",
+        "# Written by `lobbyq device provision` from the branch file; edit that and",
+        "# provision again. Schema and op table: lobbyq/core/roles.py.",
+    ]
+    for device, role, counter in entries:
+        lines += [
+            "",
+            "[[device]]",
+            f"id = {tomlout.value(device)}",
+            f"role = {tomlout.value(role)}",
+        ]
+        if counter is not None:
+            lines.append(f"counter = {tomlout.value(counter)}")
+    return "\n".join(lines) + "\n"
 
 
 def credentials_toml(creds: Credentials) -> str:
@@ -204,6 +244,8 @@ def provision(
         }
         if cfg.role == "kiosk":
             files[folder / "branch.secret"] = (secret_bytes, 0o600)
+        if cfg.role == "engine":
+            files[folder / ROLES_FILE] = (roles_toml(bf), 0o644)
         if cfg.queue_config is not None and queue_text is not None:
             files[folder / "queue.toml"] = (queue_text, 0o644)
         if ca.exists():

@@ -14,14 +14,20 @@ import logging
 import signal
 import sys
 import time
+from pathlib import Path
 
 from lobbyq.core.config import load_branch_config
 from lobbyq.core.errors import LobbyqError
+from lobbyq.core.fields import read_toml
+from lobbyq.core.roles import RoleBook, parse_roles
+from lobbyq.engine.limits import DEFAULT_RATES
 from lobbyq.engine.service import Engine
 from lobbyq.engine.store import EventStore
 from lobbyq.protocol.messages import StatusMsg
 from lobbyq.protocol.topics import Topics
 from lobbyq.runtime.version import VERSION
+
+ROLES_FIX = "pass the devices.toml that `lobbyq device provision` wrote beside engine.toml"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +36,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--branch", help="branch id (overrides the config's)")
     parser.add_argument("--db", required=True, help="event log file (SQLite)")
     parser.add_argument("--client-id", default="engine")
+    parser.add_argument(
+        "--roles",
+        help="the branch's device roles (devices.toml, written by provisioning); "
+        "default: accept the demo branch's devices by their ids' conventional names",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("lobbyq.engine")
     try:
         config = load_branch_config(args.branch_config, args.branch)
+        roles = (
+            RoleBook(
+                parse_roles(read_toml(Path(args.roles), fix=ROLES_FIX), args.roles),
+                counters=(c.id for c in config.counters),
+            )
+            if args.roles
+            else None
+        )
         store = EventStore(args.db, branch=config.branch_id)
     except (OSError, LobbyqError) as exc:
         log.error("cannot start: %s", exc)
@@ -46,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     topics = Topics(config.branch_id)
     will = (topics.status("engine"), StatusMsg("engine", False, "engine", 0.0, VERSION).encode())
     bus = MqttBus(args.broker, args.client_id, will=will, clean_start=False)
-    engine = Engine(config, store, bus)
+    engine = Engine(config, store, bus, roles=roles, rate_limits=DEFAULT_RATES)
     # The replayed state is long-lived: keep the collector from rescanning it
     # on every burst of commands (about a quarter of the core's time).
     gc.freeze()

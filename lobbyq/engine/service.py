@@ -37,6 +37,8 @@ from typing import Any
 from drivers.mqtt.bus import Bus
 from lobbyq import core
 from lobbyq.core import BranchConfig, BranchState
+from lobbyq.core.roles import CONVENTIONAL_NAMES, RoleBook, judge, needs_issuer
+from lobbyq.engine.limits import Limiter, Rate, Verdict
 from lobbyq.engine.repeats import RepeatedWarnings
 from lobbyq.engine.store import EventStore, Record, StoreError
 from lobbyq.protocol.events import LoggedEvent, Reply
@@ -78,6 +80,7 @@ class _Reconnected:
 
 _RECONNECTED = _Reconnected()
 _Item = tuple[str, bytes] | _Seen | _Reconnected | None
+FLOOD_REPORT_S = 10.0  # how often the dropped commands of a flood are summed up in the log
 # Own publishes not yet seen back, per topic (QoS 1 keeps them in order).
 _ECHOES_KEPT = 64
 
@@ -123,6 +126,8 @@ class Engine:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
+        roles: RoleBook | None = None,
+        rate_limits: Mapping[str, Rate] | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -134,6 +139,30 @@ class Engine:
         self._log = logger or logging.getLogger("lobbyq.engine")
         # Bad messages can come by the thousand: one line per reason per interval.
         self._repeats = RepeatedWarnings(self._log, monotonic=monotonic)
+        # Who may send what (lobbyq.core.roles); without a provisioned list,
+        # the ids' conventional names, said once so nobody mistakes it for one.
+        self.roles = roles or RoleBook.conventional(c.id for c in config.counters)
+        # Per-device token buckets (lobbyq.engine.limits), checked on the MQTT
+        # thread so a flood never queues ahead of the other devices' commands.
+        self.limits = (
+            None
+            if rate_limits is None
+            else Limiter(self._role_kind, monotonic, rates=dict(rate_limits))
+        )
+        self._floods_at = monotonic()
+        self._floods_told: dict[str, int] = {}
+        if self.limits is None:
+            self._log.info("no per-device rate limits (lobbyq engine sets them)")
+        if self.roles.provisioned:
+            self._log.info(
+                "device roles: %d provisioned devices; any other is refused", len(self.roles)
+            )
+        else:
+            self._log.warning(
+                "no roles file: devices are accepted by their ids' conventional names (%s); "
+                "provision the branch and pass --roles for a real branch",
+                CONVENTIONAL_NAMES,
+            )
         self._inbox: queue.Queue[_Item] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._published: dict[str, View] = {}
@@ -268,8 +297,58 @@ class Engine:
         return now
 
     # -- MQTT side: queue only -------------------------------------------------
+    def _role_kind(self, device: str) -> str | None:
+        role = self.roles.role(device)
+        return None if role is None else role.kind
+
     def _on_command(self, topic: str, payload: bytes) -> None:
+        if self.limits is not None:
+            device = topic.rpartition("/")[2]
+            verdict = self.limits.check(device)
+            if not verdict.allowed:
+                self._over_limit(device, payload, verdict)
+                return
         self._inbox.put((topic, payload))
+
+    def _over_limit(self, device: str, payload: bytes, verdict: Verdict) -> None:
+        """Drop a command over its device's rate: counted, rarely answered, logged as a summary.
+
+        On the MQTT thread and as cheap as can be (no parse, no format): the
+        first drop of a device is logged at once, the rest are counted by the
+        limiter and summed up by the worker (``_report_floods``).
+        """
+        if verdict.dropped == 1:
+            self._log.warning("dropping commands from %s: over its rate limit", device)
+        if not verdict.tell:
+            return
+        replies: list[tuple[str, bytes]] = []
+        reason = "Too many commands from this device; wait a moment and send again."
+        self._refuse_raw(device, payload, "rate_limited", reason, replies)
+        for topic, data in replies:
+            self.bus.publish(topic, data, qos=1)
+
+    def _report_floods(self) -> None:
+        """One line per flooding device per interval: how many of its commands were dropped."""
+        if self.limits is None:
+            return
+        now = self._mono()
+        if now - self._floods_at < FLOOD_REPORT_S:
+            return
+        since = now - self._floods_at
+        self._floods_at = now
+        dropped = self.limits.dropped()
+        for device, total in sorted(dropped.items()):
+            new = total - self._floods_told.get(device, 0)
+            if new > 0:
+                self._log.warning(
+                    "dropped %d commands from %s over its rate limit in the last %.0f s "
+                    "(%d since it was first seen)",
+                    new,
+                    device,
+                    since,
+                    total,
+                )
+        self._floods_told = dropped
 
     def _on_retained(self, topic: str, payload: bytes) -> None:
         # Nearly every copy is the echo of an own publish: settled here, on the
@@ -326,6 +405,7 @@ class Engine:
                 )
                 self.state = self._load()
             self._repeats.flush()
+            self._report_floods()
             try:
                 self._keep_retained(others)
             except Exception:  # a hostile retained copy must never stop the worker
@@ -516,6 +596,8 @@ class Engine:
             )
             self._refuse_raw(device, payload, "malformed", str(exc), replies)
             return None
+        if not self._permitted(msg, device, replies):
+            return None
         # A resend of a command already applied: answer from the log, act never.
         # Ids are scoped per device: the same id with another op or fields, or
         # from another device, is a conflict, never another command's reply.
@@ -587,6 +669,34 @@ class Engine:
         ev_dicts = [core.event_to_dict(e) for e in events]
         record = Record(msg.id, cmd.op, now, ev_dicts, reply_body, device, fingerprint)
         return _Applied(record, events, refusal)
+
+    def _permitted(self, msg: CommandMsg, device: str, replies: list[tuple[str, bytes]]) -> bool:
+        """Whether the device's role allows this op for this counter or ticket; else refuse it.
+
+        Judged before the log is consulted, so a device outside its role
+        learns nothing of other devices' commands, and a refusal stores nothing.
+        """
+        role = self.roles.role(device)
+        issuer = None
+        if needs_issuer(role, msg.op):
+            ticket = msg.body.get("ticket")
+            tid = self.state.by_number.get(ticket) if isinstance(ticket, str) else None
+            issuer = self.store.issuer(tid) if tid is not None else None
+        refusal = judge(device, role, msg.op, msg.body, issuer)
+        if refusal is None:
+            return True
+        self._repeats.warn(
+            f"{refusal.code} {msg.op} from {device}",
+            "refused %s %s from %s (%s): %s",
+            msg.op,
+            msg.id,
+            device,
+            refusal.code,
+            refusal.reason,
+        )
+        reply = Reply(msg.id, False, code=refusal.code, reason=refusal.reason)
+        replies.append((self.topics.reply(device), reply.encode()))
+        return False
 
     def _refuse_conflict(
         self,

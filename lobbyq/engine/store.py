@@ -296,6 +296,21 @@ class EventStore:
             return None
         return StoredCommand(row[0], row[1], row[2], json.loads(row[3]))
 
+    def issuer(self, ticket_id: str) -> str | None:
+        """The device whose command issued this ticket (None: a timer, unknown, or before v2).
+
+        Read from the newest event backwards: a live ticket was issued today,
+        so the scan stops near the end of even a year's log.
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT c.device FROM events e JOIN commands c ON c.id = e.command_id "
+                "WHERE e.kind = 'ticket_issued' AND json_extract(e.body, '$.ticket') = ? "
+                "ORDER BY e.seq DESC LIMIT 1",
+                (ticket_id,),
+            ).fetchone()
+        return str(row[0]) if row is not None and row[0] else None
+
     def events(self, after: int = 0, *, batch: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
         """Events with ``seq > after`` in order, read in batches (safe on a large log)."""
         last = after

@@ -258,10 +258,13 @@ def counter_rig(
         store.close()
 
 
-def _call_one(keypad: KeypadSim, kiosk: Requester) -> str:
-    """Open counter 3 for teller 1024 over MQTT (fewer keys to lose), issue and call one."""
-    assert kiosk.request("login", counter="3", teller="1024", timeout=3.0).ok
-    assert kiosk.request("open_counter", counter="3", timeout=3.0).ok
+def _call_one(keypad: KeypadSim, kiosk: Requester, teller: Requester) -> str:
+    """Open counter 3 for teller 1024 over MQTT (fewer keys to lose), issue and call one.
+
+    The login goes as counter 3's own device: a kiosk may only issue tickets.
+    """
+    assert teller.request("login", counter="3", teller="1024", timeout=3.0).ok
+    assert teller.request("open_counter", counter="3", timeout=3.0).ok
     assert keypad.wait_until(lambda k: k.text == "1024 就绪", 5.0), keypad.text
     reply = kiosk.request("issue_ticket", service="C", timeout=3.0)
     event = reply.event("ticket_issued")
@@ -279,7 +282,7 @@ def test_a_counter_without_a_rating_pad_just_finishes(tmp_path: Path) -> None:
     quick = replace(BranchConfig.default(), rating_timeout_s=0.2)
     with counter_rig(tmp_path, [keypad, pad, strip], quick, ratingpad_addr=None) as rig:
         app, bus, kiosk = rig
-        _call_one(keypad, kiosk)
+        _call_one(keypad, kiosk, Requester(bus, app.topics, "counter-3"))
         keypad.press(Key.FINISH)
         assert keypad.wait_until(lambda k: k.text == "完成 done", 3.0), keypad.text
         assert app.wait_idle(3.0)
@@ -298,7 +301,7 @@ def test_a_3_key_pad_rates_on_the_3_point_scale(tmp_path: Path) -> None:
     keypad, pad, strip = KeypadSim(1), RatingPadSim(2, keys=3), StripSim(3)
     with counter_rig(tmp_path, [keypad, pad, strip], rating_keys=3) as rig:
         app, bus, kiosk = rig
-        number = _call_one(keypad, kiosk)
+        number = _call_one(keypad, kiosk, Requester(bus, app.topics, "counter-3"))
         keypad.press(Key.FINISH)
         assert pad.wait_until(lambda p: p.prompt, 3.0)
         assert pad.press(Rating.AVERAGE)  # the middle key sends 3 on the common scale

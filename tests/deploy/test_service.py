@@ -28,6 +28,7 @@ def _engine_file(bb: BranchBroker, tmp_path: Path) -> Path:
     text = text.replace("mqtt://127.0.0.1:1883", f"mqtt://127.0.0.1:{bb.local_port}")
     text = text.replace("/etc/lobbyq/engine.cred", str(bb.out / "engine" / "engine.cred"))
     text = text.replace("/etc/lobbyq/queue.toml", str(REPO / "deploy" / "queue.example.toml"))
+    text = text.replace("/etc/lobbyq/devices.toml", str(bb.out / "engine" / "devices.toml"))
     text = text.replace("/var/lib/lobbyq", str(tmp_path / "data"))
     (tmp_path / "data").mkdir()
     path = tmp_path / "engine.toml"

@@ -164,11 +164,17 @@ class Branch:
         self.ebus.start()
         self.dbus.start()
         assert self.ebus.wait_connected(10) and self.dbus.wait_connected(10)
-        self.counter = Requester(self.dbus, self.topics, "counter-1", resend_after=0.5)
+        # Each op from the device whose role may send it (lobbyq.core.roles).
+        self.devices = {
+            name: Requester(self.dbus, self.topics, name, resend_after=0.5)
+            for name in ("counter-1", "kiosk-1", "console")
+        }
         self.reader = RetainedReader(self.broker.url, self.topics)
 
     def do(self, op: str, **fields: Any) -> None:
-        reply = self.counter.request(op, timeout=15, **fields)
+        console = ("set_notice", "clear_notice")
+        device = "kiosk-1" if op == "issue_ticket" else "console" if op in console else "counter-1"
+        reply = self.devices[device].request(op, timeout=15, **fields)
         assert reply.ok, reply
 
     def busy_morning(self) -> None:

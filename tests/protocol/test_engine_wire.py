@@ -124,7 +124,7 @@ def _branch_day(d: Day) -> None:
     moved = d.ok(k, "issue_ticket", service="B").events[0].event
     d.ok("console", "move_ticket", ticket=moved.number, to_service="A")  # type: ignore[attr-defined]
     d.ok("console", "ack_alert", alert="wait:d-1", by="manager")
-    refused = d.do("counter-9", "call_next", counter="9")
+    refused = d.do("console", "pause", counter="9", reason="lunch")  # no such counter
     assert not refused.ok and refused.code
     d.ok("counter-2", "pause", counter="2", reason="lunch")
     d.ok("counter-2", "resume", counter="2")
