@@ -11,9 +11,6 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import signal
-import sys
-import time
 from pathlib import Path
 
 from lobbyq.core.config import load_branch_config
@@ -45,7 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from drivers.mqtt.client import MqttBus
-    from lobbyq.runtime.sdnotify import Notifier
+    from lobbyq.runtime.sdnotify import Notifier, supervise
 
     log = logging.getLogger("lobbyq.engine")
     try:
@@ -73,19 +70,20 @@ def run(args: argparse.Namespace) -> int:
     bus.start()
     engine.start()
     notifier = Notifier.from_environ()
-    notifier.ready(f"branch {config.branch_id}, {store.last_seq} events")
     print(f"engine ready on {bus.url.redacted()} branch {config.branch_id}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        while engine.alive:
-            time.sleep(min(2.0, (notifier.watchdog_interval or 8.0) / 4))
-            notifier.watchdog()
-        log.error("the engine worker stopped; exiting so systemd restarts the service")
-        return 1
-    except (KeyboardInterrupt, SystemExit):
-        notifier.stopping()
+        # READY only once the broker answers (supervise says why until then),
+        # so install.sh's health check never counts an engine that is cut off.
+        return supervise(
+            lambda: engine.alive,
+            f"branch {config.branch_id}, {store.last_seq} events",
+            notifier=notifier,
+            period_s=min(2.0, (notifier.watchdog_interval or 8.0) / 4),
+            logger=log,
+            link=bus,
+            where=bus.url.redacted(),
+        )
     finally:
         engine.stop()
         bus.stop()
         store.close()
-    return 0
