@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 from console.alerts import Alert
 from console.errors import ConsoleError
-from console.i18n import N_
 from drivers.mqtt.request import EngineUnavailable, Requester
 from lobbyq.core.commands import NOTICES, PAUSE_REASONS
+from lobbyq.runtime.i18n import N_
 
 COUNTER_OPS: Mapping[str, str] = {
     "open": "open_counter",

@@ -47,9 +47,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console import actions, staffing, words
 from console.actions import Command, Commander, FormError, Outcome
 from console.auth import Accounts, Session
-from console.i18n import LANG_NAMES, LANGS, N_, Catalogs, Translator, negotiate
+from console.i18n import Catalogs, negotiate
 from console.model import BranchModel, Snapshot
 from console.throttle import LoginThrottle
+from lobbyq.runtime.i18n import LANG_NAMES, LANGS, N_, Translator
 
 SESSION_COOKIE = "lobbyq_console"
 LOGIN_COOKIE = "lobbyq_console_login"

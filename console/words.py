@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from console.i18n import N_
 from lobbyq.core.staffing import pct
+from lobbyq.runtime.i18n import N_
 
 if TYPE_CHECKING:
     from console.alerts import Alert

@@ -15,11 +15,11 @@ from typing import Any
 from drivers.identity import IdentityHasher
 from drivers.screen.fonts import ScreenFontError
 from kiosk.app import KioskApp
-from kiosk.i18n import I18nError
 from kiosk.status import last_will
 from kiosk.ui import KioskError
 from lobbyq.core.config import BranchConfig, load_branch_and_table
 from lobbyq.core.errors import ConfigError
+from lobbyq.runtime.i18n import I18nError
 from lobbyq.runtime.sdnotify import Notifier
 
 

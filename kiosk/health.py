@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kiosk.i18n import N_
+from lobbyq.runtime.i18n import N_
 
 #: printer word -> (alert level, alert code, text for the branch staff)
 PRINTER_ALERTS: Mapping[str, tuple[str, str, str]] = {

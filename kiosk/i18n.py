@@ -30,34 +30,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lobbyq.runtime import i18n as _i18n
-from lobbyq.runtime.i18n import (
-    DEFAULT_LANG,
-    LANG_NAMES,
-    LANGS,
-    N_,
-    I18nError,
-    Lang,
-    Translator,
-    default_locale_dir,
-    locale_of,
-)
 
 DOMAIN = "kiosk"
-
-__all__ = [
-    "DEFAULT_LANG",
-    "DOMAIN",
-    "LANGS",
-    "LANG_NAMES",
-    "N_",
-    "Catalogs",
-    "I18nError",
-    "Lang",
-    "Translator",
-    "default_locale_dir",
-    "locale_of",
-    "read_catalog",
-]
 
 
 def read_catalog(path: Path) -> dict[str, str]:

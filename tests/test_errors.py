@@ -15,7 +15,6 @@ from drivers.errors import DriverError
 from drivers.mqtt.client import BrokerUrl, BrokerUrlError
 from drivers.mqtt.request import EngineUnavailable
 from kiosk.directory import DirectoryError
-from kiosk.i18n import I18nError
 from kiosk.ui import KioskError
 from lobbyq.broker import BrokerError
 from lobbyq.core.errors import ConfigError, CoreError, LobbyqError
@@ -23,6 +22,7 @@ from lobbyq.device.errors import DeviceToolError
 from lobbyq.engine.store import StoreError
 from lobbyq.protocol.messages import CommandMsg, ProtocolError
 from lobbyq.protocol.topics import TopicError, Topics
+from lobbyq.runtime.i18n import I18nError
 
 FAMILIES: dict[type[Exception], tuple[type[Exception], ...]] = {
     CoreError: (ConfigError,),

@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.i18n import LANGS, N_, Catalogs
+from kiosk.i18n import Catalogs
 from lobbyq.core.config import BranchConfig
 from lobbyq.core.errors import Problem
 from lobbyq.core.fields import Fields, raise_if, read_toml
+from lobbyq.runtime.i18n import LANGS, N_
 
 #: Services the seeds name as machine work (withdrawal, bill payment, transfer)
 #: are flagged per branch; these words only seed the default cash group.

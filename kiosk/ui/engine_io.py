@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from kiosk.i18n import N_, Translator
 from kiosk.ui.content import Content, pick
 from kiosk.ui.flow import IssuedTicket, RequestTicket
 from kiosk.ui.layout import PRIORITY_LABELS, wait_minutes
@@ -22,6 +21,7 @@ from lobbyq.core import CommandRefused, TicketIssued
 from lobbyq.protocol import views
 from lobbyq.protocol.events import decode_records, first_of
 from lobbyq.protocol.messages import ProtocolError
+from lobbyq.runtime.i18n import N_, Translator
 
 if TYPE_CHECKING:
     # python-escpos reads its printer database at import (about a second on a

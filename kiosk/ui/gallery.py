@@ -11,9 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.i18n import LANGS
 from kiosk.ui.content import Content
 from kiosk.ui.flow import Customer, FlowState, IssuedTicket
+from lobbyq.runtime.i18n import LANGS
 
 
 class GalleryApp(Protocol):

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.i18n import LANG_NAMES, LANGS, N_, Translator
 from kiosk.ui.content import Content, pick
 from kiosk.ui.flow import FlowState
+from lobbyq.runtime.i18n import LANG_NAMES, LANGS, N_, Translator
 
 MIN_TARGET_MM = 15.0
 

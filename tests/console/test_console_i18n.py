@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from console.i18n import LANGS, Catalogs, default_locale_dir, negotiate, read_catalog
+from console.i18n import Catalogs, negotiate, read_catalog
+from lobbyq.runtime.i18n import LANGS, default_locale_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from drivers.screen.fonts import FontBook, face_for, missing_glyphs
-from kiosk.i18n import LANG_NAMES, LANGS, Catalogs, Lang
+from kiosk.i18n import Catalogs
 from kiosk.ui.content import default_assets_dir, load_slides
 from kiosk.ui.gallery import gallery_states
 from kiosk.ui.layout import layout
+from lobbyq.runtime.i18n import LANG_NAMES, LANGS, Lang
 
 pytest.importorskip("pygame")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from kiosk.i18n import LANGS, Catalogs, default_locale_dir, locale_of, read_catalog
+from kiosk.i18n import Catalogs, read_catalog
+from lobbyq.runtime.i18n import LANGS, default_locale_dir, locale_of
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = [("engine/**.py", "ignore"), ("display/**.py", "ignore"), ("**.py", "python")]

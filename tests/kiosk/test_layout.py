@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.i18n import LANGS
 from kiosk.ui.gallery import gallery_states
 from kiosk.ui.layout import MIN_TARGET_MM, Rect, layout
 from kiosk.ui.paint import BUTTON_COLORS, PANEL_COLORS, TONES
+from lobbyq.runtime.i18n import LANGS
 
 
 def _lum(c: tuple[int, int, int]) -> float:

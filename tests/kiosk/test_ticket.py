@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.i18n import LANGS, Catalogs
+from kiosk.i18n import Catalogs
 from kiosk.ui import engine_io
 from kiosk.ui.flow import IssuedTicket
+from lobbyq.runtime.i18n import LANGS
 
 
 @pytest.mark.parametrize("lang", LANGS)
