@@ -17,7 +17,6 @@ import contextlib
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from lobbyq.core.errors import LobbyqError
+from lobbyq.runtime.ports import find_program, free_port, wait_listening
 
 log = logging.getLogger("hq.servers")
 
@@ -39,34 +39,9 @@ class ServerError(LobbyqError):
     """A private server could not be started."""
 
 
-def free_port() -> int:
-    """A loopback TCP port that is free now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_listening(port: int, timeout: float) -> bool:
-    """Wait until something accepts TCP connections on the loopback port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def find_nats_server() -> str | None:
     """nats-server, which Debian installs in /usr/sbin."""
-    return shutil.which("nats-server") or next(
-        (
-            p
-            for p in ("/usr/sbin/nats-server", "/usr/local/bin/nats-server")
-            if os.access(p, os.X_OK)
-        ),
-        None,
-    )
+    return find_program("nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server")
 
 
 def find_pg_bin() -> Path | None:

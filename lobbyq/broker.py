@@ -7,20 +7,18 @@ runs. Production uses the system mosquitto configured from ``deploy/``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 from types import TracebackType
 
 from lobbyq.core.errors import LobbyqError
 from lobbyq.device.brokerfiles import MAX_PACKET_SIZE
+from lobbyq.runtime.ports import find_program, free_port, wait_listening
 
 log = logging.getLogger("lobbyq.broker")
 
@@ -29,30 +27,9 @@ class BrokerError(LobbyqError):
     """No broker could be started."""
 
 
-def free_port() -> int:
-    """A loopback TCP port that is free now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_listening(port: int, timeout: float) -> bool:
-    """Wait until something accepts TCP connections on the loopback port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def find_mosquitto() -> str | None:
     """The mosquitto binary, which Debian installs outside a user's PATH."""
-    return shutil.which("mosquitto") or next(
-        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)),
-        None,
-    )
+    return find_program("mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
 
 
 class Mosquitto:
