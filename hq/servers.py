@@ -24,7 +24,13 @@ from pathlib import Path
 from types import TracebackType
 
 from lobbyq.core.errors import LobbyqError
-from lobbyq.runtime.ports import find_program, free_port, wait_listening
+from lobbyq.runtime.ports import (
+    find_program,
+    free_port,
+    kill_process,
+    stop_process,
+    wait_listening,
+)
 
 log = logging.getLogger("hq.servers")
 
@@ -89,21 +95,13 @@ class NatsNode:
             )
 
     def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(5)
-            self._proc = None
+        stop_process(self._proc, 10)
+        self._proc = None
 
     def kill(self) -> None:
         """Stop abruptly, as a crashed or unplugged node."""
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait(5)
-            self._proc = None
+        kill_process(self._proc)
+        self._proc = None
 
 
 class NatsCluster:

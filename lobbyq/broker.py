@@ -18,7 +18,13 @@ from types import TracebackType
 
 from lobbyq.core.errors import LobbyqError
 from lobbyq.device.brokerfiles import MAX_PACKET_SIZE
-from lobbyq.runtime.ports import find_program, free_port, wait_listening
+from lobbyq.runtime.ports import (
+    find_program,
+    free_port,
+    kill_process,
+    stop_process,
+    wait_listening,
+)
 
 log = logging.getLogger("lobbyq.broker")
 
@@ -100,21 +106,13 @@ class Mosquitto:
         return self
 
     def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(5)
-            self._proc = None
+        stop_process(self._proc, 5)
+        self._proc = None
 
     def kill(self) -> None:
         """Stop abruptly, as in a crash or power cut."""
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait(5)
-            self._proc = None
+        kill_process(self._proc)
+        self._proc = None
 
     def restart(self) -> None:
         self.stop()

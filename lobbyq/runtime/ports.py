@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import socket
+import subprocess
 import time
 
 
@@ -36,3 +37,23 @@ def wait_listening(port: int, timeout: float) -> bool:
 def find_program(name: str, *places: str) -> str | None:
     """``name`` on PATH, else the first executable of ``places`` (Debian's sbin paths)."""
     return shutil.which(name) or next((p for p in places if os.access(p, os.X_OK)), None)
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None, grace_s: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL if it is not gone within ``grace_s``: a stop that always ends."""
+    if proc is None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def kill_process(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGKILL and reap: a crash or a power cut, for the tests that need one."""
+    if proc is None:
+        return
+    proc.kill()
+    proc.wait(5)
